@@ -1,0 +1,361 @@
+//! Renders diagnostics for people (`human`, `plain`) and machines (`json`, `sarif`, `github`).
+//!
+//! All formats are deterministic for the same diagnostics. Line and column start at 1 and count
+//! characters. Machine formats carry the code; consumers must rely on it, not on the wording.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::{Code, Diagnostics, Severity};
+use crate::source::{LineCol, SourceMap, Span};
+
+/// An output format of `slaflow validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Message, location and a source snippet with a caret.
+    Human,
+    /// One line per finding: `file:line:col: error[E0302]: message`.
+    Plain,
+    /// One JSON document with every finding.
+    Json,
+    /// SARIF 2.1.0, as GitHub code scanning accepts it.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...`).
+    Github,
+}
+
+/// Renders `diagnostics` in `format`; the result ends with a newline unless it is empty.
+pub fn render(format: Format, diagnostics: &Diagnostics, sources: &SourceMap) -> String {
+    match format {
+        Format::Human => human(diagnostics, sources),
+        Format::Plain => plain(diagnostics, sources),
+        Format::Json => json(diagnostics, sources),
+        Format::Sarif => sarif(diagnostics, sources),
+        Format::Github => github(diagnostics, sources),
+    }
+}
+
+/// `file:line:col: error[E0302]: message`, one line each.
+pub fn plain(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in diagnostics.iter() {
+        let at = sources.start(d.span);
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {}[{}]: {}",
+            sources.name(d.span),
+            at.line,
+            at.col,
+            d.severity().as_str(),
+            d.code,
+            d.message
+        );
+    }
+    out
+}
+
+/// The human format: message, location, snippet with carets, secondary labels and help.
+pub fn human(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in diagnostics.iter() {
+        let _ = writeln!(out, "{}[{}]: {}", d.severity().as_str(), d.code, d.message);
+        snippet(
+            &mut out,
+            sources,
+            d.span,
+            d.label.as_deref().unwrap_or(""),
+            '^',
+        );
+        for label in &d.labels {
+            snippet(&mut out, sources, label.span, &label.message, '-');
+        }
+        if let Some(help) = &d.help {
+            let _ = writeln!(out, "   = help: {help}");
+        }
+        out.push('\n');
+    }
+    let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
+    if errors + warnings > 0 {
+        let _ = writeln!(
+            out,
+            "{} error{}, {} warning{}",
+            errors,
+            if errors == 1 { "" } else { "s" },
+            warnings,
+            if warnings == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+fn snippet(out: &mut String, sources: &SourceMap, span: Span, label: &str, mark: char) {
+    let start = sources.start(span);
+    let _ = writeln!(
+        out,
+        "  --> {}:{}:{}",
+        sources.name(span),
+        start.line,
+        start.col
+    );
+    let Some(file) = sources.file(span.file) else {
+        return;
+    };
+    let end = sources.end(span);
+    let text = file.line_text(start.line);
+    let gutter = start.line.to_string().len();
+    let width = if end.line == start.line && end.col > start.col {
+        end.col - start.col
+    } else {
+        text.chars().count().saturating_sub(start.col - 1).max(1)
+    };
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{} | {}", start.line, text);
+    let marks: String = std::iter::repeat_n(mark, width.max(1)).collect();
+    let spacer = " ".repeat(start.col.saturating_sub(1));
+    if label.is_empty() {
+        let _ = writeln!(out, "{pad} | {spacer}{marks}");
+    } else {
+        let _ = writeln!(out, "{pad} | {spacer}{marks} {label}");
+    }
+}
+
+fn location_json(sources: &SourceMap, span: Span) -> serde_json::Value {
+    let start = sources.start(span);
+    let end = sources.end(span);
+    json!({
+        "file": sources.name(span),
+        "line": start.line,
+        "column": start.col,
+        "end_line": end.line,
+        "end_column": end.col,
+    })
+}
+
+/// One JSON document: `{"version":1,"diagnostics":[...],"errors":N,"warnings":N}`.
+pub fn json(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
+    let items: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut item = location_json(sources, d.span);
+            if let Some(map) = item.as_object_mut() {
+                map.insert("code".into(), json!(d.code.as_str()));
+                map.insert("severity".into(), json!(d.severity().as_str()));
+                map.insert("message".into(), json!(d.message));
+                map.insert("help".into(), json!(d.help));
+                map.insert(
+                    "labels".into(),
+                    d.labels
+                        .iter()
+                        .map(|l| {
+                            let mut v = location_json(sources, l.span);
+                            if let Some(m) = v.as_object_mut() {
+                                m.insert("message".into(), json!(l.message));
+                            }
+                            v
+                        })
+                        .collect(),
+                );
+            }
+            item
+        })
+        .collect();
+    let doc = json!({
+        "version": 1,
+        "diagnostics": items,
+        "errors": diagnostics.error_count(),
+        "warnings": diagnostics.warning_count(),
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+fn sarif_region(start: LineCol, end: LineCol) -> serde_json::Value {
+    json!({
+        "startLine": start.line,
+        "startColumn": start.col,
+        "endLine": end.line,
+        "endColumn": end.col.max(if end.line == start.line { start.col + 1 } else { 1 }),
+    })
+}
+
+/// SARIF 2.1.0 with one rule per code that occurs; accepted by GitHub code scanning.
+pub fn sarif(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
+    let mut codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+    codes.sort();
+    codes.dedup();
+    let rules: Vec<serde_json::Value> = codes
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.as_str(),
+                "name": c.name(),
+                "shortDescription": { "text": c.title() },
+                "helpUri": format!("https://github.com/slaflow/slaflow/blob/main/docs/codes.md#{}", c.doc_anchor()),
+                "defaultConfiguration": { "level": level(c.severity()) },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let rule_index = codes.iter().position(|c| *c == d.code).unwrap_or(0);
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str(" (");
+                text.push_str(help);
+                text.push(')');
+            }
+            json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": rule_index,
+                "level": level(d.severity()),
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": sources.name(d.span) },
+                        "region": sarif_region(sources.start(d.span), sources.end(d.span)),
+                    }
+                }],
+                "relatedLocations": d.labels.iter().enumerate().map(|(i, l)| json!({
+                    "id": i,
+                    "message": { "text": l.message },
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": sources.name(l.span) },
+                        "region": sarif_region(sources.start(l.span), sources.end(l.span)),
+                    }
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "slaflow",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/slaflow/slaflow",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// GitHub Actions workflow commands, one per line.
+pub fn github(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in diagnostics.iter() {
+        let start = sources.start(d.span);
+        let end = sources.end(d.span);
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push('\n');
+            message.push_str(help);
+        }
+        let _ = writeln!(
+            out,
+            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            d.severity().as_str(),
+            escape_property(sources.name(d.span)),
+            start.line,
+            start.col,
+            end.line,
+            end.col,
+            escape_property(&format!("{} {}", d.code, d.code.title())),
+            escape_data(&message)
+        );
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Diagnostic;
+
+    fn sample() -> (Diagnostics, SourceMap) {
+        let mut sources = SourceMap::new();
+        let file = sources.add(
+            "b.yaml".into(),
+            "b.yaml".into(),
+            "roles:\n  x: {}\nprocesses:\n  p:\n    owner: oncall\n",
+        );
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(
+            Diagnostic::new(
+                Code::UnknownRole,
+                Span::new(file, 42, 48),
+                "unknown role `oncall`",
+            )
+            .with_label("not defined in this bundle")
+            .with_help("did you mean `x`?"),
+        );
+        (diagnostics, sources)
+    }
+
+    #[test]
+    fn plain_is_one_line_per_finding() {
+        let (d, s) = sample();
+        assert_eq!(
+            plain(&d, &s),
+            "b.yaml:5:12: error[E0302]: unknown role `oncall`\n"
+        );
+    }
+
+    #[test]
+    fn human_shows_snippet_and_help() {
+        let (d, s) = sample();
+        let text = human(&d, &s);
+        assert!(text.contains("5 |     owner: oncall\n"), "{text}");
+        assert!(
+            text.contains("|            ^^^^^^ not defined in this bundle"),
+            "{text}"
+        );
+        assert!(text.contains("= help: did you mean `x`?"), "{text}");
+    }
+
+    #[test]
+    fn github_escapes_properties_and_data() {
+        let (d, s) = sample();
+        let text = github(&d, &s);
+        assert!(text.starts_with("::error file=b.yaml,line=5,col=12,endLine=5,endColumn=18,title=E0302 unknown role::unknown role `oncall`%0Adid you mean `x`?"), "{text}");
+    }
+
+    #[test]
+    fn sarif_has_rules_and_regions() {
+        let (d, s) = sample();
+        let doc: serde_json::Value = serde_json::from_str(&sarif(&d, &s)).unwrap();
+        assert_eq!(doc["version"], "2.1.0");
+        let run = &doc["runs"][0];
+        assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "E0302");
+        let region = &run["results"][0]["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["startLine"], 5);
+        assert_eq!(region["startColumn"], 12);
+    }
+}

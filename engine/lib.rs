@@ -1,0 +1,18 @@
+//! slaflow: a service-level-management workflow and rules engine driven by declarative YAML.
+//!
+//! Data flows one way through the modules, from raw to running:
+//!
+//! 1. [`source`]: files and spans; [`diagnostic`]: stable codes and their renderers.
+//! 2. [`model`]: the YAML shape of a bundle (serde + schemars, nothing else).
+//! 3. [`load`]: files to a spanned node tree, sections merged, `uses`/`overrides` applied.
+//! 4. [`validate`]: passes that check a loaded bundle and collect diagnostics.
+//! 5. [`schema`]: JSON Schemas generated from the model.
+//! 6. [`cli`]: the `slaflow` commands.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod load;
+pub mod model;
+pub mod schema;
+pub mod source;
+pub mod validate;

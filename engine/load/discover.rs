@@ -1,0 +1,126 @@
+//! Finding bundles and their files on disk.
+//!
+//! A directory with a `bundle.yaml` manifest is a bundle root. Given directories without one,
+//! the bundle roots beneath them are found; YAML files outside any root form one more bundle.
+//! The manifest's `imports` pull other directories (usually `rules/`) into a bundle.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::LoadError;
+
+/// The manifest file name that marks a bundle root.
+pub const MANIFEST: &str = "bundle.yaml";
+
+/// A bundle to load: a root with a manifest, or a set of loose files.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BundleInput {
+    /// A directory holding `bundle.yaml`.
+    Root(PathBuf),
+    /// YAML files given directly, or found outside any bundle root.
+    Files(Vec<PathBuf>),
+}
+
+impl BundleInput {
+    /// A short name for progress and messages.
+    pub fn describe(&self) -> String {
+        match self {
+            BundleInput::Root(dir) => crate::source::display_path(dir),
+            BundleInput::Files(files) => match files.as_slice() {
+                [one] => crate::source::display_path(one),
+                _ => format!("{} files", files.len()),
+            },
+        }
+    }
+}
+
+/// Whether a path names a YAML file.
+pub fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+/// Finds the bundles named by command-line paths.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<BundleInput>, LoadError> {
+    let mut roots = BTreeSet::new();
+    let mut loose = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(LoadError::NotFound { path: path.clone() });
+        }
+        if path.is_file() {
+            if path.file_name().and_then(|n| n.to_str()) == Some(MANIFEST) {
+                roots.insert(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+            } else {
+                loose.push(path.clone());
+            }
+            continue;
+        }
+        if path.join(MANIFEST).is_file() {
+            roots.insert(path.clone());
+            continue;
+        }
+        let mut found_roots = Vec::new();
+        let mut files = Vec::new();
+        walk(path, &mut files, &mut found_roots)?;
+        roots.extend(found_roots);
+        loose.extend(files);
+    }
+    let mut inputs: Vec<BundleInput> = roots.into_iter().map(BundleInput::Root).collect();
+    if !loose.is_empty() {
+        loose.sort();
+        loose.dedup();
+        inputs.push(BundleInput::Files(loose));
+    }
+    if inputs.is_empty() {
+        let shown = paths
+            .iter()
+            .map(|p| crate::source::display_path(p))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(LoadError::NoYaml { paths: shown });
+    }
+    Ok(inputs)
+}
+
+/// Collects YAML files under `dir` (sorted), stopping at nested bundle roots, which go to `roots`.
+pub fn walk(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    roots: &mut Vec<PathBuf>,
+) -> Result<(), LoadError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| LoadError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name == "target" {
+            continue;
+        }
+        if entry.is_dir() {
+            if entry.join(MANIFEST).is_file() {
+                roots.push(entry);
+            } else {
+                walk(&entry, files, roots)?;
+            }
+        } else if is_yaml(&entry) && name != MANIFEST {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// The rule files of a bundle root, without descending into nested roots.
+pub fn root_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut files = Vec::new();
+    let mut nested = Vec::new();
+    walk(dir, &mut files, &mut nested)?;
+    Ok(files)
+}

@@ -1,0 +1,166 @@
+//! Governance: KPIs, reports and forums (meetings and other communication events with a cadence).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::text_or::text_or_struct;
+use super::{
+    AgreementId, CalendarId, Duration, KpiId, MatrixId, Period, ProcessId, ReportId, RoleId,
+    Spanned, StepId,
+};
+
+/// The unit a KPI is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KpiUnit {
+    /// A percentage (limits are numbers from 0 to 100).
+    Percent,
+    /// A count.
+    Count,
+    /// Days.
+    Days,
+    /// Hours.
+    Hours,
+}
+
+/// A key performance indicator with control limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Kpi {
+    /// The indicator, in the process document's words.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// How it is measured.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The process it measures.
+    #[serde(default)]
+    pub process: Option<Spanned<ProcessId>>,
+    /// How often it is measured.
+    pub frequency: Spanned<Period>,
+    /// The unit of the value and the limits.
+    #[serde(default)]
+    pub unit: Option<KpiUnit>,
+    /// Lower control limit: a value below it is out of control.
+    #[serde(default)]
+    pub lower_limit: Option<Spanned<f64>>,
+    /// Upper control limit: a value above it is out of control.
+    #[serde(default)]
+    pub upper_limit: Option<Spanned<f64>>,
+    /// The control limits in the document's words.
+    #[serde(default)]
+    pub limits: Option<String>,
+    /// The objective the KPI serves.
+    #[serde(default)]
+    pub objective: Option<String>,
+    /// The steps of `process` where its data is captured, e.g. `4.3`.
+    #[serde(default)]
+    pub data_capture: Vec<Spanned<StepId>>,
+    /// The escalation matrix raised when the KPI leaves its limits.
+    #[serde(default)]
+    pub escalation: Option<Spanned<MatrixId>>,
+}
+
+text_or_struct! {
+    /// An agenda item or report section: a title, optionally with a description.
+    pub struct Item (text: title, full: ItemFields) {
+        /// The title, in the document's language (e.g. `Uppföljning SLA`).
+        pub title: String,
+        /// What it covers, e.g. an English description of a Swedish title.
+        #[serde(default)]
+        pub description: Option<String>,
+    }
+}
+
+/// A periodic report, such as the monthly service report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Report {
+    /// Display name; defaults to the id.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the report is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The period each report covers, e.g. `monthly`.
+    pub period: Spanned<Period>,
+    /// How long after the period ends the report is due, e.g. `5 working days`
+    /// ("within five working days from the start of each month").
+    #[serde(default)]
+    pub due: Option<Spanned<Duration>>,
+    /// The calendar `due` is counted in and whose time zone places period boundaries.
+    #[serde(default)]
+    pub calendar: Option<Spanned<CalendarId>>,
+    /// The role that produces the report.
+    #[serde(default)]
+    pub owner: Option<Spanned<RoleId>>,
+    /// The roles that receive it.
+    #[serde(default)]
+    pub recipients: Vec<Spanned<RoleId>>,
+    /// The agreements it reports on.
+    #[serde(default)]
+    pub agreements: Vec<Spanned<AgreementId>>,
+    /// The KPIs it reports on.
+    #[serde(default)]
+    pub kpis: Vec<Spanned<KpiId>>,
+    /// The sections, in order.
+    #[serde(default)]
+    pub sections: Vec<Spanned<Item>>,
+}
+
+/// A forum: a recurring meeting or communication event with a cadence, agenda and notices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Forum {
+    /// Display name, in the document's language (e.g. `Förvaltningsforum`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the forum is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The cooperation level, e.g. `operational`, `tactical` or `strategic`.
+    #[serde(default)]
+    pub level: Option<String>,
+    /// How often it meets: `monthly`, `quarterly`, `twice a year`, `annually`, ...
+    pub cadence: Spanned<Period>,
+    /// The calendar whose time zone places the cadence.
+    #[serde(default)]
+    pub calendar: Option<Spanned<CalendarId>>,
+    /// The role that runs the forum.
+    #[serde(default)]
+    pub chair: Option<Spanned<RoleId>>,
+    /// Participants from the provider.
+    #[serde(default)]
+    pub provider: Vec<Spanned<RoleId>>,
+    /// Participants from the customer.
+    #[serde(default)]
+    pub customer: Vec<Spanned<RoleId>>,
+    /// The standard agenda.
+    #[serde(default)]
+    pub agenda: Vec<Spanned<Item>>,
+    /// Notices sent ahead of each occurrence, e.g. 7 days before.
+    #[serde(default)]
+    pub notices: Vec<Spanned<Notice>>,
+    /// Reports reviewed at the forum.
+    #[serde(default)]
+    pub reports: Vec<Spanned<ReportId>>,
+    /// What the forum produces, e.g. `Meeting minutes`, `Corrective Action Plans`.
+    #[serde(default)]
+    pub artifacts: Vec<String>,
+}
+
+/// A notice sent a lead time before a forum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Notice {
+    /// How long before the forum, e.g. `7 days`.
+    pub before: Spanned<Duration>,
+    /// The role that sends it.
+    #[serde(default)]
+    pub from: Option<Spanned<RoleId>>,
+    /// The roles that receive it.
+    pub to: Vec<Spanned<RoleId>>,
+    /// What it says or carries, e.g. `E-mail and meeting invite`.
+    #[serde(default)]
+    pub message: Option<String>,
+}

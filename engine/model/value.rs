@@ -1,0 +1,479 @@
+//! Typed scalar values written as text: durations, percentages, times, intervals, dates,
+//! periods and timestamps.
+//!
+//! Each type parses from the text a process owner writes (`"5 working days"`, `"99.5%"`,
+//! `"09:00-17:30"`) and prints back in a canonical form.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserializer, Visitor};
+
+/// Implements `Deserialize` through `FromStr`, accepting plain numbers as text too, and a string
+/// JSON Schema with a pattern and description.
+macro_rules! text_value {
+    ($ty:ty, $name:literal, $pattern:expr, $description:literal) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($name)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        v.parse().map_err(E::custom)
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                }
+                deserializer.deserialize_str(V)
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+            fn inline_schema() -> bool {
+                true
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({
+                    "type": "string",
+                    "pattern": $pattern,
+                    "description": $description,
+                })
+            }
+        }
+    };
+}
+
+/// A duration of business time: seconds of working time in a calendar, or whole working days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Duration {
+    /// Working seconds (`30m`, `8h`, `1h30m`, `2d` = 48 working hours).
+    Seconds(u64),
+    /// Whole working days (`5 working days`): due at the close of the N-th working day that
+    /// begins at or after the start.
+    WorkingDays(u32),
+}
+
+impl Duration {
+    /// Whether the duration is zero.
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Duration::Seconds(0) | Duration::WorkingDays(0))
+    }
+
+    /// The duration in seconds, when it is given in time units.
+    pub fn seconds(&self) -> Option<u64> {
+        match self {
+            Duration::Seconds(s) => Some(*s),
+            Duration::WorkingDays(_) => None,
+        }
+    }
+}
+
+const DURATION_HELP: &str =
+    "write a number and a unit, such as `30m`, `8h`, `1h30m`, `2 days` or `5 working days`";
+
+impl FromStr for Duration {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Duration, String> {
+        let t = text.trim().to_lowercase();
+        let bad = || format!("invalid duration `{text}`: {DURATION_HELP}");
+        for suffix in [
+            " working days",
+            " working day",
+            " business days",
+            " business day",
+        ] {
+            if let Some(n) = t.strip_suffix(suffix) {
+                let n: u32 = n.trim().parse().map_err(|_| bad())?;
+                return Ok(Duration::WorkingDays(n));
+            }
+        }
+        // A sequence of <number><unit> parts, with optional spaces: `1h30m`, `1 h 30 min`, `2 days`.
+        let mut total: u64 = 0;
+        let mut rest = t.as_str();
+        let mut parts = 0;
+        while !rest.trim_start().is_empty() {
+            rest = rest.trim_start();
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            if digits == 0 {
+                return Err(bad());
+            }
+            let (number, tail) = rest.split_at(digits);
+            let number: u64 = number.parse().map_err(|_| bad())?;
+            let tail = tail.trim_start();
+            let unit_len = tail
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(tail.len());
+            let (unit, after) = tail.split_at(unit_len);
+            let scale = match unit {
+                "s" | "sec" | "secs" | "second" | "seconds" => 1,
+                "m" | "min" | "mins" | "minute" | "minutes" => 60,
+                "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+                "d" | "day" | "days" => 86_400,
+                "w" | "week" | "weeks" => 7 * 86_400,
+                _ => return Err(bad()),
+            };
+            total = number
+                .checked_mul(scale)
+                .and_then(|v| total.checked_add(v))
+                .ok_or_else(bad)?;
+            rest = after;
+            parts += 1;
+        }
+        if parts == 0 {
+            return Err(bad());
+        }
+        Ok(Duration::Seconds(total))
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Duration::WorkingDays(1) => f.write_str("1 working day"),
+            Duration::WorkingDays(n) => write!(f, "{n} working days"),
+            Duration::Seconds(0) => f.write_str("0m"),
+            Duration::Seconds(s) => {
+                let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+                let mut out = String::new();
+                for (value, unit) in [(d, "d"), (h, "h"), (m, "m"), (sec, "s")] {
+                    if value > 0 {
+                        out.push_str(&format!("{value}{unit}"));
+                    }
+                }
+                f.write_str(&out)
+            }
+        }
+    }
+}
+
+text_value!(
+    Duration,
+    "a duration such as `30m`, `8h` or `5 working days`",
+    "^\\s*(\\d+\\s*(working|business)\\s+days?|(\\d+\\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?)\\s*)+)\\s*$",
+    "A duration of business time in the calendar in force: `30m`, `8h`, `1h30m`, `2 days` (48 working hours) or `5 working days` (the close of the fifth working day that begins at or after the start)."
+);
+
+/// A percentage such as `99.5%`.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Percent(pub f64);
+
+impl Percent {
+    /// The percentage as a fraction (99.5% is 0.995).
+    pub fn fraction(&self) -> f64 {
+        self.0 / 100.0
+    }
+}
+
+impl FromStr for Percent {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Percent, String> {
+        let bad = || {
+            format!("invalid percentage `{text}`: write a number followed by `%`, such as `95%`")
+        };
+        let number = text.trim().strip_suffix('%').ok_or_else(bad)?;
+        let value: f64 = number.trim().parse().map_err(|_| bad())?;
+        if !value.is_finite() || value < 0.0 {
+            return Err(bad());
+        }
+        Ok(Percent(value))
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.0)
+    }
+}
+
+text_value!(
+    Percent,
+    "a percentage such as `95%`",
+    "^\\s*\\d+(\\.\\d+)?\\s*%\\s*$",
+    "A percentage, such as `95%` or `99.5%`."
+);
+
+/// A local time of day from `00:00` to `24:00` (the next midnight), in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay(pub u32);
+
+impl FromStr for TimeOfDay {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<TimeOfDay, String> {
+        let bad = || format!("invalid time `{text}`: write `HH:MM` from `00:00` to `24:00`");
+        let mut parts = text.trim().split(':');
+        let h: u32 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let m: u32 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let s: u32 = match parts.next() {
+            Some(p) => p.parse().map_err(|_| bad())?,
+            None => 0,
+        };
+        if parts.next().is_some() || m > 59 || s > 59 || h > 24 || (h == 24 && (m, s) != (0, 0)) {
+            return Err(bad());
+        }
+        Ok(TimeOfDay(h * 3600 + m * 60 + s))
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (h, m, s) = (self.0 / 3600, self.0 % 3600 / 60, self.0 % 60);
+        if s == 0 {
+            write!(f, "{h:02}:{m:02}")
+        } else {
+            write!(f, "{h:02}:{m:02}:{s:02}")
+        }
+    }
+}
+
+/// A working interval of one day, `09:00-17:30`: open at the first time, closed from the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Interval {
+    /// Opening time.
+    pub open: TimeOfDay,
+    /// Closing time (exclusive); `24:00` is the next midnight.
+    pub close: TimeOfDay,
+}
+
+impl FromStr for Interval {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Interval, String> {
+        let (open, close) = text.split_once('-').ok_or_else(|| {
+            format!("invalid interval `{text}`: write `HH:MM-HH:MM`, such as `09:00-17:30`")
+        })?;
+        Ok(Interval {
+            open: open.parse()?,
+            close: close.parse()?,
+        })
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.open, self.close)
+    }
+}
+
+text_value!(
+    Interval,
+    "an interval such as `09:00-17:30`",
+    "^\\s*\\d{1,2}:\\d{2}(:\\d{2})?\\s*-\\s*\\d{1,2}:\\d{2}(:\\d{2})?\\s*$",
+    "Working time of one day, `HH:MM-HH:MM` in the calendar's time zone; the close is exclusive and may be `24:00`."
+);
+
+/// A calendar date, `2026-12-25`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+impl FromStr for Date {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Date, String> {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map(Date)
+            .map_err(|_| format!("invalid date `{text}`: write `YYYY-MM-DD`"))
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+text_value!(
+    Date,
+    "a date such as `2026-12-25`",
+    "^\\d{4}-\\d{2}-\\d{2}$",
+    "A calendar date, `YYYY-MM-DD`."
+);
+
+/// An instant, written in RFC 3339 with an offset and kept as whole seconds since 1970 UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl FromStr for Timestamp {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Timestamp, String> {
+        DateTime::parse_from_rfc3339(text.trim())
+            .map(|t| Timestamp(t.timestamp()))
+            .map_err(|_| {
+                format!("invalid timestamp `{text}`: write RFC 3339 with an offset, such as `2026-10-01T09:00:00Z`")
+            })
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match DateTime::from_timestamp(self.0, 0) {
+            Some(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%SZ")),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+text_value!(
+    Timestamp,
+    "a timestamp such as `2026-10-01T09:00:00Z`",
+    "^\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$",
+    "An instant in RFC 3339 with an offset, such as `2026-10-01T09:00:00Z` or `2026-10-01T10:00:00+01:00`."
+);
+
+/// A unit of calendar periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodUnit {
+    /// Days.
+    Day,
+    /// Weeks, from Monday.
+    Week,
+    /// Months.
+    Month,
+}
+
+/// A recurring period: `daily`, `weekly`, `monthly`, `quarterly`, `twice a year`, `annually`, or
+/// `every N days|weeks|months|years`. Period boundaries fall in the owning calendar's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Period {
+    /// The unit.
+    pub unit: PeriodUnit,
+    /// How many units one period lasts.
+    pub count: u32,
+}
+
+impl FromStr for Period {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Period, String> {
+        let t = text.trim().to_lowercase().replace(['_', '-'], " ");
+        let named = match t.as_str() {
+            "daily" => Some((PeriodUnit::Day, 1)),
+            "weekly" => Some((PeriodUnit::Week, 1)),
+            "monthly" => Some((PeriodUnit::Month, 1)),
+            "quarterly" => Some((PeriodUnit::Month, 3)),
+            "twice a year" | "semiannually" | "half yearly" | "biannually" => {
+                Some((PeriodUnit::Month, 6))
+            }
+            "annually" | "yearly" => Some((PeriodUnit::Month, 12)),
+            _ => None,
+        };
+        if let Some((unit, count)) = named {
+            return Ok(Period { unit, count });
+        }
+        let bad = || {
+            format!(
+                "invalid period `{text}`: use `daily`, `weekly`, `monthly`, `quarterly`, `twice a year`, `annually` or `every N days|weeks|months|years`"
+            )
+        };
+        let rest = t.strip_prefix("every ").ok_or_else(bad)?;
+        let (n, unit) = rest.split_once(' ').ok_or_else(bad)?;
+        let n: u32 = n.parse().map_err(|_| bad())?;
+        if n == 0 {
+            return Err(bad());
+        }
+        let (unit, count) = match unit.trim() {
+            "day" | "days" => (PeriodUnit::Day, n),
+            "week" | "weeks" => (PeriodUnit::Week, n),
+            "month" | "months" => (PeriodUnit::Month, n),
+            "year" | "years" => (PeriodUnit::Month, n.checked_mul(12).ok_or_else(bad)?),
+            _ => return Err(bad()),
+        };
+        Ok(Period { unit, count })
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.unit, self.count) {
+            (PeriodUnit::Day, 1) => f.write_str("daily"),
+            (PeriodUnit::Week, 1) => f.write_str("weekly"),
+            (PeriodUnit::Month, 1) => f.write_str("monthly"),
+            (PeriodUnit::Month, 3) => f.write_str("quarterly"),
+            (PeriodUnit::Month, 6) => f.write_str("twice a year"),
+            (PeriodUnit::Month, 12) => f.write_str("annually"),
+            (PeriodUnit::Day, n) => write!(f, "every {n} days"),
+            (PeriodUnit::Week, n) => write!(f, "every {n} weeks"),
+            (PeriodUnit::Month, n) if n % 12 == 0 => write!(f, "every {} years", n / 12),
+            (PeriodUnit::Month, n) => write!(f, "every {n} months"),
+        }
+    }
+}
+
+text_value!(
+    Period,
+    "a period such as `monthly`",
+    "^\\s*(daily|weekly|monthly|quarterly|twice[ _-]a[ _-]year|semiannually|half[ _-]yearly|biannually|annually|yearly|every \\d+ (days?|weeks?|months?|years?))\\s*$",
+    "A recurring period: `daily`, `weekly`, `monthly`, `quarterly`, `twice a year`, `annually`, or `every N days|weeks|months|years`; boundaries fall in the calendar's time zone."
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_the_forms_people_write() {
+        assert_eq!("30m".parse(), Ok(Duration::Seconds(1800)));
+        assert_eq!("8h".parse(), Ok(Duration::Seconds(8 * 3600)));
+        assert_eq!("1h30m".parse(), Ok(Duration::Seconds(5400)));
+        assert_eq!("1 h 30 min".parse(), Ok(Duration::Seconds(5400)));
+        assert_eq!("2 days".parse(), Ok(Duration::Seconds(2 * 86_400)));
+        assert_eq!("5 working days".parse(), Ok(Duration::WorkingDays(5)));
+        assert_eq!("1 Business Day".parse(), Ok(Duration::WorkingDays(1)));
+        assert!("5".parse::<Duration>().is_err());
+        assert!("soon".parse::<Duration>().is_err());
+        assert!("-5m".parse::<Duration>().is_err());
+        assert!("99999999999999999999h".parse::<Duration>().is_err());
+        assert_eq!(Duration::Seconds(5400).to_string(), "1h30m");
+        assert_eq!(Duration::WorkingDays(5).to_string(), "5 working days");
+    }
+
+    #[test]
+    fn percent_time_interval_period() {
+        assert_eq!("99.5%".parse(), Ok(Percent(99.5)));
+        assert!("99.5".parse::<Percent>().is_err());
+        assert_eq!("24:00".parse(), Ok(TimeOfDay(86_400)));
+        assert!("24:01".parse::<TimeOfDay>().is_err());
+        assert_eq!(
+            "09:00-17:30".parse::<Interval>().map(|i| i.to_string()),
+            Ok("09:00-17:30".to_string())
+        );
+        assert_eq!("quarterly".parse::<Period>().map(|p| p.count), Ok(3));
+        assert_eq!(
+            "every 2 months".parse::<Period>().map(|p| p.to_string()),
+            Ok("every 2 months".into())
+        );
+        assert_eq!("twice_a_year".parse::<Period>().map(|p| p.count), Ok(6));
+        assert_eq!(
+            "2026-10-01T10:00:00+01:00"
+                .parse::<Timestamp>()
+                .map(|t| t.to_string()),
+            Ok("2026-10-01T09:00:00Z".into())
+        );
+    }
+}
