@@ -11,8 +11,11 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod graph;
 pub mod load;
 pub mod model;
+pub mod raci;
 pub mod schema;
+pub mod script;
 pub mod source;
 pub mod validate;

@@ -506,7 +506,7 @@ mod tests {
 
     #[test]
     fn bounds_depth() {
-        let text = "[".repeat(200) + &"]".repeat(200);
+        let text = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let (node, diags) = parse_ok(&text);
         assert!(node.is_none());
         assert!(!diags.is_empty());

@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::agreement::AgreementType;
 use super::condition::Script;
 use super::{
     AgreementId, CalendarId, Duration, IdMap, KpiId, MatrixId, ProcessId, RoleId, Spanned, StepId,
@@ -102,6 +103,9 @@ pub struct EscalationTrigger {
     /// Only clocks of this agreement (`sla_breached`, `sla_warning`).
     #[serde(default)]
     pub agreement: Option<Spanned<AgreementId>>,
+    /// Only clocks of agreements of this type: `sla`, `ola` or `uc`.
+    #[serde(default)]
+    pub agreement_type: Option<Spanned<AgreementType>>,
     /// Only clocks of this target of `agreement`.
     #[serde(default)]
     pub target: Option<Spanned<TargetId>>,

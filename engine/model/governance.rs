@@ -118,11 +118,16 @@ pub struct Forum {
     /// What the forum is for.
     #[serde(default)]
     pub description: Option<String>,
+    /// `meeting` (default), `communication` (a notice or mailing) or `survey`.
+    #[serde(default)]
+    pub kind: Option<ForumKind>,
     /// The cooperation level, e.g. `operational`, `tactical` or `strategic`.
     #[serde(default)]
     pub level: Option<String>,
-    /// How often it meets: `monthly`, `quarterly`, `twice a year`, `annually`, ...
-    pub cadence: Spanned<Period>,
+    /// How often it happens: `monthly`, `quarterly`, `twice a year`, `annually`, ...; leave out
+    /// for events held when needed.
+    #[serde(default)]
+    pub cadence: Option<Spanned<Period>>,
     /// The calendar whose time zone places the cadence.
     #[serde(default)]
     pub calendar: Option<Spanned<CalendarId>>,
@@ -147,6 +152,18 @@ pub struct Forum {
     /// What the forum produces, e.g. `Meeting minutes`, `Corrective Action Plans`.
     #[serde(default)]
     pub artifacts: Vec<String>,
+}
+
+/// What kind of communication event a forum is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ForumKind {
+    /// A meeting of the participants.
+    Meeting,
+    /// A one-way communication, such as a notice or mailing.
+    Communication,
+    /// A survey sent to the participants.
+    Survey,
 }
 
 /// A notice sent a lead time before a forum.

@@ -1,0 +1,204 @@
+//! rhai scripts: the sandboxed engine, the variables each kind of script can see, compilation.
+//!
+//! Scripts are compiled once, when the bundle loads, with strict variables against the names
+//! their context provides, so a typo is a diagnostic at the YAML position instead of a runtime
+//! surprise. The engine has no module resolver, no clock, no `eval`, and limits on operations,
+//! nesting, string, array and map sizes, so a runaway script fails one evaluation, never the
+//! engine. This module does not know about YAML positions; callers map them.
+
+use rhai::{Dynamic, Engine, ParseErrorType, Scope};
+
+/// Limits every script runs under.
+pub mod limits {
+    /// Operations one evaluation may perform before it is stopped.
+    pub const MAX_OPERATIONS: u64 = 100_000;
+    /// Deepest expression nesting.
+    pub const MAX_EXPR_DEPTH: usize = 64;
+    /// Deepest function call nesting.
+    pub const MAX_CALL_LEVELS: usize = 32;
+    /// Longest string a script may build, in bytes.
+    pub const MAX_STRING_SIZE: usize = 64 * 1024;
+    /// Largest array a script may build.
+    pub const MAX_ARRAY_SIZE: usize = 10_000;
+    /// Largest map a script may build.
+    pub const MAX_MAP_SIZE: usize = 10_000;
+}
+
+/// Where a script is written, which decides the variables it can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScriptContext {
+    /// Conditions over a record change: target `applies_to` and clock conditions, record rules,
+    /// triggers, escalation triggers, rate card rules.
+    Record,
+    /// Decision outcome conditions of a process step.
+    Decision,
+}
+
+impl ScriptContext {
+    /// The variables a script in this context can use.
+    pub fn variables(self) -> &'static [&'static str] {
+        match self {
+            ScriptContext::Record => &["record", "record_id", "record_type", "event", "previous"],
+            ScriptContext::Decision => &["record", "record_id", "record_type", "instance"],
+        }
+    }
+
+    /// Where the context applies, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ScriptContext::Record => "a record condition",
+            ScriptContext::Decision => "a decision condition",
+        }
+    }
+}
+
+/// Why a script does not compile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CompileError {
+    /// The text is not valid rhai.
+    #[error("{message}")]
+    Syntax {
+        /// What is wrong, lowercase.
+        message: String,
+        /// Line within the script, from 1.
+        line: usize,
+        /// Column within the script, from 1.
+        column: usize,
+    },
+    /// The script uses a variable its context does not provide.
+    #[error("unknown variable `{name}`")]
+    UnknownVariable {
+        /// The variable.
+        name: String,
+        /// Line within the script, from 1.
+        line: usize,
+        /// Column within the script, from 1.
+        column: usize,
+    },
+}
+
+/// A rhai engine configured as slaflow's sandbox.
+pub fn sandbox() -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_strict_variables(true)
+        .set_max_operations(limits::MAX_OPERATIONS)
+        .set_max_expr_depths(limits::MAX_EXPR_DEPTH, limits::MAX_EXPR_DEPTH / 2)
+        .set_max_call_levels(limits::MAX_CALL_LEVELS)
+        .set_max_string_size(limits::MAX_STRING_SIZE)
+        .set_max_array_size(limits::MAX_ARRAY_SIZE)
+        .set_max_map_size(limits::MAX_MAP_SIZE)
+        .set_fail_on_invalid_map_property(false);
+    engine.disable_symbol("eval");
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    engine
+}
+
+/// A scope that declares a context's variables (as empty values), for compiling.
+pub fn declaration_scope(context: ScriptContext) -> Scope<'static> {
+    let mut scope = Scope::new();
+    for name in context.variables() {
+        scope.push_constant(*name, Dynamic::UNIT);
+    }
+    scope
+}
+
+/// Compiles a script for a context.
+pub fn compile(
+    engine: &Engine,
+    context: ScriptContext,
+    text: &str,
+) -> Result<rhai::AST, CompileError> {
+    let scope = declaration_scope(context);
+    engine.compile_with_scope(&scope, text).map_err(|error| {
+        let position = error.position();
+        let line = position.line().unwrap_or(1);
+        let column = position.position().unwrap_or(1);
+        match &*error.0 {
+            ParseErrorType::VariableUndefined(name) => CompileError::UnknownVariable {
+                name: name.clone(),
+                line,
+                column,
+            },
+            other => CompileError::Syntax {
+                message: lowercase_first(&other.to_string()),
+                line,
+                column,
+            },
+        }
+    })
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+    .trim_end_matches('.')
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiles_record_conditions() {
+        let engine = sandbox();
+        assert!(
+            compile(
+                &engine,
+                ScriptContext::Record,
+                "record.vip == true && record_type == \"incident\""
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_variables_with_position() {
+        let engine = sandbox();
+        let err = compile(&engine, ScriptContext::Record, "record.x > 1 && recrod.y").unwrap_err();
+        assert_eq!(
+            err,
+            CompileError::UnknownVariable {
+                name: "recrod".into(),
+                line: 1,
+                column: 17
+            }
+        );
+    }
+
+    #[test]
+    fn runaway_scripts_stop_at_the_operation_limit() {
+        let engine = sandbox();
+        let ast = compile(
+            &engine,
+            ScriptContext::Record,
+            "let n = 0; loop { n += 1; } n",
+        )
+        .unwrap();
+        let mut scope = declaration_scope(ScriptContext::Record);
+        let err = engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+            .unwrap_err();
+        assert!(matches!(
+            *err,
+            rhai::EvalAltResult::ErrorTooManyOperations(_)
+        ));
+    }
+
+    #[test]
+    fn rejects_syntax_errors_and_sandbox_escapes() {
+        let engine = sandbox();
+        assert!(matches!(
+            compile(&engine, ScriptContext::Record, "record.x >"),
+            Err(CompileError::Syntax { .. })
+        ));
+        assert!(compile(&engine, ScriptContext::Record, "eval(\"1\")").is_err());
+        assert!(compile(&engine, ScriptContext::Record, "import \"x\" as y; 1").is_err());
+    }
+}

@@ -1,0 +1,117 @@
+//! KPIs, triggers and embedded tests (E10xx): control limits in order, triggers that test
+//! something, and test events a run can accept.
+
+use std::collections::HashSet;
+
+use super::Context;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+
+/// Checks KPIs, process triggers and embedded tests.
+pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
+    for (id, entry) in cx.bundle.kpis.iter() {
+        let k = &entry.value;
+        if let (Some(lower), Some(upper)) = (&k.lower_limit, &k.upper_limit) {
+            if lower.value > upper.value {
+                d.push(
+                    Diagnostic::new(
+                        Code::KpiLimits,
+                        lower.span,
+                        format!(
+                            "lower control limit {} of KPI `{id}` is above its upper limit {}",
+                            lower.value, upper.value
+                        ),
+                    )
+                    .with_secondary(upper.span, "upper limit"),
+                );
+            }
+        }
+    }
+    for (id, entry) in cx.bundle.processes.iter() {
+        let p = &entry.value;
+        let procedure_triggers = p.procedures.values().flat_map(|proc| proc.triggers.iter());
+        for trigger in p.triggers.iter().chain(procedure_triggers) {
+            let t = &trigger.value;
+            if t.event.is_none() && t.schedule.is_none() && t.when.is_none() {
+                d.push(
+                    Diagnostic::new(Code::EmptyCondition, trigger.span, format!("a trigger of process `{id}` has no `event`, `schedule` or `when`"))
+                        .with_help("a trigger starts instances on an event, on a schedule (e.g. `monthly`) or when a condition becomes true"),
+                );
+            } else if t.schedule.is_some() && (t.event.is_some() || t.when.is_some()) {
+                d.push(
+                    Diagnostic::new(
+                        Code::EmptyCondition,
+                        trigger.span,
+                        format!(
+                            "a trigger of process `{id}` has a `schedule` and a record condition"
+                        ),
+                    )
+                    .with_help("a scheduled start has no record to test; use two triggers"),
+                );
+            }
+        }
+    }
+    for (id, entry) in cx.bundle.tests.iter() {
+        let mut seen = HashSet::new();
+        let mut last_at = None;
+        for event in &entry.value.events {
+            let e = &event.value;
+            if let Some(previous) = last_at {
+                if e.at < previous {
+                    d.push(
+                        Diagnostic::new(
+                            Code::InvalidTestEvent,
+                            event.span,
+                            format!(
+                                "event of test `{id}` at {} is earlier than the event before it",
+                                e.at
+                            ),
+                        )
+                        .with_help("events are applied in time order; sort them by `at`"),
+                    );
+                }
+            }
+            last_at = Some(e.at);
+            if let Some(record) = &e.record {
+                if seen.insert(record.clone()) && e.record_type.is_none() {
+                    d.push(
+                        Diagnostic::new(
+                            Code::InvalidTestEvent,
+                            event.span,
+                            format!(
+                                "first event of record `{record}` in test `{id}` has no `type`"
+                            ),
+                        )
+                        .with_help(
+                            "the first event of a record names its type, e.g. `type: incident`",
+                        ),
+                    );
+                }
+            } else if e.event == "step.completed" && (e.instance.is_none() || e.step.is_none()) {
+                d.push(
+                    Diagnostic::new(
+                        Code::InvalidTestEvent,
+                        event.span,
+                        format!(
+                            "`step.completed` event of test `{id}` needs `instance` and `step`"
+                        ),
+                    )
+                    .with_help(
+                        "name the instance (as in `instance.started`) and the step it completes",
+                    ),
+                );
+            }
+        }
+        for expectation in entry.value.expect.iter().chain(&entry.value.expect_none) {
+            if !expectation.value.0.contains_key("kind") {
+                d.push(
+                    Diagnostic::new(
+                        Code::InvalidTestEvent,
+                        expectation.span,
+                        format!("expectation of test `{id}` has no `kind`"),
+                    )
+                    .with_help("say which action is expected, e.g. `kind: sla.breached`"),
+                );
+            }
+        }
+    }
+}
