@@ -61,7 +61,7 @@ pub struct Dangling {
     pub target: String,
     /// Where.
     pub span: Span,
-    /// Which field holds it (`next`, `join`, `start`, an outcome name ...).
+    /// Which field holds it, as shown in messages: `` `next` ``, `` outcome `yes` `` ...
     pub field: String,
 }
 
@@ -197,7 +197,7 @@ impl ProcessGraph {
         for (_, procedure) in process.procedures.iter() {
             for (_, step) in procedure.steps.iter() {
                 if let Some(next) = &step.next {
-                    self.link(index, next, EdgeKind::Next, "next");
+                    self.link(index, next, EdgeKind::Next, "`next`");
                 }
                 for (name, outcome) in step.outcomes.iter() {
                     let target = Spanned::new(outcome.value.to.clone(), outcome.span);
@@ -209,7 +209,7 @@ impl ProcessGraph {
                     );
                 }
                 for branch in &step.branches {
-                    self.link(index, branch, EdgeKind::Branch, "branches");
+                    self.link(index, branch, EdgeKind::Branch, "`branches`");
                 }
                 if let Some(join) = &step.join {
                     match self.resolve(join.value.as_str()) {
@@ -219,7 +219,7 @@ impl ProcessGraph {
                         None => self.dangling.push(Dangling {
                             target: join.value.to_string(),
                             span: join.span,
-                            field: "join".into(),
+                            field: "`join`".into(),
                         }),
                     }
                 }
@@ -236,7 +236,7 @@ impl ProcessGraph {
                     self.dangling.push(Dangling {
                         target: start.value.to_string(),
                         span: start.span,
-                        field: "start".into(),
+                        field: "`start`".into(),
                     });
                 }
                 found

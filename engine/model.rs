@@ -46,6 +46,18 @@ pub use value::{Date, Duration, Interval, Percent, Period, PeriodUnit, TimeOfDay
 
 use crate::source::Span;
 
+/// A deserialization error that carries its own diagnostic code (the bundle loader reads it;
+/// other deserializers show the message).
+pub(crate) fn coded_error<E: serde::de::Error>(
+    code: crate::diagnostic::Code,
+    message: impl std::fmt::Display,
+) -> E {
+    E::custom(format!("{CODE_MARK}{code}{CODE_MARK}{message}"))
+}
+
+/// Brackets a code at the start of a custom error message.
+pub(crate) const CODE_MARK: char = '\u{1}';
+
 /// The id of the built-in calendar that is always open.
 pub const ALWAYS_OPEN: &str = "24x7";
 

@@ -89,3 +89,38 @@ pub fn check(bundle: &Bundle, sources: &SourceMap, diagnostics: &mut Diagnostics
     governance::check(&cx, diagnostics);
     scripts::check(&cx, diagnostics);
 }
+
+/// The outcome of validating paths: every diagnostic and the files they point into.
+#[derive(Debug)]
+pub struct Report {
+    /// Every finding, sorted and without repeats.
+    pub diagnostics: Diagnostics,
+    /// The files read.
+    pub sources: SourceMap,
+    /// How many bundles were validated.
+    pub bundles: usize,
+    /// How many rule files they hold.
+    pub files: usize,
+}
+
+/// Finds the bundles under `paths`, loads and validates each (files shared by several bundles
+/// are read once).
+pub fn validate_paths(paths: &[std::path::PathBuf]) -> Result<Report, crate::load::LoadError> {
+    let inputs = crate::load::discover(paths)?;
+    let mut loader = crate::load::Loader::new();
+    let mut diagnostics = Diagnostics::new();
+    let mut files = 0;
+    for input in &inputs {
+        let loaded = loader.load(input)?;
+        files += loaded.files.len();
+        diagnostics.extend(loaded.diagnostics);
+        check(&loaded.bundle, loader.sources(), &mut diagnostics);
+    }
+    diagnostics.sort();
+    Ok(Report {
+        diagnostics,
+        sources: loader.into_sources(),
+        bundles: inputs.len(),
+        files,
+    })
+}

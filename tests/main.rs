@@ -3,5 +3,11 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    missing_docs
 )]
+
+mod codes;
+mod common;
+mod library;
+mod robustness;

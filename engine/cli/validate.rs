@@ -4,9 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::{EXIT_FINDINGS, EXIT_OK, fail, write_stdout};
-use crate::diagnostic::Diagnostics;
 use crate::diagnostic::render::{Format, render};
-use crate::load::{Loader, discover};
 
 /// Arguments of `slaflow validate`.
 #[derive(Debug, clap::Args)]
@@ -24,35 +22,23 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> u8 {
-    let inputs = match discover(&args.paths) {
-        Ok(inputs) => inputs,
+    let report = match crate::validate::validate_paths(&args.paths) {
+        Ok(report) => report,
         Err(error) => return fail(error),
     };
-    let mut loader = Loader::new();
-    let mut diagnostics = Diagnostics::new();
-    let mut files = 0;
-    for input in &inputs {
-        let loaded = match loader.load(input) {
-            Ok(loaded) => loaded,
-            Err(error) => return fail(error),
-        };
-        files += loaded.files.len();
-        diagnostics.extend(loaded.diagnostics);
-        crate::validate::check(&loaded.bundle, loader.sources(), &mut diagnostics);
-    }
-    diagnostics.sort();
-    let text = render(args.format, &diagnostics, loader.sources());
-    if let Some(status) = write_stdout(&text) {
+    let diagnostics = &report.diagnostics;
+    if let Some(status) = write_stdout(&render(args.format, diagnostics, &report.sources)) {
         return status;
+    }
+    if std::io::stderr().is_terminal() && args.format == Format::Human && diagnostics.is_empty() {
+        eprintln!(
+            "validated {} bundle{} ({} files): no problems",
+            report.bundles,
+            if report.bundles == 1 { "" } else { "s" },
+            report.files
+        );
     }
     let failed =
         diagnostics.has_errors() || (args.deny_warnings && diagnostics.warning_count() > 0);
-    if std::io::stderr().is_terminal() && args.format == Format::Human && diagnostics.is_empty() {
-        eprintln!(
-            "validated {} bundle{} ({files} files): no problems",
-            inputs.len(),
-            if inputs.len() == 1 { "" } else { "s" }
-        );
-    }
     if failed { EXIT_FINDINGS } else { EXIT_OK }
 }

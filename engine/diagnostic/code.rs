@@ -26,12 +26,12 @@ impl Severity {
 }
 
 macro_rules! codes {
-    ($( $(#[$doc:meta])* $name:ident = $code:literal, $title:literal; )*) => {
+    ($( #[doc = $doc:literal] $name:ident = $code:literal, $title:literal; )*) => {
         /// Every diagnostic code slaflow can report.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[non_exhaustive]
         pub enum Code {
-            $( $(#[$doc])* $name, )*
+            $( #[doc = $doc] $name, )*
         }
 
         impl Code {
@@ -46,6 +46,11 @@ macro_rules! codes {
             /// A short title for the code, used by SARIF rule descriptions and `docs/codes.md`.
             pub fn title(self) -> &'static str {
                 match self { $( Code::$name => $title, )* }
+            }
+
+            /// What the code means, one sentence (the documentation of `docs/codes.md`).
+            pub fn description(self) -> &'static str {
+                match self { $( Code::$name => $doc.trim(), )* }
             }
 
             /// The code's CamelCase name, used as the SARIF rule name.

@@ -14,7 +14,7 @@ use serde::de::{
 
 use super::yaml::{Node, Style, Value};
 use crate::diagnostic::{Code, Diagnostic, fuzzy};
-use crate::model::{spanned, text_or};
+use crate::model::{self, spanned, text_or};
 use crate::source::Span;
 
 /// A deserialization failure, located at the innermost node that caused it.
@@ -60,7 +60,15 @@ impl std::error::Error for Error {}
 
 impl de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Error {
-        Error::new(Code::InvalidValue, msg.to_string())
+        let text = msg.to_string();
+        let coded = text
+            .strip_prefix(model::CODE_MARK)
+            .and_then(|rest| rest.split_once(model::CODE_MARK))
+            .and_then(|(code, message)| Some((Code::parse(code)?, message)));
+        match coded {
+            Some((code, message)) => Error::new(code, message.to_string()),
+            None => Error::new(Code::InvalidValue, text),
+        }
     }
 
     fn invalid_type(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Error {

@@ -147,7 +147,8 @@ type Fail = Box<Diagnostic>;
 
 fn parser_options(limits: Limits) -> granit_parser::Options {
     let mut options = granit_parser::Options::default();
-    let nesting = limits.max_depth.saturating_add(1);
+    // Above our own limit, so that deep input is reported as a limit (E0003), not a syntax error.
+    let nesting = limits.max_depth.saturating_mul(2);
     options.block_nesting_limit = nesting;
     options.flow_nesting_limit = nesting;
     options

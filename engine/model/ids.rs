@@ -86,7 +86,7 @@ macro_rules! id_type {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let text = String::deserialize(deserializer)?;
-                check_id(&text).map_err(de::Error::custom)?;
+                check_id(&text).map_err(|m| super::coded_error(crate::diagnostic::Code::InvalidId, m))?;
                 Ok($name(text))
             }
         }

@@ -295,7 +295,8 @@ impl fmt::Display for Raci {
 impl<'de> Deserialize<'de> for Raci {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        text.parse()
+            .map_err(|m| super::coded_error(crate::diagnostic::Code::InvalidRaci, m))
     }
 }
 

@@ -2,7 +2,7 @@
 //! every step reachable, a way to an end from every loop, decisions that cover every case,
 //! parallel branches that join, and exactly one accountable role per task and decision.
 
-use super::{Context, unknown};
+use super::Context;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::graph::ProcessGraph;
 use crate::model::Spanned;
@@ -40,14 +40,23 @@ fn check_process(
         return;
     }
     for dangling in &graph.dangling {
-        d.push(unknown(
-            Code::UnknownStep,
-            &format!("step or procedure (in `{}`)", dangling.field),
-            &dangling.target,
-            dangling.span,
-            graph.names(),
-        ));
+        d.push(
+            Diagnostic::new(
+                Code::UnknownStep,
+                dangling.span,
+                format!(
+                    "{} names unknown step or procedure `{}`",
+                    dangling.field, dangling.target
+                ),
+            )
+            .with_label("no step or procedure of this process has this id")
+            .with_help_opt(crate::diagnostic::fuzzy::did_you_mean(
+                &dangling.target,
+                graph.names(),
+            )),
+        );
     }
+    let before = d.len();
     for (index, gstep) in graph.steps.iter().enumerate() {
         if let Some(step) = graph.model_step(process, index) {
             kind_fields(step, gstep.span, gstep.id.as_str(), d);
@@ -57,7 +66,15 @@ fn check_process(
             }
         }
     }
-    flow(id, id_span, graph, d);
+    // A broken reference or a dead end is the root cause of any flow problem downstream of it;
+    // report the flow only once the structure is sound, so one mistake gives one diagnostic.
+    let structural = d
+        .iter()
+        .skip(before)
+        .any(|x| matches!(x.code, Code::DeadEnd | Code::StepKindMismatch));
+    if graph.dangling.is_empty() && !structural {
+        flow(id, id_span, graph, d);
+    }
 }
 
 /// Fields that a step of this kind does not use, and fields it needs.
