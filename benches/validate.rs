@@ -125,7 +125,7 @@ rules:
 
 fn bench(c: &mut Criterion) {
     let dir = generate(1000);
-    let report = slaflow::validate::validate_paths(&[dir.clone()]).unwrap();
+    let report = slaflow::validate::validate_paths(std::slice::from_ref(&dir)).unwrap();
     assert!(
         report.diagnostics.is_empty(),
         "generated bundle must be valid: {}",
