@@ -9,7 +9,9 @@
 //! 5. [`schema`]: JSON Schemas generated from the model.
 //! 6. [`cli`]: the `slaflow` commands.
 
+pub mod calendar;
 pub mod cli;
+pub mod condition;
 pub mod diagnostic;
 pub mod graph;
 pub mod load;

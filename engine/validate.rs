@@ -14,6 +14,7 @@ mod scripts;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 
+use crate::calendar::Calendars;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, fuzzy};
 use crate::graph::ProcessGraph;
 use crate::model::{Bundle, Section, Spanned};
@@ -27,20 +28,28 @@ pub struct Context<'a> {
     pub sources: &'a SourceMap,
     /// The graph of each process that loaded.
     pub graphs: HashMap<&'a str, ProcessGraph>,
+    /// The calendars that compiled (problems are reported while compiling).
+    pub calendars: Calendars,
 }
 
 impl<'a> Context<'a> {
     /// Prepares what the passes share.
-    pub fn new(bundle: &'a Bundle, sources: &'a SourceMap) -> Context<'a> {
+    pub fn new(
+        bundle: &'a Bundle,
+        sources: &'a SourceMap,
+        diagnostics: &mut Diagnostics,
+    ) -> Context<'a> {
         let graphs = bundle
             .processes
             .iter()
             .map(|(id, entry)| (id.as_str(), ProcessGraph::build(&entry.value)))
             .collect();
+        let calendars = Calendars::compile(bundle, sources, diagnostics);
         Context {
             bundle,
             sources,
             graphs,
+            calendars,
         }
     }
 
@@ -81,7 +90,7 @@ pub fn unknown<'c>(
 
 /// Runs every pass over a loaded bundle.
 pub fn check(bundle: &Bundle, sources: &SourceMap, diagnostics: &mut Diagnostics) {
-    let cx = Context::new(bundle, sources);
+    let cx = Context::new(bundle, sources, diagnostics);
     references::check(&cx, diagnostics);
     processes::check(&cx, diagnostics);
     agreements::check(&cx, diagnostics);

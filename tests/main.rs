@@ -7,6 +7,7 @@
     missing_docs
 )]
 
+mod calendar;
 mod codes;
 mod common;
 mod library;

@@ -1,6 +1,9 @@
 //! Agreements and targets (E07xx): one goal each, positive; milestones inside the goal; start
 //! conditions that do not imply stop; targets an earlier one shadows; covered record types with
-//! no target.
+//! no target; and OLAs/UCs whose goals do not fit inside the SLA they underpin
+//! ([`underpinning`]).
+
+pub mod underpinning;
 
 use super::Context;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -62,6 +65,7 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
             }
         }
     }
+    underpinning::check(cx, d);
 }
 
 fn goal(id: &str, span: Span, target: &Target, d: &mut Diagnostics) {
