@@ -97,6 +97,7 @@ mod business;
 pub mod compile;
 mod ics;
 mod local;
+pub mod period;
 mod rrule;
 mod year;
 

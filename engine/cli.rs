@@ -3,8 +3,11 @@
 //! Exit status is the contract: 0 success, 1 findings (validation problems, failed tests),
 //! 2 usage or I/O errors. Commands print results on stdout and errors on stderr.
 
+mod calendar;
 mod picture;
+mod run;
 mod schema;
+mod test;
 mod validate;
 
 use std::io::Write;
@@ -40,6 +43,14 @@ pub enum Command {
     Graph(picture::GraphArgs),
     /// Print the RACI matrix of a process as Markdown or CSV.
     Raci(picture::RaciArgs),
+    /// Answer business-time questions (due times, business time between instants) in batch.
+    Calendar(calendar::Args),
+    /// Replay JSON Lines events through the bundle and print every action as JSON Lines.
+    Run(run::Args),
+    /// Print a record's SLA clocks as a timeline: starts, pauses, milestones, breaches and why.
+    Explain(run::ExplainArgs),
+    /// Run the behaviour tests embedded in bundles.
+    Test(test::Args),
 }
 
 /// Runs the command line and returns the exit status.
@@ -60,6 +71,10 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(&args),
         Command::Graph(args) => picture::graph(&args),
         Command::Raci(args) => picture::raci(&args),
+        Command::Calendar(args) => calendar::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Explain(args) => run::explain(&args),
+        Command::Test(args) => test::run(&args),
     };
     ExitCode::from(status)
 }
@@ -86,6 +101,8 @@ pub struct LoadedBundle {
     pub bundle: crate::model::Bundle,
     /// Its files.
     pub sources: crate::source::SourceMap,
+    /// The files that make up the bundle (rule files and holiday files), for its hash.
+    pub files: Vec<crate::source::FileId>,
 }
 
 impl LoadedBundle {
@@ -103,9 +120,21 @@ impl LoadedBundle {
             );
             return Err(EXIT_FINDINGS);
         }
+        let mut files = loaded.files;
+        files.extend(loaded.bundle.attachments.values().copied());
         Ok(LoadedBundle {
             bundle: loaded.bundle,
             sources,
+            files,
         })
+    }
+
+    /// Compiles the bundle for the engine.
+    pub fn compile(&self) -> std::sync::Arc<crate::runtime::Compiled> {
+        std::sync::Arc::new(crate::runtime::Compiled::new(
+            &self.bundle,
+            &self.sources,
+            &self.files,
+        ))
     }
 }

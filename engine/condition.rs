@@ -70,21 +70,35 @@ pub struct Condition {
     fields: Vec<(String, Vec<Value>)>,
     assigned: Option<(bool, Option<Assignment>)>,
     script: Option<CompiledScript>,
+    any: Vec<Condition>,
 }
 
 impl Condition {
     /// Builds a condition from its model form. `assignment` tells where `assigned` looks;
-    /// `script` is the compiled `when`, if any.
+    /// `compile` compiles its scripts (the `when` of the condition and of its alternatives).
     pub fn new(
         model: &model::Condition,
         assignment: Option<Assignment>,
-        script: Option<CompiledScript>,
+        compile: &mut dyn FnMut(&model::Script) -> Option<CompiledScript>,
     ) -> Condition {
         Condition {
             events: model.events().map(str::to_string).collect(),
             fields: fields(&model.fields),
-            assigned: model.assigned.map(|a| (a, assignment)),
-            script,
+            assigned: model.assigned.map(|a| (a, assignment.clone())),
+            script: model.when.as_ref().and_then(&mut *compile),
+            any: model
+                .any
+                .iter()
+                .map(|alternative| Condition::new(&alternative.value, assignment.clone(), compile))
+                .collect(),
+        }
+    }
+
+    /// A condition that is one compiled script.
+    pub fn of_script(script: CompiledScript) -> Condition {
+        Condition {
+            script: Some(script),
+            ..Condition::default()
         }
     }
 
@@ -98,6 +112,7 @@ impl Condition {
             fields: fields(fields_map),
             assigned: None,
             script,
+            any: Vec::new(),
         }
     }
 
@@ -155,10 +170,12 @@ impl Condition {
                 return false;
             }
         }
-        match &self.script {
-            Some(script) => eval.truthy(script, change, state, event),
-            None => true,
+        if let Some(script) = &self.script {
+            if !eval.truthy(script, change, state, event) {
+                return false;
+            }
         }
+        self.any.is_empty() || self.any.iter().any(|a| a.test(change, state, event, eval))
     }
 }
 

@@ -101,8 +101,10 @@ fn resolve(
         let base = resolve(section, base_id, raw, resolved, stack, diags);
         stack.pop();
         base.map(|mut merged| {
-            // The base's own overrides are already applied; only this entry's remain.
+            // The base's own overrides are already applied; only this entry's remain. Being a
+            // template is not inherited: the entry based on one is meant to run.
             remove_key(&mut merged, "overrides");
+            remove_key(&mut merged, "template");
             merge(&mut merged, &entry.node);
             if section == "processes" {
                 apply_step_overrides(&mut merged, diags);

@@ -293,6 +293,7 @@ impl<'a> Builder<'a, '_> {
             Event::MappingStart(_, anchor, tag) => {
                 self.check_collection_tag(tag.as_deref(), "map", span);
                 let mut entries: Vec<(Node, Node)> = Vec::new();
+                let mut merged: Vec<(Node, Node)> = Vec::new();
                 let end = loop {
                     let (event, key_span) = self.next()?;
                     if matches!(event, Event::MappingEnd) {
@@ -301,6 +302,10 @@ impl<'a> Builder<'a, '_> {
                     let key = self.node(event, key_span, depth + 1)?;
                     let (event, value_span) = self.next()?;
                     let value = self.node(event, value_span, depth + 1)?;
+                    if matches!(&key.value, Value::Scalar(text, Style::Plain) if text == "<<") {
+                        self.merge_key(&value, &mut merged);
+                        continue;
+                    }
                     let key = match &key.value {
                         Value::Scalar(..) => key,
                         Value::Null => Node {
@@ -333,6 +338,12 @@ impl<'a> Builder<'a, '_> {
                     }
                     entries.push((key, value));
                 };
+                // Merged keys (`<<: *base`) come after the mapping's own, which win.
+                for (key, value) in merged {
+                    if !entries.iter().any(|(k, _)| k.as_str() == key.as_str()) {
+                        entries.push((key, value));
+                    }
+                }
                 let node = Node {
                     value: Value::Map(entries),
                     span: Span {
@@ -370,6 +381,36 @@ impl<'a> Builder<'a, '_> {
                 span,
                 "unexpected YAML structure",
             ))),
+        }
+    }
+
+    /// Collects the entries a YAML merge key (`<<`) brings: a mapping, or a list of mappings
+    /// where earlier ones win.
+    fn merge_key(&mut self, value: &Node, merged: &mut Vec<(Node, Node)>) {
+        let sources: Vec<&Node> = match &value.value {
+            Value::Map(_) => vec![value],
+            Value::Seq(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        if sources.is_empty() || sources.iter().any(|n| !matches!(n.value, Value::Map(_))) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnsupportedYaml,
+                    value.span,
+                    "a merge key `<<` needs a mapping or a list of mappings",
+                )
+                .with_help("write `<<: *anchor` where `&anchor` marks a mapping"),
+            );
+            return;
+        }
+        for source in sources {
+            if let Value::Map(entries) = &source.value {
+                for (key, v) in entries {
+                    if !merged.iter().any(|(k, _)| k.as_str() == key.as_str()) {
+                        merged.push((key.clone(), v.clone()));
+                    }
+                }
+            }
         }
     }
 
@@ -511,6 +552,17 @@ mod tests {
         let (node, diags) = parse_ok(&text);
         assert!(node.is_none());
         assert!(!diags.is_empty());
+    }
+
+    #[test]
+    fn merge_keys_bring_entries_the_mapping_lacks() {
+        let (node, diags) =
+            parse_ok("base: &b {goal: 4h, calendar: uk}\nt:\n  <<: *b\n  goal: 1h\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let t = node.unwrap();
+        let t = t.get("t").unwrap();
+        assert_eq!(t.get("goal").unwrap().as_str(), Some("1h"));
+        assert_eq!(t.get("calendar").unwrap().as_str(), Some("uk"));
     }
 
     #[test]

@@ -170,6 +170,10 @@ pub struct Condition {
     /// A rhai expression that must be true.
     #[serde(default)]
     pub when: Option<Script>,
+    /// Alternatives: at least one of these conditions must hold too (an OR), e.g.
+    /// `any: [{assigned: false}, {event: resolved}]`.
+    #[serde(default)]
+    pub any: Vec<Spanned<Condition>>,
 }
 
 impl Condition {
@@ -179,6 +183,16 @@ impl Condition {
             && self.fields.is_empty()
             && self.assigned.is_none()
             && self.when.is_none()
+            && self.any.is_empty()
+    }
+
+    /// Every script of the condition, its alternatives included.
+    pub fn scripts(&self) -> Vec<&Script> {
+        let mut out: Vec<&Script> = self.when.iter().collect();
+        for alternative in &self.any {
+            out.extend(alternative.value.scripts());
+        }
+        out
     }
 
     /// The event names, if the condition names any.

@@ -20,6 +20,10 @@ pub struct EscalationMatrix {
     /// Renames roles of the base matrix: `template-role: contract-role`.
     #[serde(default)]
     pub role_map: IdMap<RoleId, Spanned<RoleId>>,
+    /// A template: its triggers raise nothing (actions may still raise it by name). Contracts
+    /// base their matrices on templates with `uses`; `template` is not inherited.
+    #[serde(default)]
+    pub template: bool,
     /// Display name; defaults to the id.
     #[serde(default)]
     pub name: Option<String>,

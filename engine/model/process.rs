@@ -25,6 +25,10 @@ pub struct Process {
     /// Renames roles of the base process: `library-role: contract-role`.
     #[serde(default)]
     pub role_map: IdMap<RoleId, Spanned<RoleId>>,
+    /// A template: its triggers do not start instances. Library processes are templates that
+    /// contracts base their own on with `uses`; `template` is not inherited.
+    #[serde(default)]
+    pub template: bool,
     /// Display name; defaults to the id.
     #[serde(default)]
     pub name: Option<String>,

@@ -315,7 +315,7 @@ text_value!(
 );
 
 /// An instant, written in RFC 3339 with an offset and kept as whole seconds since 1970 UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(pub i64);
 
 impl FromStr for Timestamp {

@@ -219,8 +219,12 @@ fn conditions(id: &str, target: &Target, d: &mut Diagnostics) {
     }
 }
 
-/// Whether `a` holding guarantees that `b` holds, judged from their written parts.
+/// Whether `a` holding guarantees that `b` holds, judged from their written parts (a `b` with
+/// alternatives is not judged).
 fn implies(a: &Condition, b: &Condition) -> bool {
+    if !b.any.is_empty() {
+        return false;
+    }
     let events = match (&b.event, &a.event) {
         (None, _) => true,
         (Some(b_events), Some(_)) => a.events().all(|e| b_events.value.iter().any(|x| x == e)),

@@ -87,6 +87,7 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
             }
             for trigger in &topic.triggers {
                 incomplete(&trigger.value, trigger.span, d);
+                misplaced(cx, &trigger.value, d);
             }
         }
     }
@@ -141,5 +142,77 @@ fn incomplete(t: &EscalationTrigger, span: Span, d: &mut Diagnostics) {
             "process",
             "a `step` is looked up in the trigger's `process`",
         );
+    }
+}
+
+/// Filters a trigger of this kind never looks at, and an agreement of another type than
+/// `agreement_type` says.
+fn misplaced(cx: &Context<'_>, t: &EscalationTrigger, d: &mut Diagnostics) {
+    let on = t.on.value;
+    let sla = matches!(on, TriggerOn::SlaBreached | TriggerOn::SlaWarning);
+    let checks: [(Option<Span>, &str, bool); 8] = [
+        (t.agreement.as_ref().map(|x| x.span), "agreement", sla),
+        (
+            t.agreement_type.as_ref().map(|x| x.span),
+            "agreement_type",
+            sla,
+        ),
+        (t.target.as_ref().map(|x| x.span), "target", sla),
+        (
+            t.process.as_ref().map(|x| x.span),
+            "process",
+            on == TriggerOn::StepOverdue,
+        ),
+        (
+            t.step.as_ref().map(|x| x.span),
+            "step",
+            on == TriggerOn::StepOverdue,
+        ),
+        (
+            t.kpi.as_ref().map(|x| x.span),
+            "kpi",
+            on == TriggerOn::KpiOutOfLimits,
+        ),
+        (
+            t.event.as_ref().map(|x| x.span),
+            "event",
+            on == TriggerOn::Event,
+        ),
+        (
+            t.record_type.as_ref().map(|x| x.span),
+            "record_type",
+            sla || matches!(on, TriggerOn::Event | TriggerOn::Condition),
+        ),
+    ];
+    for (span, field, applies) in checks {
+        if let (Some(span), false) = (span, applies) {
+            d.push(
+                Diagnostic::new(
+                    Code::InvalidTrigger,
+                    span,
+                    format!("`{field}` does not apply to `on: {}` triggers", on.as_str()),
+                )
+                .with_help("the trigger would never look at it; remove it or change `on`"),
+            );
+        }
+    }
+    if let (Some(agreement), Some(kind)) = (&t.agreement, &t.agreement_type) {
+        if let Some(found) = cx.bundle.agreements.get(agreement.value.as_str()) {
+            if found.kind.value != kind.value {
+                d.push(
+                    Diagnostic::new(
+                        Code::InvalidTrigger,
+                        kind.span,
+                        format!(
+                            "`agreement_type: {}` contradicts agreement `{}`, which is an {}",
+                            kind.value.as_str(),
+                            agreement.value,
+                            found.kind.value.as_str().to_uppercase()
+                        ),
+                    )
+                    .with_help("the trigger could never match; remove one of the two"),
+                );
+            }
+        }
     }
 }

@@ -107,7 +107,8 @@ fn calendars(cx: &Context<'_>, d: &mut Diagnostics) {
 fn processes(cx: &Context<'_>, d: &mut Diagnostics) {
     for (_, entry) in cx.bundle.processes.iter() {
         let p = &entry.value;
-        for (_, to) in p.role_map.iter() {
+        for (from, to) in p.role_map.iter() {
+            role(cx, from, d);
             role(cx, to, d);
         }
         roles(cx, &p.owner, d);
@@ -204,7 +205,8 @@ fn agreements(cx: &Context<'_>, d: &mut Diagnostics) {
 fn escalations(cx: &Context<'_>, d: &mut Diagnostics) {
     for (_, entry) in cx.bundle.escalations.iter() {
         let m = &entry.value;
-        for (_, to) in m.role_map.iter() {
+        for (from, to) in m.role_map.iter() {
+            role(cx, from, d);
             role(cx, to, d);
         }
         if let Some(c) = &m.calendar {

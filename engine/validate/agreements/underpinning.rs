@@ -62,6 +62,26 @@ fn comparable(
             .any(|t| ola.applies_to.record_type.value.iter().any(|o| o == t))
         && sla.goal.is_some()
         && ola.goal.is_some()
+        && !disjoint(&sla.applies_to.fields, &ola.applies_to.fields)
+}
+
+/// Whether two field constraints can never hold together (a field both constrain to values
+/// with nothing in common), e.g. `severity: 1` and `severity: 2`.
+fn disjoint(
+    a: &crate::model::IdMap<String, crate::model::condition::FieldMatch>,
+    b: &crate::model::IdMap<String, crate::model::condition::FieldMatch>,
+) -> bool {
+    let values = |m: &crate::model::condition::FieldMatch| match &m.0 {
+        serde_json::Value::Array(items) => items.clone(),
+        other => vec![other.clone()],
+    };
+    a.iter().any(|(field, wanted)| {
+        b.get(&field.value).is_some_and(|other| {
+            let (x, y) = (values(wanted), values(other));
+            !x.iter()
+                .any(|v| y.iter().any(|w| crate::condition::same(v, w)))
+        })
+    })
 }
 
 fn calendar_of(

@@ -1,0 +1,220 @@
+//! Escalation matrices at run time: which topics a signal raises, and the climb from level to
+//! level after business-time delays.
+//!
+//! A signal (an SLA breach or warning, an overdue step, a record event, a record condition that
+//! became true) raises every topic whose triggers match it, in matrices that are not templates.
+//! A raised topic reaches level 1 at once (or after its delay) and each later level after its
+//! delay, counted from the raise in the matrix's calendar, up to the matrix's level limit. It
+//! stops climbing when its subject is done: the clock stops or is cancelled, the task completes,
+//! the record is closed, or the condition no longer holds. The same topic is raised once per
+//! subject at a time.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::BusinessCalendar;
+use crate::condition::{Change, CompiledScript, Evaluator};
+use crate::model::escalation::TriggerOn;
+use crate::model::{AgreementType, Duration};
+
+/// A trigger of a topic, compiled.
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    /// What it listens to.
+    pub on: TriggerOn,
+    /// Only this agreement.
+    pub agreement: Option<String>,
+    /// Only agreements of this type.
+    pub agreement_type: Option<AgreementType>,
+    /// Only this target.
+    pub target: Option<String>,
+    /// Only this process.
+    pub process: Option<String>,
+    /// Only this step.
+    pub step: Option<String>,
+    /// Only records of this type.
+    pub record_type: Option<String>,
+    /// Only this event name.
+    pub event: Option<String>,
+    /// A condition over the record.
+    pub when: Option<CompiledScript>,
+}
+
+/// A level of a topic's path.
+#[derive(Debug, Clone)]
+pub struct Level {
+    /// The roles escalated to.
+    pub roles: Vec<String>,
+    /// Delay from the raise.
+    pub after: Option<Duration>,
+    /// What the level is expected to do.
+    pub action: Option<String>,
+}
+
+/// A topic, compiled.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    /// The topic id.
+    pub id: String,
+    /// Its triggers.
+    pub triggers: Vec<Trigger>,
+    /// Its levels, at most the matrix's limit.
+    pub levels: Vec<Level>,
+    /// Record fields carried into each escalation.
+    pub include_fields: Vec<String>,
+}
+
+/// A matrix, compiled.
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    /// The matrix id.
+    pub id: String,
+    /// Templates are raised only by name, never by their triggers.
+    pub template: bool,
+    /// The calendar delays are counted in.
+    pub calendar: Arc<BusinessCalendar>,
+    /// Topics in document order.
+    pub topics: Vec<Topic>,
+}
+
+/// Something that may raise a topic.
+#[derive(Debug, Clone, Copy)]
+pub enum Signal<'a> {
+    /// An SLA clock breached.
+    SlaBreached {
+        /// Agreement id.
+        agreement: &'a str,
+        /// Agreement type.
+        agreement_type: AgreementType,
+        /// Target id.
+        target: &'a str,
+        /// Record type.
+        record_type: &'a str,
+    },
+    /// An SLA clock reached a warning milestone.
+    SlaWarning {
+        /// Agreement id.
+        agreement: &'a str,
+        /// Agreement type.
+        agreement_type: AgreementType,
+        /// Target id.
+        target: &'a str,
+        /// Record type.
+        record_type: &'a str,
+    },
+    /// A process step passed its due time.
+    StepOverdue {
+        /// Process id.
+        process: &'a str,
+        /// Step id.
+        step: &'a str,
+    },
+    /// A record event.
+    Event {
+        /// The event name.
+        name: &'a str,
+        /// Record type.
+        record_type: &'a str,
+    },
+}
+
+impl Trigger {
+    /// Whether the trigger matches a signal; `change` (the record's latest change) lets `when`
+    /// be evaluated.
+    pub fn matches(
+        &self,
+        signal: &Signal<'_>,
+        change: Option<&Change<'_>>,
+        eval: &mut Evaluator<'_>,
+    ) -> bool {
+        let same =
+            |wanted: &Option<String>, have: &str| wanted.as_deref().is_none_or(|w| w == have);
+        let fits = match (*signal, self.on) {
+            (
+                Signal::SlaBreached {
+                    agreement,
+                    agreement_type,
+                    target,
+                    record_type,
+                },
+                TriggerOn::SlaBreached,
+            )
+            | (
+                Signal::SlaWarning {
+                    agreement,
+                    agreement_type,
+                    target,
+                    record_type,
+                },
+                TriggerOn::SlaWarning,
+            ) => {
+                same(&self.agreement, agreement)
+                    && self.agreement_type.is_none_or(|t| t == agreement_type)
+                    && same(&self.target, target)
+                    && same(&self.record_type, record_type)
+            }
+            (Signal::StepOverdue { process, step }, TriggerOn::StepOverdue) => {
+                same(&self.process, process) && same(&self.step, step)
+            }
+            (Signal::Event { name, record_type }, TriggerOn::Event) => {
+                same(&self.event, name) && same(&self.record_type, record_type)
+            }
+            _ => false,
+        };
+        fits && self.when_holds(change, eval)
+    }
+
+    /// Whether `when` holds for the change (true without `when`; false without a record).
+    pub fn when_holds(&self, change: Option<&Change<'_>>, eval: &mut Evaluator<'_>) -> bool {
+        match (&self.when, change) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(script), Some(change)) => {
+                crate::condition::Condition::of_script(script.clone()).holds(change, eval)
+            }
+        }
+    }
+}
+
+/// What an escalation is about; it stops climbing when its subject is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Subject {
+    /// An SLA clock (index).
+    Clock(u32),
+    /// A process task (index).
+    Task(u32),
+    /// A record (index).
+    Record(u32),
+}
+
+/// A raised topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Escalation {
+    /// Matrix index.
+    pub matrix: u32,
+    /// Topic index.
+    pub topic: u32,
+    /// What it is about.
+    pub subject: Subject,
+    /// When it was raised.
+    pub raised_at: i64,
+    /// Levels reached so far.
+    pub reached: u32,
+    /// Whether it still climbs.
+    pub active: bool,
+    /// Why it was raised.
+    pub reason: String,
+}
+
+impl Matrix {
+    /// When level `index` (from 0) of a topic raised at `raised_at` is reached.
+    pub fn level_at(&self, topic: &Topic, index: usize, raised_at: i64) -> Option<i64> {
+        let level = topic.levels.get(index)?;
+        match level.after {
+            None | Some(Duration::Seconds(0)) => Some(raised_at),
+            Some(Duration::Seconds(s)) => self.calendar.add(raised_at, s),
+            Some(Duration::WorkingDays(d)) => self.calendar.add_working_days(raised_at, d),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! `slaflow explain`: a record's SLA clocks as a timeline a customer can follow: when each
+//! started, paused, resumed, reached milestones, breached or was met, with business and wall
+//! time at each point and the condition behind each change.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::model::{Bundle, Timestamp};
+use crate::runtime::Engine;
+use crate::sla::{State, What};
+
+/// The clocks of one record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The record id.
+    pub record: String,
+    /// Its type.
+    pub record_type: String,
+    /// The version of the bundle (hash) the clocks ran under.
+    pub bundle: String,
+    /// Its clocks, in the order they started.
+    pub clocks: Vec<ClockReport>,
+}
+
+/// One clock.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockReport {
+    /// Agreement id.
+    pub agreement: String,
+    /// Target id.
+    pub target: String,
+    /// Measure.
+    pub measure: String,
+    /// Cycle number.
+    pub cycle: u32,
+    /// `running`, `paused`, `met`, `breached` (still running), `stopped` (after a breach) or `cancelled`.
+    pub state: String,
+    /// When it started.
+    pub start: Timestamp,
+    /// The goal in business seconds.
+    pub goal_seconds: u64,
+    /// The goal as written.
+    pub goal: String,
+    /// The calendar business time is counted in.
+    pub calendar: String,
+    /// The due time, if known.
+    pub due: Option<Timestamp>,
+    /// Each change.
+    pub timeline: Vec<Line>,
+    /// Pause intervals with their business length.
+    pub pauses: Vec<Pause>,
+}
+
+/// One timeline line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    /// When.
+    pub at: Timestamp,
+    /// What happened.
+    pub what: String,
+    /// Business seconds elapsed.
+    pub business: u64,
+    /// Wall seconds since the start.
+    pub wall: u64,
+    /// Why.
+    pub because: String,
+}
+
+/// A pause.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pause {
+    /// From.
+    pub from: Timestamp,
+    /// To (the end of the run for an open pause).
+    pub to: Timestamp,
+    /// Business seconds inside it, in the goal's calendar.
+    pub business: u64,
+}
+
+/// Builds the report of a record's clocks.
+pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
+    let r = engine.record(record);
+    let now = engine.state.now.unwrap_or(0);
+    let clocks = engine
+        .clocks_of(record)
+        .into_iter()
+        .filter_map(|index| {
+            let clock = engine.state.clocks.get(index)?;
+            let target = engine.compiled.targets.get(clock.target as usize)?;
+            let model_target = bundle
+                .agreements
+                .get(&target.agreement)
+                .and_then(|a| a.targets.get(&target.id).map(|t| (a, t)));
+            let calendar = model_target
+                .and_then(|(a, t)| t.calendar.as_ref().or(a.calendar.as_ref()))
+                .map_or(crate::model::ALWAYS_OPEN.to_string(), |c| {
+                    c.value.to_string()
+                });
+            let goal = model_target
+                .and_then(|(_, t)| {
+                    t.goal.as_ref().map(|g| g.value.to_string()).or_else(|| {
+                        t.deadline
+                            .as_ref()
+                            .map(|d| format!("deadline in field `{}`", d.value))
+                    })
+                })
+                .unwrap_or_default();
+            let state = match clock.state {
+                State::Running if clock.breached => "breached",
+                State::Running => "running",
+                State::Paused => "paused",
+                State::Met => "met",
+                State::Stopped => "stopped",
+                State::Cancelled => "cancelled",
+            };
+            let timeline = clock
+                .timeline
+                .iter()
+                .map(|e| Line {
+                    at: Timestamp(e.at),
+                    what: match e.what {
+                        What::Started => "started".into(),
+                        What::Paused => "paused".into(),
+                        What::Resumed => "resumed".into(),
+                        What::Milestone(i) => format!(
+                            "milestone {}",
+                            target
+                                .milestones
+                                .get(i as usize)
+                                .map_or("?", |m| m.name.as_str())
+                        ),
+                        What::Breached => "breached".into(),
+                        What::Met => "met".into(),
+                        What::Stopped => "stopped (after breach)".into(),
+                        What::Cancelled => "cancelled".into(),
+                        What::Reset => "reset".into(),
+                        What::Retargeted(previous) => format!(
+                            "now measured against {} (was {})",
+                            target.id,
+                            engine
+                                .compiled
+                                .targets
+                                .get(previous as usize)
+                                .map_or("?", |t| t.id.as_str())
+                        ),
+                    },
+                    business: e.business,
+                    wall: e.wall,
+                    because: engine.because_text(e.because, e.event),
+                })
+                .collect();
+            let pauses = clock
+                .pauses(now)
+                .into_iter()
+                .map(|(from, to)| Pause {
+                    from: Timestamp(from),
+                    to: Timestamp(to),
+                    business: target.calendar.between(from, to),
+                })
+                .collect();
+            Some(ClockReport {
+                agreement: target.agreement.clone(),
+                target: target.id.clone(),
+                measure: target.measure.clone(),
+                cycle: clock.cycle,
+                state: state.into(),
+                start: Timestamp(clock.start),
+                goal_seconds: clock.goal(),
+                goal,
+                calendar,
+                due: clock.due(&target.calendar).map(Timestamp),
+                timeline,
+                pauses,
+            })
+        })
+        .collect();
+    Report {
+        record: record.to_string(),
+        record_type: r.map(|r| r.record_type.clone()).unwrap_or_default(),
+        bundle: engine.state.bundle.clone(),
+        clocks,
+    }
+}
+
+/// Seconds as `1d 2h 3m 4s` (zero parts left out).
+pub fn span(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0s".into();
+    }
+    let parts = [
+        (seconds / 86_400, "d"),
+        (seconds % 86_400 / 3600, "h"),
+        (seconds % 3600 / 60, "m"),
+        (seconds % 60, "s"),
+    ];
+    parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The report as text.
+pub fn human(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "record {} ({})", report.record, report.record_type);
+    if report.clocks.is_empty() {
+        let _ = writeln!(out, "  no SLA clock attached to this record");
+    }
+    for c in &report.clocks {
+        let _ = writeln!(
+            out,
+            "\n{} / {} (measure {}), cycle {}: {}",
+            c.agreement, c.target, c.measure, c.cycle, c.state
+        );
+        let due = c
+            .due
+            .map_or("unknown while paused".to_string(), |d| d.to_string());
+        let _ = writeln!(
+            out,
+            "  goal {} = {} business time in calendar {}; due {}",
+            c.goal,
+            span(c.goal_seconds),
+            c.calendar,
+            due
+        );
+        let _ = writeln!(
+            out,
+            "  {:<21} {:<28} {:>12} {:>12}  why",
+            "at", "what", "business", "wall"
+        );
+        for l in &c.timeline {
+            let _ = writeln!(
+                out,
+                "  {:<21} {:<28} {:>12} {:>12}  {}",
+                l.at.to_string(),
+                l.what,
+                span(l.business),
+                span(l.wall),
+                l.because
+            );
+        }
+        for p in &c.pauses {
+            let _ = writeln!(
+                out,
+                "  paused {} to {}: {} business time not counted",
+                p.from,
+                p.to,
+                span(p.business)
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,134 @@
+//! Behaviour tests embedded in a bundle: their events run through a fresh engine, and the
+//! actions that come out are checked against the expectations.
+//!
+//! `expect` lists patterns that must match actions in that order (other actions may come in
+//! between); `expect_none` lists patterns no action may match. A pattern matches an action when
+//! every field it gives is equal (a string matches a list that contains it).
+
+use std::sync::Arc;
+
+use super::action::{Action, matches};
+use super::compiled::Compiled;
+use super::engine::Engine;
+use crate::model::BehaviourTest;
+
+/// The result of one test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The test id.
+    pub id: String,
+    /// Why it failed, if it did (one line per problem).
+    pub failures: Vec<String>,
+    /// The actions the engine emitted.
+    pub actions: Vec<Action>,
+}
+
+impl Outcome {
+    /// Whether the test passed.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Runs one test.
+pub fn run(compiled: &Arc<Compiled>, id: &str, test: &BehaviourTest) -> Outcome {
+    let mut engine = Engine::new(Arc::clone(compiled));
+    for (index, event) in test.events.iter().enumerate() {
+        engine.apply(&event.value, index as u64 + 1);
+    }
+    engine.finish(test.until.as_ref().map(|u| u.value.0));
+    let actions = engine.take_actions();
+    let values: Vec<serde_json::Value> = actions.iter().map(Action::to_value).collect();
+    let mut failures = Vec::new();
+    let mut from = 0;
+    for (n, expected) in test.expect.iter().enumerate() {
+        match values
+            .iter()
+            .skip(from)
+            .position(|a| matches(a, &expected.value.0))
+        {
+            Some(found) => from += found + 1,
+            None => {
+                let pattern = serde_json::Value::Object(expected.value.0.clone());
+                let anywhere = values.iter().any(|a| matches(a, &expected.value.0));
+                failures.push(if anywhere {
+                    format!(
+                        "expectation {} {pattern} came before an earlier expectation",
+                        n + 1
+                    )
+                } else {
+                    format!("expectation {} {pattern} was not emitted", n + 1)
+                });
+            }
+        }
+    }
+    for (n, forbidden) in test.expect_none.iter().enumerate() {
+        if let Some(action) = actions
+            .iter()
+            .find(|a| matches(&a.to_value(), &forbidden.value.0))
+        {
+            failures.push(format!(
+                "expect_none {} matched {}",
+                n + 1,
+                action.to_json()
+            ));
+        }
+    }
+    for action in actions.iter().filter(|a| a.kind == "event.rejected") {
+        failures.push(format!("event rejected: {}", action.to_json()));
+    }
+    Outcome {
+        id: id.to_string(),
+        failures,
+        actions,
+    }
+}
+
+/// JUnit XML for test outcomes, one suite per bundle.
+pub fn junit(suites: &[(String, Vec<Outcome>)]) -> String {
+    let all: Vec<&Outcome> = suites.iter().flat_map(|(_, o)| o.iter()).collect();
+    let failed = all.iter().filter(|o| !o.passed()).count();
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{}\" failures=\"{failed}\">\n",
+        all.len()
+    );
+    for (suite, outcomes) in suites {
+        out.push_str(&suite_xml(suite, outcomes));
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn suite_xml(suite: &str, outcomes: &[Outcome]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let failed = outcomes.iter().filter(|o| !o.passed()).count();
+    let mut out = format!(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">\n",
+        esc(suite),
+        outcomes.len()
+    );
+    for o in outcomes {
+        if o.passed() {
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\"/>\n",
+                esc(suite),
+                esc(&o.id)
+            ));
+        } else {
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                esc(suite),
+                esc(&o.id),
+                esc(o.failures.first().map_or("", String::as_str)),
+                esc(&o.failures.join("\n"))
+            ));
+        }
+    }
+    out.push_str("  </testsuite>\n");
+    out
+}

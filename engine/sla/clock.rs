@@ -1,0 +1,458 @@
+//! One SLA clock: start, pause intervals, goal and milestones in business time, and the
+//! timeline of what changed it and why.
+//!
+//! Business time is counted in the target's calendar, pauses included: the elapsed business
+//! time at `t` is the working seconds from the start to `t` minus the working seconds inside
+//! pause intervals, both in the goal's calendar. The clock never reads the wall clock; every
+//! method takes the instant it acts at.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Goal, Point, Target};
+use crate::calendar::BusinessCalendar;
+
+/// Where a clock is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    /// Counting.
+    Running,
+    /// Not counting until it resumes.
+    Paused,
+    /// Stopped before its due time.
+    Met,
+    /// Stopped after it breached.
+    Stopped,
+    /// Cancelled: the record no longer counts for this target.
+    Cancelled,
+}
+
+impl State {
+    /// Whether the clock still runs or waits to resume.
+    pub fn is_active(self) -> bool {
+        matches!(self, State::Running | State::Paused)
+    }
+}
+
+/// Which condition caused a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Because {
+    /// The start condition became true.
+    Start,
+    /// The start instant came from the record field `start_from` (retroactive start).
+    StartFrom,
+    /// The pause condition held.
+    Pause,
+    /// The resume condition held (or, without one, the pause condition stopped holding).
+    Resume,
+    /// The stop condition held.
+    Stop,
+    /// The cancel condition held.
+    Cancel,
+    /// The reset condition held.
+    Reset,
+    /// A change made another target of the same measure apply.
+    TargetChanged,
+    /// No target of the measure applies to the record any more.
+    NoLongerApplies,
+    /// Business time reached a milestone or the due time.
+    Time,
+}
+
+impl Because {
+    /// How explain prints it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Because::Start => "start condition",
+            Because::StartFrom => "start condition, started from the record's start field",
+            Because::Pause => "pause condition",
+            Because::Resume => "resume condition",
+            Because::Stop => "stop condition",
+            Because::Cancel => "cancel condition",
+            Because::Reset => "reset condition",
+            Because::TargetChanged => "a change made another target apply",
+            Because::NoLongerApplies => "no target of the measure applies any more",
+            Because::Time => "business time",
+        }
+    }
+}
+
+/// What happened to a clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum What {
+    /// Attached and started.
+    Started,
+    /// Paused.
+    Paused,
+    /// Resumed.
+    Resumed,
+    /// Reached milestone `n` (index into the target's milestones).
+    Milestone(u16),
+    /// Reached its due time without stopping.
+    Breached,
+    /// Stopped in time.
+    Met,
+    /// Stopped after breaching.
+    Stopped,
+    /// Cancelled.
+    Cancelled,
+    /// Completed by a reset; a new cycle follows.
+    Reset,
+    /// Now measured against another target (index of the previous one).
+    Retargeted(u32),
+}
+
+/// One line of a clock's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// When.
+    pub at: i64,
+    /// What happened.
+    pub what: What,
+    /// Why.
+    pub because: Because,
+    /// The event that carried the change (interned name), if an event did.
+    pub event: Option<u32>,
+    /// Business seconds elapsed at that point.
+    pub business: u64,
+    /// Wall seconds since the start at that point.
+    pub wall: u64,
+}
+
+/// An SLA clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clock {
+    /// Index of the target in the compiled bundle.
+    pub target: u32,
+    /// The record's index in the engine.
+    pub record: u32,
+    /// 1 for a target's first clock on a record, then 2, 3... after resets and reopenings.
+    pub cycle: u32,
+    /// Where the clock is.
+    pub state: State,
+    /// Whether it has passed its due time.
+    pub breached: bool,
+    /// The instant it started (possibly retroactive).
+    pub start: i64,
+    /// Bumped on every change, so queued timers of an older state are ignored.
+    pub generation: u32,
+    /// Everything that happened to it.
+    pub timeline: Vec<Entry>,
+    measure_from: i64,
+    carried: u64,
+    goal: u64,
+    deadline: Option<i64>,
+    pauses: Vec<(i64, i64)>,
+    paused_since: Option<i64>,
+    fired: u64,
+}
+
+/// The next timed point of a clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// A milestone, by index.
+    Milestone(u16),
+    /// The due time.
+    Breach,
+}
+
+impl Clock {
+    /// Starts a clock for `target` at `start` (which may be earlier than `now` for a
+    /// retroactive start). `deadline` is the due instant of deadline targets.
+    pub fn start(
+        target: &Target,
+        record: u32,
+        cycle: u32,
+        start: i64,
+        deadline: Option<i64>,
+    ) -> Clock {
+        let calendar = &target.calendar;
+        let (goal, deadline) = match &target.goal {
+            Goal::Seconds(seconds) => (*seconds, None),
+            Goal::WorkingDays(days) => {
+                let due = calendar.add_working_days(start, *days).unwrap_or(i64::MAX);
+                (calendar.between(start, due), None)
+            }
+            Goal::Deadline(_) => {
+                let due = deadline.unwrap_or(start);
+                (calendar.between(start, due), Some(due))
+            }
+        };
+        Clock {
+            target: target.index,
+            record,
+            cycle,
+            state: State::Running,
+            breached: false,
+            start,
+            generation: 0,
+            timeline: Vec::new(),
+            measure_from: start,
+            carried: 0,
+            goal,
+            deadline,
+            pauses: Vec::new(),
+            paused_since: None,
+            fired: 0,
+        }
+    }
+
+    /// The goal in business seconds.
+    pub fn goal(&self) -> u64 {
+        self.goal
+    }
+
+    /// Business seconds in pauses, in `calendar`, from the measuring start up to `t`.
+    fn paused_business(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
+        let closed: u64 = self
+            .pauses
+            .iter()
+            .map(|(from, to)| calendar.between((*from).max(self.measure_from), (*to).min(t)))
+            .sum();
+        let open = self
+            .paused_since
+            .map_or(0, |from| calendar.between(from.max(self.measure_from), t));
+        closed + open
+    }
+
+    /// Business seconds elapsed at `t`.
+    pub fn business(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
+        let counted = calendar.between(self.measure_from, t);
+        if self.deadline.is_some() {
+            return counted;
+        }
+        self.carried + counted.saturating_sub(self.paused_business(calendar, t))
+    }
+
+    /// The instant the business time elapsed reaches `elapsed`, if the clock is counting.
+    pub fn instant_at(&self, calendar: &BusinessCalendar, elapsed: u64) -> Option<i64> {
+        if self.deadline.is_some() {
+            return calendar.add(self.measure_from, elapsed);
+        }
+        if self.state != State::Running {
+            return None;
+        }
+        if elapsed <= self.carried {
+            return Some(self.measure_from);
+        }
+        let paused: u64 = self
+            .pauses
+            .iter()
+            .map(|(from, to)| calendar.between((*from).max(self.measure_from), *to))
+            .sum();
+        calendar.add(self.measure_from, elapsed - self.carried + paused)
+    }
+
+    /// The due time, if known (a paused clock has none, unless its goal is a fixed deadline).
+    pub fn due(&self, calendar: &BusinessCalendar) -> Option<i64> {
+        match self.deadline {
+            Some(deadline) => Some(deadline),
+            None => self.instant_at(calendar, self.goal),
+        }
+    }
+
+    fn point(&self, point: Point) -> u64 {
+        match point {
+            Point::Fraction(f) => ((self.goal as f64) * f).round() as u64,
+            Point::BeforeDue(s) => self.goal.saturating_sub(s),
+            Point::AfterDue(s) => self.goal.saturating_add(s),
+        }
+    }
+
+    /// The next milestone or breach and when it falls, if the clock is counting.
+    pub fn next(&self, target: &Target) -> Option<(i64, Next)> {
+        if !self.state.is_active() {
+            return None;
+        }
+        let calendar = &target.calendar;
+        let mut best: Option<(u64, u8, Next)> = None;
+        let mut consider = |elapsed: u64, order: u8, next: Next| {
+            if best.is_none_or(|(e, o, _)| (elapsed, order) < (e, o)) {
+                best = Some((elapsed, order, next));
+            }
+        };
+        for (i, milestone) in target.milestones.iter().enumerate() {
+            if i < 64 && self.fired & (1 << i) == 0 {
+                let order = if matches!(milestone.point, Point::AfterDue(_)) {
+                    2
+                } else {
+                    0
+                };
+                consider(
+                    self.point(milestone.point),
+                    order,
+                    Next::Milestone(i as u16),
+                );
+            }
+        }
+        if !self.breached {
+            consider(self.goal, 1, Next::Breach);
+        }
+        let (elapsed, _, next) = best?;
+        let at = match (self.deadline, next) {
+            (Some(deadline), Next::Breach) => Some(deadline),
+            _ => self.instant_at(calendar, elapsed),
+        }?;
+        Some((at, next))
+    }
+
+    /// Records that a timed point was reached at `at`.
+    pub fn reach(&mut self, calendar: &BusinessCalendar, at: i64, next: Next) {
+        match next {
+            Next::Milestone(i) => {
+                if i < 64 {
+                    self.fired |= 1 << i;
+                }
+                self.log(calendar, at, What::Milestone(i), Because::Time, None);
+            }
+            Next::Breach => {
+                self.breached = true;
+                self.log(calendar, at, What::Breached, Because::Time, None);
+            }
+        }
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// Adds a timeline entry.
+    pub fn log(
+        &mut self,
+        calendar: &BusinessCalendar,
+        at: i64,
+        what: What,
+        because: Because,
+        event: Option<u32>,
+    ) {
+        let business = self.business(calendar, at);
+        self.timeline.push(Entry {
+            at,
+            what,
+            because,
+            event,
+            business,
+            wall: u64::try_from(at.saturating_sub(self.start)).unwrap_or(0),
+        });
+    }
+
+    /// Pauses at `now`.
+    pub fn pause(&mut self, calendar: &BusinessCalendar, now: i64, event: Option<u32>) {
+        if self.state == State::Running {
+            self.state = State::Paused;
+            self.paused_since = Some(now);
+            self.generation = self.generation.wrapping_add(1);
+            self.log(calendar, now, What::Paused, Because::Pause, event);
+        }
+    }
+
+    /// Resumes at `now`.
+    pub fn resume(&mut self, calendar: &BusinessCalendar, now: i64, event: Option<u32>) {
+        if self.state == State::Paused {
+            if let Some(from) = self.paused_since.take() {
+                self.pauses.push((from, now));
+            }
+            self.state = State::Running;
+            self.generation = self.generation.wrapping_add(1);
+            self.log(calendar, now, What::Resumed, Because::Resume, event);
+        }
+    }
+
+    /// Stops at `now`: met if it has not passed its due time. Returns whether it was met.
+    pub fn stop(
+        &mut self,
+        calendar: &BusinessCalendar,
+        now: i64,
+        because: Because,
+        event: Option<u32>,
+    ) -> bool {
+        self.close_pause(now);
+        let late = match self.deadline {
+            Some(deadline) => now > deadline,
+            None => self.business(calendar, now) > self.goal,
+        };
+        let met = !self.breached && !late;
+        self.state = if met { State::Met } else { State::Stopped };
+        self.generation = self.generation.wrapping_add(1);
+        let what = match (because, met) {
+            (Because::Reset, _) => What::Reset,
+            (_, true) => What::Met,
+            (_, false) => What::Stopped,
+        };
+        self.log(calendar, now, what, because, event);
+        met
+    }
+
+    /// Cancels at `now`.
+    pub fn cancel(
+        &mut self,
+        calendar: &BusinessCalendar,
+        now: i64,
+        because: Because,
+        event: Option<u32>,
+    ) {
+        self.close_pause(now);
+        self.state = State::Cancelled;
+        self.generation = self.generation.wrapping_add(1);
+        self.log(calendar, now, What::Cancelled, because, event);
+    }
+
+    fn close_pause(&mut self, now: i64) {
+        if let Some(from) = self.paused_since.take() {
+            self.pauses.push((from, now));
+        }
+    }
+
+    /// Measures the clock against `to` from `now` on, by `to`'s change policy: `keep_elapsed`
+    /// carries the business time so far; `retarget` re-measures from the original start with the
+    /// same pauses in `to`'s calendar. (`restart` is a cancel and a new clock; see the caller.)
+    pub fn retarget(
+        &mut self,
+        from: &Target,
+        to: &Target,
+        now: i64,
+        keep_elapsed: bool,
+        deadline: Option<i64>,
+        event: Option<u32>,
+    ) {
+        let before = self.target;
+        if keep_elapsed {
+            self.carried = self.business(&from.calendar, now);
+            self.measure_from = now;
+            let paused = self.paused_since.is_some();
+            self.pauses.clear();
+            self.paused_since = paused.then_some(now);
+        }
+        let fresh = Clock::start(to, self.record, self.cycle, self.measure_from, deadline);
+        self.goal = fresh.goal;
+        if let Goal::Seconds(_) | Goal::WorkingDays(_) = to.goal {
+            self.deadline = None;
+        } else {
+            self.deadline = fresh.deadline;
+        }
+        self.target = to.index;
+        // Milestones already passed under the new goal are not raised again.
+        let elapsed = self.business(&to.calendar, now);
+        self.fired = 0;
+        for (i, milestone) in to.milestones.iter().enumerate().take(64) {
+            if self.point(milestone.point) <= elapsed
+                && !matches!(milestone.point, Point::AfterDue(_))
+            {
+                self.fired |= 1 << i;
+            }
+        }
+        self.generation = self.generation.wrapping_add(1);
+        self.log(
+            &to.calendar,
+            now,
+            What::Retargeted(before),
+            Because::TargetChanged,
+            event,
+        );
+    }
+
+    /// Pause intervals so far, as wall-clock instants (an open pause ends at `now`).
+    pub fn pauses(&self, now: i64) -> Vec<(i64, i64)> {
+        let mut all = self.pauses.clone();
+        if let Some(from) = self.paused_since {
+            all.push((from, now));
+        }
+        all
+    }
+}
