@@ -12,12 +12,12 @@ use rhai::{AST, Dynamic, Engine, ImmutableString, Scope};
 use serde_json::{Map, Value};
 
 use crate::model;
-use crate::script::{self, ScriptContext};
+use crate::script::{self, RecordView, ScriptContext};
 
 /// Record fields.
 pub type Fields = Map<String, Value>;
 
-/// A record before and after one change.
+/// A record after one change, and what the changed fields were before it.
 #[derive(Debug, Clone, Copy)]
 pub struct Change<'a> {
     /// The record id.
@@ -27,9 +27,51 @@ pub struct Change<'a> {
     /// The event name of the change.
     pub event: &'a str,
     /// Fields after the change.
-    pub fields: &'a Fields,
-    /// Fields before the change (empty for a new record).
-    pub previous: &'a Fields,
+    pub fields: &'a Arc<Fields>,
+    /// The fields this change set, with their value before it (`None`: absent before).
+    pub before: &'a [(String, Option<Value>)],
+    /// Whether the record is new with this change (so nothing held before).
+    pub is_new: bool,
+}
+
+/// Which side of a change a condition is evaluated on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The record after the change, with the change's event.
+    After,
+    /// The record before the change, without an event.
+    Before,
+}
+
+impl Change<'_> {
+    /// A field's value on one side of the change.
+    pub fn value(&self, key: &str, side: Side) -> Option<&Value> {
+        if side == Side::Before {
+            if let Some((_, old)) = self.before.iter().find(|(k, _)| k == key) {
+                return old.as_ref();
+            }
+        }
+        self.fields.get(key)
+    }
+
+    /// The record's fields before the change.
+    pub fn previous_fields(&self) -> Fields {
+        if self.is_new {
+            return Fields::new();
+        }
+        let mut fields = Fields::clone(self.fields);
+        for (key, old) in self.before {
+            match old {
+                Some(value) => {
+                    fields.insert(key.clone(), value.clone());
+                }
+                None => {
+                    fields.remove(key);
+                }
+            }
+        }
+        fields
+    }
 }
 
 /// A compiled rhai script and where it is written, for error messages.
@@ -131,51 +173,41 @@ impl Condition {
 
     /// Whether the condition holds for the record after the change.
     pub fn holds(&self, change: &Change<'_>, eval: &mut Evaluator<'_>) -> bool {
-        self.test(change, change.fields, Some(change.event), eval)
+        self.test(change, Side::After, eval)
     }
 
     /// Whether the condition held for the record before the change. Event names never hold
     /// before (an event belongs to its change), and a new record held nothing.
     pub fn held_before(&self, change: &Change<'_>, eval: &mut Evaluator<'_>) -> bool {
-        if change.previous.is_empty() {
-            return false;
-        }
-        self.test(change, change.previous, None, eval)
+        !change.is_new && self.test(change, Side::Before, eval)
     }
 
-    fn test(
-        &self,
-        change: &Change<'_>,
-        state: &Fields,
-        event: Option<&str>,
-        eval: &mut Evaluator<'_>,
-    ) -> bool {
-        if !self.events.is_empty() {
-            match event {
-                Some(name) if self.events.iter().any(|e| e == name) => {}
-                _ => return false,
-            }
+    fn test(&self, change: &Change<'_>, side: Side, eval: &mut Evaluator<'_>) -> bool {
+        if !self.events.is_empty()
+            && (side == Side::Before || !self.events.iter().any(|e| e == change.event))
+        {
+            return false;
         }
         for (field, allowed) in &self.fields {
-            let value = state.get(field).unwrap_or(&Value::Null);
+            let value = change.value(field, side).unwrap_or(&Value::Null);
             if !allowed.iter().any(|a| same(a, value)) {
                 return false;
             }
         }
         if let Some((wanted, assignment)) = &self.assigned {
             let is = assignment.as_ref().is_some_and(|a| {
-                state.get(&a.field).and_then(Value::as_str) == Some(a.group.as_str())
+                change.value(&a.field, side).and_then(Value::as_str) == Some(a.group.as_str())
             });
             if is != *wanted {
                 return false;
             }
         }
         if let Some(script) = &self.script {
-            if !eval.truthy(script, change, state, event) {
+            if !eval.truthy(script, change, side) {
                 return false;
             }
         }
-        self.any.is_empty() || self.any.iter().any(|a| a.test(change, state, event, eval))
+        self.any.is_empty() || self.any.iter().any(|a| a.test(change, side, eval))
     }
 }
 
@@ -199,12 +231,12 @@ pub fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Evaluates scripts, building the rhai view of a record once per change (call
-/// [`Evaluator::next_change`] between changes).
+/// Evaluates scripts over record views (see [`script::RecordView`]); the view of a change is
+/// built once per change (call [`Evaluator::next_change`] between changes).
 pub struct Evaluator<'e> {
     engine: &'e Engine,
     failures: Vec<ScriptFailure>,
-    cache: Option<(usize, Dynamic, Dynamic)>,
+    cache: Option<(Dynamic, Dynamic)>,
 }
 
 impl<'e> Evaluator<'e> {
@@ -227,24 +259,24 @@ impl<'e> Evaluator<'e> {
         std::mem::take(&mut self.failures)
     }
 
-    fn truthy(
-        &mut self,
-        script: &CompiledScript,
-        change: &Change<'_>,
-        state: &Fields,
-        event: Option<&str>,
-    ) -> bool {
-        let key = std::ptr::from_ref(state) as usize;
-        let (record, previous) = match &self.cache {
-            Some((cached, record, previous)) if *cached == key => {
-                (record.clone(), previous.clone())
+    fn truthy(&mut self, script: &CompiledScript, change: &Change<'_>, side: Side) -> bool {
+        let (after, before) = match &self.cache {
+            Some((after, before)) => (after.clone(), before.clone()),
+            None => {
+                let after = Dynamic::from(RecordView::new(Arc::clone(change.fields)));
+                let before = if change.is_new {
+                    RecordView::empty()
+                } else {
+                    RecordView::before(Arc::clone(change.fields), change.before.to_vec().into())
+                };
+                let before = Dynamic::from(before);
+                self.cache = Some((after.clone(), before.clone()));
+                (after, before)
             }
-            _ => {
-                let record = to_dynamic_map(state);
-                let previous = to_dynamic_map(change.previous);
-                self.cache = Some((key, record.clone(), previous.clone()));
-                (record, previous)
-            }
+        };
+        let (record, previous, event) = match side {
+            Side::After => (after, before, Some(change.event)),
+            Side::Before => (before.clone(), before, None),
         };
         let mut scope = Scope::new();
         scope.push_constant("record", record);
@@ -260,7 +292,7 @@ impl<'e> Evaluator<'e> {
     pub fn decision(
         &mut self,
         script: &CompiledScript,
-        record: Option<(&str, &str, &Fields)>,
+        record: Option<(&str, &str, &Arc<Fields>)>,
         instance: Dynamic,
     ) -> bool {
         let mut scope = Scope::new();
@@ -268,9 +300,15 @@ impl<'e> Evaluator<'e> {
             (
                 String::new(),
                 String::new(),
-                Dynamic::from_map(rhai::Map::new()),
+                Dynamic::from(RecordView::empty()),
             ),
-            |(id, kind, fields)| (id.to_string(), kind.to_string(), to_dynamic_map(fields)),
+            |(id, kind, fields)| {
+                (
+                    id.to_string(),
+                    kind.to_string(),
+                    Dynamic::from(RecordView::new(Arc::clone(fields))),
+                )
+            },
         );
         scope.push_constant("record", fields);
         scope.push_constant("record_id", ImmutableString::from(id));
@@ -322,29 +360,6 @@ fn describe(error: &rhai::EvalAltResult) -> String {
     }
 }
 
-/// Converts record fields to a rhai map.
-pub fn to_dynamic_map(fields: &Fields) -> Dynamic {
-    let mut map = rhai::Map::new();
-    for (key, value) in fields {
-        map.insert(key.as_str().into(), to_dynamic(value));
-    }
-    Dynamic::from_map(map)
-}
-
-fn to_dynamic(value: &Value) -> Dynamic {
-    match value {
-        Value::Null => Dynamic::UNIT,
-        Value::Bool(b) => Dynamic::from_bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => Dynamic::from_int(i),
-            None => Dynamic::from_float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Dynamic::from(ImmutableString::from(s.as_str())),
-        Value::Array(items) => Dynamic::from_array(items.iter().map(to_dynamic).collect()),
-        Value::Object(map) => to_dynamic_map(map),
-    }
-}
-
 /// Compiles a model script for a context, naming its owner and origin for runtime errors.
 pub fn compile_script(
     engine: &Engine,
@@ -391,15 +406,19 @@ mod tests {
         let mut condition = Condition::of_events(vec!["updated".into()]);
         condition.script = Some(script);
         condition.fields = vec![("status".into(), vec![json!("active"), json!("pending")])];
-        let now = fields(json!({"used": 12, "entitled": 10.0, "status": "active"}));
-        let before = fields(json!({"used": 9, "entitled": 10, "status": "active"}));
+        let now = Arc::new(fields(
+            json!({"used": 12, "entitled": 10.0, "status": "active"}),
+        ));
+        let before = [("used".to_string(), Some(json!(9)))];
         let change = Change {
             record: "L1",
             record_type: "licence",
             event: "updated",
             fields: &now,
-            previous: &before,
+            before: &before,
+            is_new: false,
         };
+        assert_eq!(change.previous_fields().get("used"), Some(&json!(9)));
         let mut eval = Evaluator::new(&engine);
         assert!(condition.holds(&change, &mut eval));
         assert!(!condition.held_before(&change, &mut eval));
@@ -428,13 +447,14 @@ mod tests {
             }),
             ..Condition::default()
         };
-        let now = Fields::new();
+        let now = Arc::new(Fields::new());
         let change = Change {
             record: "L1",
             record_type: "licence",
             event: "updated",
             fields: &now,
-            previous: &now,
+            before: &[],
+            is_new: false,
         };
         let mut eval = Evaluator::new(&engine);
         assert!(!condition.holds(&change, &mut eval));

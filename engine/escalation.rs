@@ -165,6 +165,13 @@ impl Trigger {
         fits && self.when_holds(change, eval)
     }
 
+    /// Whether `when` held before the change (false without `when`).
+    pub fn when_held_before(&self, change: &Change<'_>, eval: &mut Evaluator<'_>) -> bool {
+        self.when.as_ref().is_some_and(|script| {
+            crate::condition::Condition::of_script(script.clone()).held_before(change, eval)
+        })
+    }
+
     /// Whether `when` holds for the change (true without `when`; false without a record).
     pub fn when_holds(&self, change: Option<&Change<'_>>, eval: &mut Evaluator<'_>) -> bool {
         match (&self.when, change) {

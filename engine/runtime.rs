@@ -11,6 +11,7 @@ pub mod engine;
 pub mod input;
 pub mod process;
 pub mod timer;
+pub mod workload;
 
 pub use action::Action;
 pub use compiled::Compiled;

@@ -6,7 +6,10 @@
 //! nesting, string, array and map sizes, so a runaway script fails one evaluation, never the
 //! engine. This module does not know about YAML positions; callers map them.
 
-use rhai::{Dynamic, Engine, ParseErrorType, Scope};
+use std::sync::Arc;
+
+use rhai::{Dynamic, Engine, ImmutableString, ParseErrorType, Scope};
+use serde_json::{Map, Value};
 
 /// Limits every script runs under.
 pub mod limits {
@@ -78,6 +81,107 @@ pub enum CompileError {
     },
 }
 
+/// The fields one change set, each with its value before the change (`None`: absent).
+pub type Changed = [(String, Option<Value>)];
+
+/// A record's fields as scripts read them: `record.priority`, `record["område"]`,
+/// `"vip" in record`, `record.keys()`, `record.len()`, `record.to_map()`. A missing field reads
+/// as `()`. Values are converted only when a script reads them, so a script that looks at one
+/// field of a large record costs one conversion.
+#[derive(Debug, Clone)]
+pub struct RecordView {
+    fields: Arc<Map<String, Value>>,
+    overlay: Option<Arc<Changed>>,
+    empty: bool,
+}
+
+impl RecordView {
+    /// The record's current fields.
+    pub fn new(fields: Arc<Map<String, Value>>) -> RecordView {
+        RecordView {
+            fields,
+            overlay: None,
+            empty: false,
+        }
+    }
+
+    /// The fields as they were before a change that set `changed` (old values, `None` for
+    /// fields that did not exist).
+    pub fn before(
+        fields: Arc<Map<String, Value>>,
+        changed: Arc<[(String, Option<Value>)]>,
+    ) -> RecordView {
+        RecordView {
+            fields,
+            overlay: Some(changed),
+            empty: false,
+        }
+    }
+
+    /// A record with no fields (what a new record was before its first event).
+    pub fn empty() -> RecordView {
+        RecordView {
+            fields: Arc::new(Map::new()),
+            overlay: None,
+            empty: true,
+        }
+    }
+
+    /// A field's value.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        if self.empty {
+            return None;
+        }
+        if let Some((_, old)) = self
+            .overlay
+            .as_ref()
+            .and_then(|o| o.iter().find(|(k, _)| k == key))
+        {
+            return old.as_ref();
+        }
+        self.fields.get(key)
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .fields
+            .keys()
+            .filter(|k| self.get(k).is_some())
+            .cloned()
+            .collect();
+        if let Some(overlay) = &self.overlay {
+            for (key, old) in overlay.iter() {
+                if old.is_some() && !keys.contains(key) {
+                    keys.push(key.clone());
+                }
+            }
+        }
+        keys.sort();
+        keys
+    }
+}
+
+/// Converts a JSON value to a rhai value.
+pub fn to_dynamic(value: &Value) -> Dynamic {
+    match value {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => Dynamic::from_bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Dynamic::from_int(i),
+            None => Dynamic::from_float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => Dynamic::from(ImmutableString::from(s.as_str())),
+        Value::Array(items) => Dynamic::from_array(items.iter().map(to_dynamic).collect()),
+        Value::Object(map) => {
+            let mut out = rhai::Map::new();
+            for (key, value) in map {
+                out.insert(key.as_str().into(), to_dynamic(value));
+            }
+            Dynamic::from_map(out)
+        }
+    }
+}
+
 /// A rhai engine configured as slaflow's sandbox.
 pub fn sandbox() -> Engine {
     let mut engine = Engine::new();
@@ -94,13 +198,42 @@ pub fn sandbox() -> Engine {
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
     engine
+        .register_type_with_name::<RecordView>("Record")
+        .register_indexer_get(|r: &mut RecordView, key: &str| -> Dynamic {
+            r.get(key).map_or(Dynamic::UNIT, to_dynamic)
+        })
+        .register_fn("contains", |r: &mut RecordView, key: &str| {
+            r.get(key).is_some()
+        })
+        .register_fn("len", |r: &mut RecordView| {
+            i64::try_from(r.keys().len()).unwrap_or(i64::MAX)
+        })
+        .register_fn("keys", |r: &mut RecordView| -> rhai::Array {
+            r.keys()
+                .into_iter()
+                .map(|k| Dynamic::from(ImmutableString::from(k)))
+                .collect()
+        })
+        .register_fn("to_map", |r: &mut RecordView| -> Dynamic {
+            let mut map = rhai::Map::new();
+            for key in r.keys() {
+                let value = r.get(&key).map_or(Dynamic::UNIT, to_dynamic);
+                map.insert(key.as_str().into(), value);
+            }
+            Dynamic::from_map(map)
+        });
+    engine
 }
 
 /// A scope that declares a context's variables (as empty values), for compiling.
+///
+/// They are declared as variables, not constants: the optimizer would otherwise fold the
+/// placeholder values into the compiled script (`record_type == "incident"` would become
+/// `() == "incident"`).
 pub fn declaration_scope(context: ScriptContext) -> Scope<'static> {
     let mut scope = Scope::new();
     for name in context.variables() {
-        scope.push_constant(*name, Dynamic::UNIT);
+        scope.push(*name, Dynamic::UNIT);
     }
     scope
 }
@@ -170,6 +303,55 @@ mod tests {
                 column: 17
             }
         );
+    }
+
+    #[test]
+    fn compiled_scripts_do_not_fold_the_declared_variables() {
+        // Regression: declaring the variables as constants let the optimizer fold `()` in.
+        let engine = sandbox();
+        let ast = compile(
+            &engine,
+            ScriptContext::Record,
+            "record_type == \"incident\"",
+        )
+        .unwrap();
+        let mut scope = Scope::new();
+        scope.push_constant("record_type", ImmutableString::from("incident"));
+        for name in ["record", "record_id", "event", "previous"] {
+            scope.push_constant(name, Dynamic::UNIT);
+        }
+        assert!(
+            engine
+                .eval_ast_with_scope::<bool>(&mut scope, &ast)
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn records_read_lazily_by_property_index_and_in() {
+        let engine = sandbox();
+        let mut fields = Map::new();
+        fields.insert("used".into(), Value::from(12));
+        fields.insert("område".into(), Value::from("Syd"));
+        let view = RecordView::new(Arc::new(fields));
+        let mut scope = Scope::new();
+        scope.push_constant("record", view);
+        for name in ["record_id", "record_type", "event", "previous"] {
+            scope.push_constant(name, Dynamic::UNIT);
+        }
+        for (script, expected) in [
+            ("record.used > 10", true),
+            ("record[\"område\"] == \"Syd\"", true),
+            ("(\"used\" in record) && !(\"x\" in record)", true),
+            ("record.missing == ()", true),
+            ("record.len() == 2 && record.to_map().used == 12", true),
+        ] {
+            let ast = compile(&engine, ScriptContext::Record, script).unwrap();
+            let got = engine
+                .eval_ast_with_scope::<bool>(&mut scope, &ast)
+                .unwrap();
+            assert_eq!(got, expected, "{script}");
+        }
     }
 
     #[test]

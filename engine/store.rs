@@ -227,19 +227,20 @@ impl Journal {
     }
 }
 
-/// `slaflow run --db`: replays `events` durably, resuming from the journal.
+/// `slaflow run --db`: replays `events` durably, resuming from the journal, writing actions to
+/// `out` (flushed before each batch commits).
 pub fn run_durable(
     compiled: Arc<Compiled>,
     db: &Path,
-    _events_path: &Path,
-    events: Box<dyn Read>,
+    events: impl Read,
     until: Option<i64>,
+    out: impl Write,
 ) -> Result<(), StoreError> {
     let mut journal = Journal::open(db, &compiled.hash)?;
     let (mut engine, last) = journal.recover(&compiled)?;
     let mut lines = Lines::new(BufReader::new(events));
     lines.skip_to(last)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(out);
     let mut since_snapshot = 0u64;
     let mut batch: Vec<(u64, String)> = Vec::with_capacity(BATCH);
     let mut done = false;

@@ -12,3 +12,4 @@ mod codes;
 mod common;
 mod library;
 mod robustness;
+mod runtime;

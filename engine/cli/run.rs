@@ -76,12 +76,13 @@ pub fn run(args: &Args) -> u8 {
         Err(status) => return status,
     };
     if let Some(db) = &args.db {
+        let stdout = std::io::stdout().lock();
         return match crate::store::run_durable(
             compiled,
             db,
-            &args.events,
             events,
             args.until.map(|t| t.0),
+            stdout,
         ) {
             Ok(()) => EXIT_OK,
             Err(error) => fail(error),

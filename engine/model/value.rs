@@ -331,11 +331,28 @@ impl FromStr for Timestamp {
 }
 
 impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC, `2026-10-01T09:00:00Z` (integer arithmetic: this is on the hot path of
+    /// every action written).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match DateTime::from_timestamp(self.0, 0) {
-            Some(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%SZ")),
-            None => write!(f, "{}", self.0),
-        }
+        let days = self.0.div_euclid(86_400);
+        let second = self.0.rem_euclid(86_400);
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            second / 3600,
+            second % 3600 / 60,
+            second % 60
+        )
     }
 }
 

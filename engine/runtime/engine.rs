@@ -29,8 +29,9 @@ pub struct Record {
     pub id: String,
     /// Its type.
     pub record_type: String,
-    /// Its fields, all updates merged.
-    pub fields: Fields,
+    /// Its fields, all updates merged (shared, so a change can be looked at while the engine
+    /// acts on it; copied only if someone still holds the old version).
+    pub fields: Arc<Fields>,
     /// The instant of its last event.
     pub last_at: i64,
     /// Its clocks, oldest first.
@@ -71,6 +72,8 @@ pub struct Engine {
     /// Its state.
     pub state: State,
     record_index: HashMap<String, u32>,
+    /// Escalations still climbing, by subject (rebuilt from the state on resume).
+    climbing: HashMap<Subject, Vec<u32>>,
     out: Vec<Action>,
 }
 
@@ -92,10 +95,20 @@ impl Engine {
             .enumerate()
             .map(|(i, r)| (r.id.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
             .collect();
+        let mut climbing: HashMap<Subject, Vec<u32>> = HashMap::new();
+        for (i, e) in state.escalations.iter().enumerate() {
+            if e.active {
+                climbing
+                    .entry(e.subject)
+                    .or_default()
+                    .push(u32::try_from(i).unwrap_or(u32::MAX));
+            }
+        }
         Engine {
             compiled,
             state,
             record_index,
+            climbing,
             out: Vec::new(),
         }
     }
@@ -209,7 +222,7 @@ impl Engine {
                 self.state.records.push(Record {
                     id: record_id.to_string(),
                     record_type: event.record_type.clone().unwrap_or_default(),
-                    fields: Fields::new(),
+                    fields: Arc::new(Fields::new()),
                     last_at: at,
                     clocks: Vec::new(),
                 });
@@ -217,7 +230,7 @@ impl Engine {
                 i
             }
         };
-        self.change_record(index, event);
+        self.change_record(index, event, existing.is_none());
     }
 
     fn intern(&mut self, name: &str) -> u32 {
@@ -230,25 +243,29 @@ impl Engine {
         }
     }
 
-    fn change_record(&mut self, index: u32, event: &Event) {
+    fn change_record(&mut self, index: u32, event: &Event, is_new: bool) {
         let at = event.at.0;
         let name_id = self.intern(&event.event);
         let compiled = Arc::clone(&self.compiled);
         let Some(record) = self.state.records.get_mut(index as usize) else {
             return;
         };
-        let previous = record.fields.clone();
+        let fields = Arc::make_mut(&mut record.fields);
+        let mut before = Vec::with_capacity(event.fields.len());
         for (key, value) in &event.fields {
-            record.fields.insert(key.clone(), value.clone());
+            let old = fields.insert(key.clone(), value.clone());
+            before.push((key.clone(), old));
         }
         record.last_at = at;
+        // A cheap copy: the fields are shared.
         let record = record.clone();
         let change = Change {
             record: &record.id,
             record_type: &record.record_type,
             event: &event.event,
             fields: &record.fields,
-            previous: &previous,
+            before: &before,
+            is_new,
         };
         let mut eval = Evaluator::new(&compiled.script);
         // SLA clocks.
@@ -323,13 +340,7 @@ impl Engine {
                             continue;
                         }
                         let now = trigger.when_holds(Some(&change), &mut eval);
-                        let before_change = Change {
-                            fields: &previous,
-                            event: "",
-                            ..change
-                        };
-                        let before = !previous.is_empty()
-                            && trigger.when_holds(Some(&before_change), &mut eval);
+                        let before = trigger.when_held_before(&change, &mut eval);
                         if now && !before {
                             raise.push((
                                 key,
@@ -348,10 +359,10 @@ impl Engine {
             self.raise(m, t, Subject::Record(index), at, reason, Some(&record));
         }
         for (m, t) in calm {
-            self.calm(|e| e.matrix == m && e.topic == t && e.subject == Subject::Record(index));
+            self.calm(Subject::Record(index), |e| e.matrix == m && e.topic == t);
         }
         if matches!(event.event.as_str(), "resolved" | "closed") {
-            self.calm(|e| e.subject == Subject::Record(index));
+            self.calm(Subject::Record(index), |_| true);
         }
         // Processes started by this change.
         self.start_by_event_with(event, Some((index, &change)), &mut eval);
@@ -406,7 +417,7 @@ impl Engine {
             Effect::Resumed(c) => ("sla.resumed", *c),
             Effect::Met(c) => ("sla.met", *c),
             Effect::Stopped(c) => {
-                self.calm(|e| e.subject == Subject::Clock(*c));
+                self.calm(Subject::Clock(*c), |_| true);
                 return;
             }
             Effect::Cancelled(c, _) => ("sla.cancelled", *c),
@@ -440,7 +451,7 @@ impl Engine {
         }
         self.emit(action);
         if matches!(effect, Effect::Met(_) | Effect::Cancelled(..)) {
-            self.calm(|e| e.subject == Subject::Clock(clock));
+            self.calm(Subject::Clock(clock), |_| true);
         }
         self.schedule_clock(clock);
     }
@@ -582,13 +593,13 @@ impl Engine {
         eval: &mut Evaluator<'_>,
     ) {
         let compiled = Arc::clone(&self.compiled);
-        let previous = Fields::new();
         let change = record.map(|r| Change {
             record: &r.id,
             record_type: &r.record_type,
             event: "",
             fields: &r.fields,
-            previous: &previous,
+            before: &[],
+            is_new: false,
         });
         let reason = match signal {
             Signal::SlaBreached { target, .. } => format!("target {target} breached"),
@@ -671,6 +682,7 @@ impl Engine {
             active: true,
             reason,
         });
+        self.climbing.entry(subject).or_default().push(index);
         let _ = record;
         self.schedule_level(index);
         // A first level without delay is reached at once.
@@ -767,17 +779,31 @@ impl Engine {
             e.reached = level + 1;
             if e.reached as usize >= topic.levels.len() {
                 e.active = false;
+                let subject = e.subject;
+                if let Some(list) = self.climbing.get_mut(&subject) {
+                    list.retain(|i| *i != escalation);
+                }
             }
         }
         self.schedule_level(escalation);
     }
 
-    /// Stops escalations whose subject is done.
-    pub(super) fn calm(&mut self, done: impl Fn(&Escalation) -> bool) {
-        for e in &mut self.state.escalations {
-            if e.active && done(e) {
+    /// Stops the escalations of a subject that `done` picks.
+    pub(super) fn calm(&mut self, subject: Subject, done: impl Fn(&Escalation) -> bool) {
+        let Some(list) = self.climbing.get_mut(&subject) else {
+            return;
+        };
+        let escalations = &mut self.state.escalations;
+        list.retain(|i| match escalations.get_mut(*i as usize) {
+            Some(e) if done(e) => {
                 e.active = false;
+                false
             }
+            Some(_) => true,
+            None => false,
+        });
+        if list.is_empty() {
+            self.climbing.remove(&subject);
         }
     }
 

@@ -480,7 +480,7 @@ impl Engine {
             inst.waiting = inst.waiting.saturating_sub(1);
         }
         let task = u32::try_from(task).unwrap_or(u32::MAX);
-        self.calm(|e| e.subject == Subject::Task(task));
+        self.calm(Subject::Task(task), |_| true);
         let mut action = self.instance_action("task.completed", at, instance, Some(step));
         action.outcome = event.outcome.clone();
         self.emit(action);

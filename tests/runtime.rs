@@ -1,0 +1,852 @@
+//! The runtime against small bundles: every clock condition, pauses in and out of working
+//! hours, reopen and reset cycles, in-flight priority changes under each policy, retroactive
+//! starts, deadlines, escalation levels, process instances, and bad input that must not stop
+//! the engine.
+
+use std::sync::Arc;
+
+use slaflow::runtime::input::Lines;
+use slaflow::runtime::{Action, Compiled, Engine};
+
+/// A compiled bundle from one YAML text, which must validate without errors.
+pub fn compile(yaml: &str) -> Arc<Compiled> {
+    let mut loader = slaflow::load::Loader::new();
+    let loaded = loader.load_text("test.yaml", yaml);
+    let mut diagnostics = loaded.diagnostics;
+    slaflow::validate::check(&loaded.bundle, loader.sources(), &mut diagnostics);
+    assert!(
+        !diagnostics.has_errors(),
+        "{}",
+        slaflow::diagnostic::render::plain(&diagnostics, loader.sources())
+    );
+    Arc::new(Compiled::new(
+        &loaded.bundle,
+        loader.sources(),
+        &loaded.files,
+    ))
+}
+
+/// Runs JSON Lines events (and timers up to `until`) and returns every action.
+pub fn run(compiled: &Arc<Compiled>, events: &str, until: Option<&str>) -> Vec<Action> {
+    let mut engine = Engine::new(Arc::clone(compiled));
+    for line in Lines::new(events.as_bytes()) {
+        engine.apply_line(&line.unwrap());
+    }
+    engine.finish(until.map(|u| u.parse::<slaflow::model::Timestamp>().unwrap().0));
+    engine.take_actions()
+}
+
+/// The actions of some kinds as `kind record target at` lines, for readable assertions.
+fn lines(actions: &[Action], kinds: &[&str]) -> Vec<String> {
+    actions
+        .iter()
+        .filter(|a| kinds.contains(&a.kind))
+        .map(|a| {
+            let mut s = format!("{} {}", a.at, a.kind);
+            for part in [
+                &a.record,
+                &a.target,
+                &a.milestone,
+                &a.topic,
+                &a.step,
+                &a.instance,
+                &a.outcome,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                s.push(' ');
+                s.push_str(part);
+            }
+            if let Some(level) = a.level {
+                s.push_str(&format!(" L{level}"));
+            }
+            s
+        })
+        .collect()
+}
+
+const SLA_KINDS: &[&str] = &[
+    "sla.started",
+    "sla.paused",
+    "sla.resumed",
+    "sla.warning",
+    "sla.breached",
+    "sla.met",
+    "sla.cancelled",
+    "sla.retargeted",
+];
+
+/// An office calendar (09:00-17:00 London, Monday to Friday) and a desk agreement whose
+/// targets exercise every condition.
+const DESK: &str = r#"
+calendars:
+  office:
+    timezone: Europe/London
+    hours:
+      weekdays: ["09:00-17:00"]
+    holidays: [2026-12-25, 2026-12-28]
+roles:
+  desk:
+    members: [desk@example.com]
+  manager:
+    members: [manager@example.com]
+agreements:
+  desk:
+    type: sla
+    calendar: office
+    targets:
+      vip-response:
+        measure: response
+        applies_to: {record_type: incident, fields: {vip: true}}
+        start: {event: created}
+        stop: {event: responded}
+        cancel: {fields: {status: cancelled}}
+        goal: 1h
+        milestones:
+          - at: 50%
+      response:
+        measure: response
+        applies_to: {record_type: incident}
+        start: {event: created}
+        stop: {event: responded}
+        cancel: {fields: {status: cancelled}}
+        goal: 4h
+      resolution:
+        applies_to: {record_type: incident}
+        start: {fields: {status: [new, open]}}
+        pause: {fields: {status: on_hold}}
+        stop: {fields: {status: [resolved, closed]}}
+        goal: 8h
+        breach:
+          - notify: [manager]
+            message: Resolution breached
+"#;
+
+fn ev(at: &str, record: &str, event: &str, fields: &str) -> String {
+    format!(
+        r#"{{"at":"{at}","record":"{record}","type":"incident","event":"{event}","fields":{fields}}}"#
+    )
+}
+
+#[test]
+fn first_matching_target_wins_and_the_clock_starts_at_creation() {
+    let c = compile(DESK);
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "VIP1",
+            "created",
+            r#"{"vip":true,"status":"new"}"#,
+        ),
+        ev(
+            "2026-11-23T10:00:00Z",
+            "STD1",
+            "created",
+            r#"{"vip":false,"status":"new"}"#,
+        ),
+        ev("2026-11-23T10:20:00Z", "VIP1", "responded", "{}"),
+    ]
+    .join("\n");
+    let got = lines(&run(&c, &events, Some("2026-11-23T12:00:00Z")), SLA_KINDS);
+    assert_eq!(
+        got,
+        vec![
+            "2026-11-23T10:00:00Z sla.started VIP1 vip-response",
+            "2026-11-23T10:00:00Z sla.started VIP1 resolution",
+            "2026-11-23T10:00:00Z sla.started STD1 response",
+            "2026-11-23T10:00:00Z sla.started STD1 resolution",
+            "2026-11-23T10:20:00Z sla.met VIP1 vip-response",
+        ]
+    );
+}
+
+#[test]
+fn a_stop_at_the_due_second_is_met_and_one_second_later_is_breached() {
+    let c = compile(DESK);
+    let on_time = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "A",
+            "created",
+            r#"{"vip":true,"status":"new"}"#,
+        ),
+        ev("2026-11-23T11:00:00Z", "A", "responded", "{}"),
+    ]
+    .join("\n");
+    let got = lines(&run(&c, &on_time, None), &["sla.met", "sla.breached"]);
+    assert_eq!(got, vec!["2026-11-23T11:00:00Z sla.met A vip-response"]);
+    let late = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "A",
+            "created",
+            r#"{"vip":true,"status":"new"}"#,
+        ),
+        ev("2026-11-23T11:00:01Z", "A", "responded", "{}"),
+    ]
+    .join("\n");
+    let got = lines(&run(&c, &late, None), &["sla.met", "sla.breached"]);
+    assert_eq!(
+        got,
+        vec!["2026-11-23T11:00:00Z sla.breached A vip-response"]
+    );
+}
+
+#[test]
+fn warning_milestone_then_breach_in_business_time_across_a_weekend() {
+    let c = compile(DESK);
+    // Friday 16:30: 30 min left on Friday, the rest on Monday.
+    let events = ev(
+        "2026-11-20T16:30:00Z",
+        "V",
+        "created",
+        r#"{"vip":true,"status":"new"}"#,
+    );
+    let got = lines(
+        &run(&c, &events, Some("2026-11-24T00:00:00Z")),
+        &["sla.warning", "sla.breached"],
+    );
+    assert!(
+        got.contains(&"2026-11-20T17:00:00Z sla.warning V vip-response 50%".to_string()),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&"2026-11-23T09:30:00Z sla.breached V vip-response".to_string()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn pause_time_is_measured_in_the_goal_calendar() {
+    let c = compile(DESK);
+    // Resolution goal 8 business hours from Monday 10:00. On hold from 16:00 Monday to 10:00
+    // Tuesday: only 1h of that is business time (16:00-17:00 Mon, 09:00-10:00 Tue = 2h).
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "R",
+            "created",
+            r#"{"status":"new"}"#,
+        ),
+        ev(
+            "2026-11-23T16:00:00Z",
+            "R",
+            "updated",
+            r#"{"status":"on_hold"}"#,
+        ),
+        ev(
+            "2026-11-24T10:00:00Z",
+            "R",
+            "updated",
+            r#"{"status":"open"}"#,
+        ),
+    ]
+    .join("\n");
+    let actions = run(&c, &events, Some("2026-11-26T00:00:00Z"));
+    let got: Vec<String> = lines(&actions, &["sla.paused", "sla.resumed", "sla.breached"])
+        .into_iter()
+        .filter(|l| l.ends_with("resolution"))
+        .collect();
+    // 6h counted before the pause, 2h left after 10:00 Tuesday: due 12:00 Tuesday.
+    assert_eq!(
+        got,
+        vec![
+            "2026-11-23T16:00:00Z sla.paused R resolution",
+            "2026-11-24T10:00:00Z sla.resumed R resolution",
+            "2026-11-24T12:00:00Z sla.breached R resolution",
+        ]
+    );
+    let breach = actions
+        .iter()
+        .find(|a| a.kind == "sla.breached" && a.target.as_deref() == Some("resolution"))
+        .unwrap();
+    assert_eq!(breach.elapsed, Some(8 * 3600));
+    let notify = actions.iter().find(|a| a.kind == "notify").unwrap();
+    assert_eq!(notify.recipients, vec!["manager@example.com"]);
+}
+
+#[test]
+fn pausing_outside_working_hours_costs_no_business_time() {
+    let c = compile(DESK);
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "R",
+            "created",
+            r#"{"status":"new"}"#,
+        ),
+        ev(
+            "2026-11-23T18:00:00Z",
+            "R",
+            "updated",
+            r#"{"status":"on_hold"}"#,
+        ),
+        ev(
+            "2026-11-23T20:00:00Z",
+            "R",
+            "updated",
+            r#"{"status":"open"}"#,
+        ),
+    ]
+    .join("\n");
+    let got: Vec<String> = lines(
+        &run(&c, &events, Some("2026-11-26T00:00:00Z")),
+        &["sla.breached"],
+    )
+    .into_iter()
+    .filter(|l| l.ends_with("resolution"))
+    .collect();
+    // 7h on Monday (10-17), 1h on Tuesday: due 10:00 Tuesday, the evening pause changes nothing.
+    assert_eq!(got, vec!["2026-11-24T10:00:00Z sla.breached R resolution"]);
+}
+
+#[test]
+fn cancel_and_a_reopened_record_starts_a_new_cycle() {
+    let c = compile(DESK);
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "R",
+            "created",
+            r#"{"status":"new"}"#,
+        ),
+        ev(
+            "2026-11-23T11:00:00Z",
+            "R",
+            "resolved",
+            r#"{"status":"resolved"}"#,
+        ),
+        ev(
+            "2026-11-23T12:00:00Z",
+            "R",
+            "reopened",
+            r#"{"status":"open"}"#,
+        ),
+        ev(
+            "2026-11-23T13:00:00Z",
+            "R",
+            "updated",
+            r#"{"status":"cancelled"}"#,
+        ),
+    ]
+    .join("\n");
+    let actions = run(&c, &events, None);
+    let got = lines(&actions, SLA_KINDS);
+    assert_eq!(
+        got,
+        vec![
+            "2026-11-23T10:00:00Z sla.started R response",
+            "2026-11-23T10:00:00Z sla.started R resolution",
+            "2026-11-23T11:00:00Z sla.met R resolution",
+            "2026-11-23T12:00:00Z sla.started R resolution",
+            "2026-11-23T13:00:00Z sla.cancelled R response",
+        ]
+    );
+    let cycles: Vec<u32> = actions
+        .iter()
+        .filter(|a| a.kind == "sla.started" && a.target.as_deref() == Some("resolution"))
+        .filter_map(|a| a.cycle)
+        .collect();
+    assert_eq!(cycles, vec![1, 2]);
+}
+
+/// Targets for in-flight priority changes: P3 (8h) and P1 (2h) in two calendars.
+fn priorities(policy: &str) -> String {
+    format!(
+        r#"
+calendars:
+  office:
+    timezone: Europe/London
+    hours:
+      weekdays: ["09:00-17:00"]
+agreements:
+  desk:
+    type: sla
+    calendar: office
+    targets:
+      p1:
+        measure: resolution
+        applies_to: {{record_type: incident, fields: {{priority: P1}}}}
+        start: {{event: created}}
+        stop: {{event: resolved}}
+        goal: 2h
+        calendar: 24x7
+        on_change: {policy}
+      p3:
+        measure: resolution
+        applies_to: {{record_type: incident}}
+        start: {{event: created}}
+        stop: {{event: resolved}}
+        goal: 8h
+"#
+    )
+}
+
+fn upgrade(policy: &str) -> Vec<String> {
+    let c = compile(&priorities(policy));
+    // Created Monday 16:00 as P3; raised to P1 at 18:00 (after hours).
+    let events = [
+        ev(
+            "2026-11-23T16:00:00Z",
+            "I",
+            "created",
+            r#"{"priority":"P3"}"#,
+        ),
+        ev(
+            "2026-11-23T18:00:00Z",
+            "I",
+            "updated",
+            r#"{"priority":"P1"}"#,
+        ),
+    ]
+    .join("\n");
+    lines(&run(&c, &events, Some("2026-11-25T00:00:00Z")), SLA_KINDS)
+}
+
+#[test]
+fn priority_change_retargets_from_the_original_start_by_default() {
+    // P1 in 24x7 from the original start 16:00: due 18:00, reached at the change.
+    assert_eq!(
+        upgrade("retarget"),
+        vec![
+            "2026-11-23T16:00:00Z sla.started I p3",
+            "2026-11-23T18:00:00Z sla.retargeted I p1",
+            "2026-11-23T18:00:00Z sla.breached I p1",
+        ]
+    );
+}
+
+#[test]
+fn priority_change_keeping_elapsed_carries_business_time_over() {
+    // 1h counted in the office calendar (16:00-17:00), 1h left in 24x7 from 18:00: due 19:00.
+    assert_eq!(
+        upgrade("keep_elapsed"),
+        vec![
+            "2026-11-23T16:00:00Z sla.started I p3",
+            "2026-11-23T18:00:00Z sla.retargeted I p1",
+            "2026-11-23T19:00:00Z sla.breached I p1",
+        ]
+    );
+}
+
+#[test]
+fn priority_change_restarting_starts_a_fresh_clock() {
+    assert_eq!(
+        upgrade("restart"),
+        vec![
+            "2026-11-23T16:00:00Z sla.started I p3",
+            "2026-11-23T18:00:00Z sla.cancelled I p3",
+            "2026-11-23T18:00:00Z sla.started I p1",
+            "2026-11-23T20:00:00Z sla.breached I p1",
+        ]
+    );
+}
+
+#[test]
+fn retroactive_start_and_reset_cycles() {
+    let c = compile(
+        r#"
+agreements:
+  ola:
+    type: ola
+    provider: {name: Storage, group: storage}
+    targets:
+      fix:
+        applies_to: {record_type: incident}
+        start: {assigned: true}
+        stop: {any: [{assigned: false}, {event: resolved}]}
+        reset: {event: reassigned}
+        start_from: assigned_at
+        goal: 2h
+"#,
+    );
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "I",
+            "created",
+            r#"{"assignment_group":"desk"}"#,
+        ),
+        ev(
+            "2026-11-23T11:00:00Z",
+            "I",
+            "updated",
+            r#"{"assignment_group":"storage","assigned_at":"2026-11-23T10:30:00Z"}"#,
+        ),
+        ev("2026-11-23T11:30:00Z", "I", "reassigned", "{}"),
+        ev(
+            "2026-11-23T12:00:00Z",
+            "I",
+            "updated",
+            r#"{"assignment_group":"desk"}"#,
+        ),
+    ]
+    .join("\n");
+    let actions = run(&c, &events, None);
+    let started: Vec<&Action> = actions.iter().filter(|a| a.kind == "sla.started").collect();
+    // Started retroactively at 10:30, so due 12:30; reset at 11:30 begins cycle 2 (due 13:30).
+    assert_eq!(started[0].due.unwrap().to_string(), "2026-11-23T12:30:00Z");
+    assert!(
+        started[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("retroactively at 2026-11-23T10:30:00Z")
+    );
+    assert_eq!(started[1].cycle, Some(2));
+    assert_eq!(
+        lines(&actions, SLA_KINDS),
+        vec![
+            "2026-11-23T11:00:00Z sla.started I fix",
+            "2026-11-23T11:30:00Z sla.met I fix",
+            "2026-11-23T11:30:00Z sla.started I fix",
+            "2026-11-23T12:00:00Z sla.met I fix",
+        ]
+    );
+}
+
+#[test]
+fn a_deadline_from_a_record_field_is_not_moved_by_pauses() {
+    let c = compile(
+        r#"
+agreements:
+  ela:
+    type: sla
+    targets:
+      renewal:
+        applies_to: {record_type: licence}
+        start: {event: created}
+        pause: {fields: {status: waiting}}
+        stop: {event: implemented}
+        deadline: renewal_date
+"#,
+    );
+    let events = r#"{"at":"2026-11-01T09:00:00Z","record":"L1","type":"licence","event":"created","fields":{"renewal_date":"2026-11-30T00:00:00Z"}}
+{"at":"2026-11-10T09:00:00Z","record":"L1","event":"updated","fields":{"status":"waiting"}}"#;
+    let got = lines(
+        &run(&c, events, Some("2026-12-01T00:00:00Z")),
+        &["sla.paused", "sla.breached"],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "2026-11-10T09:00:00Z sla.paused L1 renewal",
+            "2026-11-30T00:00:00Z sla.breached L1 renewal"
+        ]
+    );
+}
+
+#[test]
+fn escalation_climbs_its_levels_in_business_time_and_stops_when_the_clock_stops() {
+    let mut yaml = DESK.to_string();
+    yaml.push_str(
+        r#"
+escalations:
+  desk-escalation:
+    calendar: office
+    max_levels: 3
+    topics:
+      breach:
+        triggers:
+          - on: sla_breached
+            agreement: desk
+            target: vip-response
+        levels:
+          - roles: [desk]
+          - roles: [manager]
+            after: 2h
+          - roles: [manager]
+            after: 1 working day
+"#,
+    );
+    let c = compile(&yaml);
+    // VIP response due Monday 11:00; level 2 at 13:00, level 3 at the close of Tuesday.
+    let events = ev(
+        "2026-11-23T10:00:00Z",
+        "V",
+        "created",
+        r#"{"vip":true,"status":"new"}"#,
+    );
+    let got = lines(
+        &run(&c, &events, Some("2026-11-26T00:00:00Z")),
+        &["escalation.raised"],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "2026-11-23T11:00:00Z escalation.raised V vip-response breach L1",
+            "2026-11-23T13:00:00Z escalation.raised V vip-response breach L2",
+            "2026-11-24T17:00:00Z escalation.raised V vip-response breach L3",
+        ]
+    );
+    // Responding after level 1 stops the climb.
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "V",
+            "created",
+            r#"{"vip":true,"status":"new"}"#,
+        ),
+        ev("2026-11-23T12:00:00Z", "V", "responded", "{}"),
+    ]
+    .join("\n");
+    let got = lines(
+        &run(&c, &events, Some("2026-11-26T00:00:00Z")),
+        &["escalation.raised"],
+    );
+    assert_eq!(
+        got,
+        vec!["2026-11-23T11:00:00Z escalation.raised V vip-response breach L1"]
+    );
+}
+
+#[test]
+fn bad_lines_are_rejected_with_their_number_and_the_rest_go_on() {
+    let c = compile(DESK);
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "A",
+            "created",
+            r#"{"status":"new"}"#,
+        ),
+        "{not json".to_string(),
+        r#"{"at":"2026-11-23T10:05:00Z","record":"NEW","event":"created"}"#.to_string(),
+        ev("2026-11-23T09:00:00Z", "A", "updated", "{}"),
+        r#"{"at":"2026-11-23T10:06:00Z","record":"A","type":"change","event":"updated"}"#
+            .to_string(),
+        ev(
+            "2026-11-23T10:10:00Z",
+            "A",
+            "resolved",
+            r#"{"status":"resolved"}"#,
+        ),
+    ]
+    .join("\n");
+    let actions = run(&c, &events, None);
+    let rejected: Vec<(u64, String)> = actions
+        .iter()
+        .filter(|a| a.kind == "event.rejected")
+        .map(|a| (a.line.unwrap(), a.error.clone().unwrap()))
+        .collect();
+    assert_eq!(rejected.len(), 4, "{rejected:?}");
+    assert_eq!(rejected[0].0, 2);
+    assert!(rejected[0].1.starts_with("not a valid event"));
+    assert!(
+        rejected[1]
+            .1
+            .contains("first event of record `NEW` has no `type`")
+    );
+    assert!(rejected[2].1.contains("older"), "{}", rejected[2].1);
+    assert!(rejected[3].1.contains("type cannot change"));
+    assert!(
+        actions
+            .iter()
+            .any(|a| a.kind == "sla.met" && a.record.as_deref() == Some("A"))
+    );
+}
+
+#[test]
+fn a_runaway_script_fails_its_evaluation_and_the_engine_goes_on() {
+    let c = compile(
+        r#"
+roles:
+  sam:
+    members: [sam@example.com]
+rules:
+  spin:
+    record_type: licence
+    when: "let n = 0; loop { n += 1; } true"
+  overuse:
+    record_type: licence
+    when: record.used > record.entitled
+    actions:
+      - notify: [sam]
+"#,
+    );
+    let events = r#"{"at":"2026-11-23T10:00:00Z","record":"L1","type":"licence","event":"created","fields":{"used":5,"entitled":10}}
+{"at":"2026-11-23T11:00:00Z","record":"L1","event":"updated","fields":{"used":12}}
+{"at":"2026-11-23T12:00:00Z","record":"L1","event":"updated","fields":{"used":13}}"#;
+    let actions = run(&c, events, None);
+    let failed: Vec<&Action> = actions
+        .iter()
+        .filter(|a| a.kind == "script.failed")
+        .collect();
+    assert!(!failed.is_empty());
+    assert!(failed[0].error.as_deref().unwrap().contains("runaway"));
+    assert!(
+        failed[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("rule spin at test.yaml:")
+    );
+    // The overuse rule fires once, when the condition becomes true, not on every update.
+    let fired: Vec<&Action> = actions.iter().filter(|a| a.kind == "rule.fired").collect();
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule.as_deref(), Some("overuse"));
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let c = compile(DESK);
+    let events = (0..200)
+        .map(|i| {
+            let at = format!("2026-11-23T{:02}:{:02}:00Z", 9 + i / 60, i % 60);
+            ev(
+                &at,
+                &format!("R{}", i % 17),
+                if i % 5 == 0 { "responded" } else { "created" },
+                r#"{"status":"new","vip":true}"#,
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let first: Vec<String> = run(&c, &events, Some("2026-11-30T00:00:00Z"))
+        .iter()
+        .map(Action::to_json)
+        .collect();
+    let second: Vec<String> = run(&compile(DESK), &events, Some("2026-11-30T00:00:00Z"))
+        .iter()
+        .map(Action::to_json)
+        .collect();
+    assert_eq!(first, second);
+    assert!(first.len() > 50);
+}
+
+const PROCESS: &str = r#"
+roles:
+  slm:
+    members: [slm@example.com]
+  owner:
+    members: [owner@example.com]
+  vendor:
+    members: [vendor@example.com]
+processes:
+  define:
+    procedures:
+      "3.0":
+        triggers:
+          - event: service.requested
+        steps:
+          "3.1":
+            raci: {slm: "A, R", owner: I}
+            next: negotiate
+          negotiate:
+            kind: parallel
+            branches: ["3.2", "3.3"]
+            join: "3.4"
+          "3.2":
+            raci: {slm: A, vendor: R}
+            due: 2h
+            next: "3.4"
+          "3.3":
+            raci: {slm: "A, R", owner: C}
+            next: "3.4"
+          "3.4":
+            kind: decision
+            raci: {slm: A}
+            outcomes:
+              "yes": improve
+              "no": negotiate
+          improve:
+            kind: subprocess
+            process: csi
+            raci: {slm: A}
+            next: done
+          done:
+            kind: end
+  csi:
+    procedures:
+      csi:
+        steps:
+          decide:
+            kind: decision
+            raci: {slm: A}
+            outcomes:
+              quick: finish
+              slow:
+                to: finish
+                when: record.size > 10
+          finish:
+            kind: end
+escalations:
+  late:
+    topics:
+      overdue:
+        triggers:
+          - on: step_overdue
+            process: define
+        levels:
+          - roles: [slm]
+"#;
+
+#[test]
+fn processes_fork_join_loop_call_subprocesses_and_escalate_overdue_tasks() {
+    let c = compile(PROCESS);
+    let step = |at: &str, step: &str, outcome: &str| {
+        format!(
+            r#"{{"at":"{at}","event":"step.completed","instance":"define:S1","step":"{step}"{outcome}}}"#
+        )
+    };
+    let events = [
+        r#"{"at":"2026-11-23T09:00:00Z","record":"S1","type":"service","event":"service.requested","fields":{"size":3}}"#.to_string(),
+        step("2026-11-23T09:10:00Z", "3.1", ""),
+        step("2026-11-23T09:20:00Z", "3.3", ""),
+        step("2026-11-23T09:30:00Z", "3.4", ""),
+        step("2026-11-23T11:30:00Z", "3.2", ""),
+        step("2026-11-23T11:40:00Z", "3.4", r#","outcome":"no""#),
+        step("2026-11-23T11:50:00Z", "3.2", ""),
+        step("2026-11-23T11:55:00Z", "3.3", ""),
+        step("2026-11-23T12:00:00Z", "3.4", r#","outcome":"yes""#),
+    ]
+    .join("\n");
+    let actions = run(&c, &events, None);
+    let got = lines(
+        &actions,
+        &[
+            "instance.started",
+            "instance.completed",
+            "task.opened",
+            "task.completed",
+            "task.overdue",
+            "escalation.raised",
+            "event.rejected",
+        ],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "2026-11-23T09:00:00Z instance.started S1 3.1 define:S1",
+            "2026-11-23T09:00:00Z task.opened S1 3.1 define:S1",
+            "2026-11-23T09:10:00Z task.completed S1 3.1 define:S1",
+            "2026-11-23T09:10:00Z task.opened S1 3.2 define:S1",
+            "2026-11-23T09:10:00Z task.opened S1 3.3 define:S1",
+            "2026-11-23T09:20:00Z task.completed S1 3.3 define:S1",
+            // 3.4 is not open until both branches arrive: the event is rejected.
+            "2026-11-23T09:30:00Z event.rejected",
+            "2026-11-23T11:10:00Z task.overdue S1 3.2 define:S1",
+            "2026-11-23T11:10:00Z escalation.raised S1 overdue 3.2 define:S1 L1",
+            "2026-11-23T11:30:00Z task.completed S1 3.2 define:S1",
+            "2026-11-23T11:30:00Z task.opened S1 3.4 define:S1",
+            "2026-11-23T11:40:00Z task.completed S1 3.4 define:S1 no",
+            "2026-11-23T11:40:00Z task.opened S1 3.2 define:S1",
+            "2026-11-23T11:40:00Z task.opened S1 3.3 define:S1",
+            "2026-11-23T11:50:00Z task.completed S1 3.2 define:S1",
+            "2026-11-23T11:55:00Z task.completed S1 3.3 define:S1",
+            "2026-11-23T11:55:00Z task.opened S1 3.4 define:S1",
+            "2026-11-23T12:00:00Z task.completed S1 3.4 define:S1 yes",
+            "2026-11-23T12:00:00Z instance.started S1 decide define:S1/improve",
+            "2026-11-23T12:00:00Z task.completed S1 decide define:S1/improve quick",
+            "2026-11-23T12:00:00Z instance.completed S1 finish define:S1/improve",
+            "2026-11-23T12:00:00Z instance.completed S1 done define:S1",
+        ]
+    );
+    // RACI: the task for 3.1 goes to the R role, I is informed.
+    let opened = actions.iter().find(|a| a.kind == "task.opened").unwrap();
+    assert_eq!(opened.recipients, vec!["slm@example.com"]);
+    let informed = actions.iter().find(|a| a.kind == "notify").unwrap();
+    assert_eq!(informed.reason.as_deref(), Some("informed of step 3.1"));
+    assert_eq!(informed.recipients, vec!["owner@example.com"]);
+}
