@@ -191,6 +191,8 @@ codes! {
     EmptyTopic = "E0803", "escalation topic without levels or triggers";
     /// A trigger that lacks what its kind needs (e.g. `on: condition` without `when`).
     InvalidTrigger = "E0804", "incomplete trigger";
+    /// A step or process names an escalation matrix with no topic for overdue steps.
+    NoOverdueTopic = "E0805", "matrix cannot escalate overdue steps";
 
     // E09xx: rhai scripts.
     /// A rhai expression that does not compile.

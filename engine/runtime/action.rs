@@ -116,15 +116,59 @@ impl Action {
     }
 }
 
+/// The fields an action can have, in output order.
+pub const FIELDS: &[&str] = &[
+    "id",
+    "at",
+    "kind",
+    "record",
+    "record_type",
+    "agreement",
+    "target",
+    "previous_target",
+    "cycle",
+    "milestone",
+    "due",
+    "elapsed",
+    "instance",
+    "process",
+    "step",
+    "outcome",
+    "matrix",
+    "topic",
+    "level",
+    "rule",
+    "roles",
+    "recipients",
+    "reason",
+    "message",
+    "fields",
+    "line",
+    "error",
+];
+
 /// Whether every field of `pattern` has the same value in `action` (test expectations).
+///
+/// Instants compare as instants (`2026-10-05T09:00:00-04:00` matches `...13:00:00Z`), numbers
+/// as numbers, a string matches a list containing it, and `null` matches a missing field.
 pub fn matches(action: &Value, pattern: &serde_json::Map<String, Value>) -> bool {
     pattern.iter().all(|(key, wanted)| match action.get(key) {
-        Some(have) => {
-            crate::condition::same(have, wanted)
-                || matches!((have, wanted), (Value::Array(items), Value::String(s)) if items.iter().any(|i| i == s))
-        }
+        Some(have) => same_value(have, wanted),
         None => wanted.is_null(),
     })
+}
+
+fn same_value(have: &Value, wanted: &Value) -> bool {
+    if crate::condition::same(have, wanted) {
+        return true;
+    }
+    match (have, wanted) {
+        (Value::Array(items), Value::String(s)) => items.iter().any(|i| i == s),
+        (Value::String(a), Value::String(b)) => {
+            matches!((a.parse::<Timestamp>(), b.parse::<Timestamp>()), (Ok(x), Ok(y)) if x == y)
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +186,58 @@ mod tests {
             a.to_json(),
             r#"{"id":"a1","at":"2026-09-21T14:13:20Z","kind":"sla.breached","record":"INC1","target":"p1"}"#
         );
+    }
+
+    #[test]
+    fn the_field_list_is_every_serialized_field() {
+        let full = Action {
+            id: "a1".into(),
+            kind: "notify",
+            record: Some(String::new()),
+            record_type: Some(String::new()),
+            agreement: Some(String::new()),
+            target: Some(String::new()),
+            previous_target: Some(String::new()),
+            cycle: Some(1),
+            milestone: Some(String::new()),
+            due: Some(Timestamp(0)),
+            elapsed: Some(0),
+            instance: Some(String::new()),
+            process: Some(String::new()),
+            step: Some(String::new()),
+            outcome: Some(String::new()),
+            matrix: Some(String::new()),
+            topic: Some(String::new()),
+            level: Some(1),
+            rule: Some(String::new()),
+            roles: vec![String::new()],
+            recipients: vec![String::new()],
+            reason: Some(String::new()),
+            message: Some(String::new()),
+            fields: Some(serde_json::Map::new()),
+            line: Some(1),
+            error: Some(String::new()),
+            at: Timestamp(0),
+        };
+        let value = full.to_value();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected: Vec<&str> = FIELDS.to_vec();
+        expected.sort_unstable();
+        let mut keys = keys;
+        keys.sort_unstable();
+        assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn instants_compare_as_instants() {
+        let action = json!({"kind": "sla.breached", "at": "2026-10-05T13:00:00Z"});
+        let pattern = json!({"at": "2026-10-05T09:00:00-04:00"});
+        assert!(matches(&action, pattern.as_object().unwrap()));
     }
 
     #[test]

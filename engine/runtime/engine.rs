@@ -161,6 +161,9 @@ impl Engine {
                 );
             }
         }
+        if let Some(why) = self.process_mismatch(event) {
+            return self.reject(at, line, why);
+        }
         if event.event == "step.completed" {
             self.begin(at);
             return self.complete_step(event, line);
@@ -757,7 +760,7 @@ impl Engine {
                     .iter()
                     .filter_map(|f| r.fields.get(f).map(|v| (f.clone(), v.clone())))
                     .collect();
-                action.fields = Some(included);
+                action.fields = (!included.is_empty()).then_some(included);
             }
         }
         if let Subject::Clock(c) = e.subject {

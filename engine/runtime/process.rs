@@ -373,13 +373,32 @@ impl Engine {
         action.recipients = compiled.recipients(&spec.doers);
         action.due = due.map(crate::model::Timestamp);
         self.emit(action);
+        self.raci_notices(instance, step, at, spec, false);
+        if let Some(due) = due {
+            self.state.timers.push(due, Due::Task(index));
+        }
+    }
+
+    /// Notifies the roles a step's RACI names: A (when not also the doer), C and I, and with
+    /// `doers` the roles that do it too (a subprocess step has no task to open for them).
+    fn raci_notices(
+        &mut self,
+        instance: u32,
+        step: u32,
+        at: i64,
+        spec: &super::compiled::StepDef,
+        doers: bool,
+    ) {
         let accountable: Vec<String> = spec
             .accountable
             .iter()
             .filter(|r| !spec.doers.contains(r))
             .cloned()
             .collect();
+        let none = Vec::new();
+        let responsible = if doers { &spec.doers } else { &none };
         for (roles, why) in [
+            (responsible, "responsible for"),
             (&accountable, "accountable for"),
             (&spec.consulted, "consulted on"),
             (&spec.informed, "informed of"),
@@ -389,12 +408,9 @@ impl Engine {
             }
             let mut action = self.instance_action("notify", at, instance, Some(step));
             action.roles = roles.clone();
-            action.recipients = compiled.recipients(roles);
+            action.recipients = self.compiled.recipients(roles);
             action.reason = Some(format!("{why} step {}", spec.id));
             self.emit(action);
-        }
-        if let Some(due) = due {
-            self.state.timers.push(due, Due::Task(index));
         }
     }
 
@@ -541,12 +557,7 @@ impl Engine {
                     })
                     .map(|(i, _)| u32::try_from(i).unwrap_or(0))
                     .collect();
-                let topics = if listening.is_empty() {
-                    vec![0]
-                } else {
-                    listening
-                };
-                for topic in topics {
+                for topic in listening {
                     let reason = format!("step {} of {} overdue", spec.id, process.id);
                     self.raise(m, topic, Subject::Task(task), at, reason, record.as_ref());
                 }
@@ -599,6 +610,30 @@ impl Engine {
         self.state.timers.push(next, Due::Schedule(trigger));
     }
 
+    /// Whether an event may start `process`: any process, unless the event names one.
+    fn wanted(&self, event: &Event, process: u32) -> bool {
+        event.process.as_deref().is_none_or(|name| {
+            self.compiled
+                .processes
+                .get(process as usize)
+                .is_some_and(|p| p.id == name)
+        })
+    }
+
+    /// Why an event naming a `process` cannot start it, checked before the event is applied.
+    pub(super) fn process_mismatch(&self, event: &Event) -> Option<String> {
+        let name = event.process.as_deref()?;
+        let Some(index) = self.compiled.process_index.get(name) else {
+            return Some(format!("event names unknown process `{name}`"));
+        };
+        let starts = self.compiled.triggers.iter().any(|t| {
+            t.process == *index
+                && (t.event.as_deref() == Some(event.event.as_str())
+                    || (t.event.is_none() && t.schedule.is_none()))
+        });
+        (!starts).then(|| format!("process `{name}` is not started by event `{}`", event.event))
+    }
+
     /// Starts the processes an event without a record triggers; returns whether any started.
     pub(super) fn start_by_event(&mut self, event: &Event, _record: Option<u32>) -> bool {
         let compiled = Arc::clone(&self.compiled);
@@ -607,6 +642,7 @@ impl Engine {
             if def.event.as_deref() == Some(event.event.as_str())
                 && def.record_type.is_none()
                 && def.when.is_none()
+                && self.wanted(event, def.process)
             {
                 let reason = format!("event {}", event.event);
                 self.start_instance(def.process, def.entry, None, event.at.0, reason, None);
@@ -629,6 +665,9 @@ impl Engine {
         };
         let compiled = Arc::clone(&self.compiled);
         for def in &compiled.triggers {
+            if !self.wanted(event, def.process) {
+                continue;
+            }
             if def.schedule.is_some()
                 || def
                     .record_type

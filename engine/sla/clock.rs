@@ -223,12 +223,13 @@ impl Clock {
         self.carried + counted.saturating_sub(self.paused_business(calendar, t))
     }
 
-    /// The instant the business time elapsed reaches `elapsed`, if the clock is counting.
+    /// The instant the business time elapsed reaches `elapsed`, if the clock is counting (or
+    /// has finished: then it is when it would have been reached).
     pub fn instant_at(&self, calendar: &BusinessCalendar, elapsed: u64) -> Option<i64> {
         if self.deadline.is_some() {
             return calendar.add(self.measure_from, elapsed);
         }
-        if self.state != State::Running {
+        if self.state == State::Paused {
             return None;
         }
         if elapsed <= self.carried {

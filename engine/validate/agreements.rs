@@ -155,6 +155,22 @@ fn milestone(id: &str, target: &Target, m: &Spanned<Milestone>, d: &mut Diagnost
             );
         }
     }
+    for offset in [&m.value.before_due, &m.value.after_due]
+        .into_iter()
+        .flatten()
+    {
+        if let Duration::WorkingDays(days) = offset.value {
+            out(
+                offset.span,
+                format!("milestone offset of target `{id}` is in working days"),
+                &format!(
+                    "give offsets before or after the due time in business hours or minutes of the target's calendar: {days} working days of 09:00-17:30 are {}h",
+                    u64::from(days) * 17 / 2
+                ),
+            );
+            return;
+        }
+    }
     if let Some(before) = &m.value.before_due {
         let beyond = match (before.value, target.goal.as_ref().map(|g| g.value)) {
             (Duration::Seconds(b), Some(Duration::Seconds(g))) => b >= g,

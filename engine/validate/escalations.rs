@@ -7,8 +7,9 @@ use crate::model::Duration;
 use crate::model::escalation::{EscalationTrigger, TriggerOn};
 use crate::source::Span;
 
-/// Checks every escalation matrix.
+/// Checks every escalation matrix, and the matrices processes raise for overdue steps.
 pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
+    overdue_matrices(cx, d);
     for (matrix_id, entry) in cx.bundle.escalations.iter() {
         let matrix = &entry.value;
         if matrix.topics.is_empty() {
@@ -211,6 +212,38 @@ fn misplaced(cx: &Context<'_>, t: &EscalationTrigger, d: &mut Diagnostics) {
                         ),
                     )
                     .with_help("the trigger could never match; remove one of the two"),
+                );
+            }
+        }
+    }
+}
+
+/// A process or step that names a matrix for overdue steps needs a topic listening for them.
+fn overdue_matrices(cx: &Context<'_>, d: &mut Diagnostics) {
+    for (_, entry) in cx.bundle.processes.iter() {
+        let process = &entry.value;
+        let steps = process.procedures.values().flat_map(|p| p.steps.values());
+        let named = process
+            .escalation
+            .iter()
+            .chain(steps.filter_map(|s| s.escalation.as_ref()));
+        for matrix_id in named {
+            let Some(matrix) = cx.bundle.escalations.get(matrix_id.value.as_str()) else {
+                continue; // unknown matrices are reported by the reference pass
+            };
+            let listens = matrix.topics.values().any(|t| {
+                t.triggers
+                    .iter()
+                    .any(|tr| tr.value.on.value == TriggerOn::StepOverdue)
+            });
+            if !listens {
+                d.push(
+                    Diagnostic::new(
+                        Code::NoOverdueTopic,
+                        matrix_id.span,
+                        format!("escalation matrix `{}` has no topic for overdue steps", matrix_id.value),
+                    )
+                    .with_help("add a topic with a trigger `on: step_overdue`, or name a matrix that has one"),
                 );
             }
         }
