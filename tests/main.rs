@@ -10,6 +10,8 @@
 mod calendar;
 mod codes;
 mod common;
+mod crash;
+mod examples;
 mod library;
 mod robustness;
 mod runtime;

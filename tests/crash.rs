@@ -1,0 +1,183 @@
+//! Crash safety of `slaflow run --db`: the process is killed with SIGKILL at random moments,
+//! restarted on the same journal each time, and everything it printed across all runs is
+//! compared with one uninterrupted run: no action may be missing, none may differ, and the
+//! only repeats allowed are identical lines.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use slaflow::runtime::workload;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("slaflow-crash-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("bundle")).unwrap();
+    dir
+}
+
+fn run(dir: &Path, db: Option<&Path>, out: &Path) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_slaflow"));
+    command
+        .arg("run")
+        .arg(dir.join("bundle"))
+        .arg("--events")
+        .arg(dir.join("events.jsonl"))
+        .arg("--until")
+        .arg("2026-12-31T00:00:00Z");
+    if let Some(db) = db {
+        command.arg("--db").arg(db);
+    }
+    command
+        .stdout(Stdio::from(std::fs::File::create(out).unwrap()))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The complete lines of a file (a line cut by the kill is not complete).
+fn complete_lines(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    if lines.last().is_some_and(|l| !l.ends_with('\n')) {
+        lines.pop();
+    }
+    lines
+        .into_iter()
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+#[test]
+fn kill_9_at_random_moments_loses_and_changes_nothing() {
+    let dir = scratch("kill");
+    std::fs::write(dir.join("bundle/workload.yaml"), workload::BUNDLE).unwrap();
+    std::fs::write(dir.join("events.jsonl"), workload::events(3_000, 9)).unwrap();
+
+    // The reference: one uninterrupted run, in memory.
+    let reference_out = dir.join("reference.jsonl");
+    let status = run(&dir, None, &reference_out).wait().unwrap();
+    assert!(status.success());
+    let reference = complete_lines(&reference_out);
+    assert!(
+        reference.len() > 20_000,
+        "the workload should produce many actions"
+    );
+
+    // How long an uninterrupted durable run takes, to spread the kills over it.
+    let timing_db = dir.join("timing.db");
+    let started = Instant::now();
+    let status = run(&dir, Some(&timing_db), &dir.join("timing.jsonl"))
+        .wait()
+        .unwrap();
+    assert!(status.success());
+    let full = started.elapsed().max(Duration::from_millis(50));
+    assert_eq!(
+        complete_lines(&dir.join("timing.jsonl")),
+        reference,
+        "a durable run prints what an in-memory run prints"
+    );
+
+    // Kill, resume, kill again... then let the last run finish.
+    let db = dir.join("journal.db");
+    let mut rng = Lcg(0x5eed);
+    let mut printed: Vec<String> = Vec::new();
+    let mut killed = 0;
+    for attempt in 0..8 {
+        let out = dir.join(format!("run-{attempt}.jsonl"));
+        let mut child = run(&dir, Some(&db), &out);
+        let wait = Duration::from_millis(5 + rng.below(full.as_millis() as u64 / 3 + 1));
+        std::thread::sleep(wait);
+        if child.try_wait().unwrap().is_none() {
+            killed += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        printed.extend(complete_lines(&out));
+    }
+    assert!(
+        killed >= 4,
+        "only {killed} runs were killed before they finished"
+    );
+    let out = dir.join("run-last.jsonl");
+    let status = run(&dir, Some(&db), &out).wait().unwrap();
+    assert!(status.success());
+    printed.extend(complete_lines(&out));
+
+    let expected: HashSet<&String> = reference.iter().collect();
+    let got: HashSet<&String> = printed.iter().collect();
+    let missing: Vec<&&String> = expected.difference(&got).take(3).collect();
+    assert!(
+        missing.is_empty(),
+        "actions lost across crashes, e.g. {missing:?}"
+    );
+    let extra: Vec<&&String> = got.difference(&expected).take(3).collect();
+    assert!(
+        extra.is_empty(),
+        "actions an uninterrupted run did not emit, e.g. {extra:?}"
+    );
+    // Repeats are of identical lines only: one text per action id.
+    let mut by_id: HashMap<String, &String> = HashMap::new();
+    for line in &printed {
+        let id = serde_json::from_str::<serde_json::Value>(line).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if let Some(previous) = by_id.insert(id.clone(), line) {
+            assert_eq!(
+                previous, line,
+                "action {id} printed twice with different content"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_journal_refuses_another_bundle_version() {
+    let dir = scratch("version");
+    std::fs::write(dir.join("bundle/workload.yaml"), workload::BUNDLE).unwrap();
+    std::fs::write(dir.join("events.jsonl"), workload::events(10, 1)).unwrap();
+    let db = dir.join("journal.db");
+    assert!(
+        run(&dir, Some(&db), &dir.join("a.jsonl"))
+            .wait()
+            .unwrap()
+            .success()
+    );
+    // Edit the bundle: the journal belongs to the old version.
+    std::fs::write(
+        dir.join("bundle/workload.yaml"),
+        format!("{}\n# edited\n", workload::BUNDLE),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_slaflow"))
+        .arg("run")
+        .arg(dir.join("bundle"))
+        .arg("--events")
+        .arg(dir.join("events.jsonl"))
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("was written with bundle version"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
