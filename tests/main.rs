@@ -8,6 +8,7 @@
 )]
 
 mod calendar;
+mod cli;
 mod codes;
 mod common;
 mod crash;
