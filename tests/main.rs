@@ -12,6 +12,7 @@ mod cli;
 mod codes;
 mod common;
 mod crash;
+mod docs;
 mod examples;
 mod library;
 mod robustness;
