@@ -81,6 +81,8 @@ pub struct ProcessGraph {
     pub joins: HashMap<usize, usize>,
     /// References that resolve to nothing.
     pub dangling: Vec<Dangling>,
+    /// Step ids written twice: (id, first span, second span).
+    pub duplicates: Vec<(StepId, Span, Span)>,
     by_id: HashMap<String, usize>,
     procedure_first: HashMap<String, Option<usize>>,
 }
@@ -90,6 +92,7 @@ impl ProcessGraph {
     pub fn build(process: &Process) -> ProcessGraph {
         let mut steps = Vec::new();
         let mut by_id = HashMap::new();
+        let mut duplicates = Vec::new();
         let mut procedure_first = HashMap::new();
         for (procedure_index, (procedure_id, procedure)) in process.procedures.iter().enumerate() {
             let first = steps.len();
@@ -98,9 +101,17 @@ impl ProcessGraph {
                 (!procedure.steps.is_empty()).then_some(first),
             );
             for (step_index, (step_id, step)) in procedure.steps.iter().enumerate() {
-                by_id
-                    .entry(step_id.value.as_str().to_string())
-                    .or_insert(steps.len());
+                match by_id.get(step_id.value.as_str()) {
+                    Some(first) => {
+                        let first_span = steps
+                            .get(*first)
+                            .map_or(step_id.span, |s: &GraphStep| s.span);
+                        duplicates.push((step_id.value.clone(), first_span, step_id.span));
+                    }
+                    None => {
+                        by_id.insert(step_id.value.as_str().to_string(), steps.len());
+                    }
+                }
                 steps.push(GraphStep {
                     id: step_id.value.clone(),
                     span: step_id.span,
@@ -122,6 +133,7 @@ impl ProcessGraph {
             entries: Vec::new(),
             joins: HashMap::new(),
             dangling: Vec::new(),
+            duplicates,
             by_id,
             procedure_first,
         };

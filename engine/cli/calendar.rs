@@ -1,12 +1,13 @@
 //! `slaflow calendar BUNDLE --calendar ID --queries FILE`: business-time questions in batch.
 //!
-//! Each input line is a JSON query; each output line answers the query on the same line number:
+//! Each non-blank input line is a JSON query; the answers come one per line, in input order:
 //!
 //! - `{"op":"add","start":T,"minutes":N}` (or `"seconds"`, or `"working_days"`) -> `{"due":T}`
 //! - `{"op":"between","start":T,"end":T}` -> `{"minutes":M,"seconds":S}` (business time in `[start, end)`)
 //! - `{"op":"next_open","at":T}` -> `{"open":T}`; `{"op":"is_open","at":T}` -> `{"open":true}`
 //!
-//! A line that is not a valid query gets `{"error":"line N: ..."}` and the rest still run.
+//! A line that is not a valid query gets `{"error":"line N: ..."}` (N is its line in the input)
+//! and the rest still run. Blank lines are skipped.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;

@@ -87,7 +87,7 @@ codes! {
     InvalidId = "E0105", "invalid id";
 
     // E02xx: bundle assembly.
-    /// The same id is defined twice in one section.
+    /// The same id is defined twice: in one section across files, or as a step of one process.
     DuplicateId = "E0201", "duplicate id";
     /// `uses` names an entry that does not exist.
     UnknownBase = "E0202", "unknown base entry";
@@ -193,6 +193,8 @@ codes! {
     InvalidTrigger = "E0804", "incomplete trigger";
     /// A step or process names an escalation matrix with no topic for overdue steps.
     NoOverdueTopic = "E0805", "matrix cannot escalate overdue steps";
+    /// A process that runs escalates overdue steps to a template matrix (whose roles belong to the library).
+    TemplateEscalation = "W0806", "escalation to a template matrix";
 
     // E09xx: rhai scripts.
     /// A rhai expression that does not compile.

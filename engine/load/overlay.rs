@@ -63,6 +63,20 @@ fn resolve(
     }
     let entry = raw.get(id)?;
     let Some(uses) = entry.node.get("uses").filter(|u| u.as_str().is_some()) else {
+        if let Some((key, _)) = entry
+            .node
+            .as_map()
+            .and_then(|m| m.iter().find(|(k, _)| k.as_str() == Some("overrides")))
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::UnknownOverride,
+                    key.span,
+                    format!("`overrides` of `{id}` has nothing to override: it has no `uses`"),
+                )
+                .with_help("name the process to tailor with `uses: <process id>`, or change the steps directly"),
+            );
+        }
         resolved.insert(id.to_string(), Some(entry.node.clone()));
         return Some(entry.node.clone());
     };

@@ -35,7 +35,7 @@ impl JsonSchema for Script {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "description": "A rhai expression that evaluates to true or false (or, for decisions, an outcome name). Records are read through `record.<field>`.",
+            "description": "A rhai expression that evaluates to true or false. Records are read through `record.<field>` (or `record[\"field name\"]`).",
         })
     }
 }

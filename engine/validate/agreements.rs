@@ -23,6 +23,33 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
                 milestone(id.value.as_str(), target, m, d);
             }
             conditions(id.value.as_str(), target, d);
+            let has_group = agreement
+                .provider
+                .as_ref()
+                .is_some_and(|p| p.group.is_some());
+            let clock = [
+                Some(&target.start),
+                target.pause.as_ref(),
+                target.resume.as_ref(),
+                Some(&target.stop),
+                target.cancel.as_ref(),
+                target.reset.as_ref(),
+            ];
+            if let Some(condition) = clock
+                .into_iter()
+                .flatten()
+                .find(|c| uses_assigned(&c.value))
+                .filter(|_| !has_group)
+            {
+                d.push(
+                    Diagnostic::new(
+                        Code::MissingField,
+                        condition.span,
+                        format!("target `{}` tests `assigned`, but the agreement's provider has no `group`", id.value),
+                    )
+                    .with_help("`assigned` compares the record's assignment field with `provider: {group: ...}`; add the group"),
+                );
+            }
             for (earlier_id, earlier) in targets.iter().take(i) {
                 if earlier.measure(earlier_id.value.as_str()) == target.measure(id.value.as_str())
                     && covers(&earlier.applies_to, &target.applies_to)
@@ -164,8 +191,7 @@ fn milestone(id: &str, target: &Target, m: &Spanned<Milestone>, d: &mut Diagnost
                 offset.span,
                 format!("milestone offset of target `{id}` is in working days"),
                 &format!(
-                    "give offsets before or after the due time in business hours or minutes of the target's calendar: {days} working days of 09:00-17:30 are {}h",
-                    u64::from(days) * 17 / 2
+                    "give offsets before or after the due time in business hours of the target's calendar: for {days} working days, {days} times the hours of a working day (e.g. `before_due: 17h` for two days of 09:00-17:30)"
                 ),
             );
             return;
@@ -197,6 +223,11 @@ fn milestone(id: &str, target: &Target, m: &Spanned<Milestone>, d: &mut Diagnost
             );
         }
     }
+}
+
+/// Whether a condition (or one of its alternatives) uses `assigned`.
+fn uses_assigned(condition: &Condition) -> bool {
+    condition.assigned.is_some() || condition.any.iter().any(|c| uses_assigned(&c.value))
 }
 
 fn conditions(id: &str, target: &Target, d: &mut Diagnostics) {

@@ -231,6 +231,16 @@ fn overdue_matrices(cx: &Context<'_>, d: &mut Diagnostics) {
             let Some(matrix) = cx.bundle.escalations.get(matrix_id.value.as_str()) else {
                 continue; // unknown matrices are reported by the reference pass
             };
+            if matrix.template && !process.template {
+                d.push(
+                    Diagnostic::new(
+                        Code::TemplateEscalation,
+                        matrix_id.span,
+                        format!("overdue steps escalate to template matrix `{}`", matrix_id.value),
+                    )
+                    .with_help("a template's roles are the library's; base a matrix of your own on it (`uses`, `role_map`) and name that one"),
+                );
+            }
             let listens = matrix.topics.values().any(|t| {
                 t.triggers
                     .iter()

@@ -39,6 +39,14 @@ fn check_process(
         );
         return;
     }
+    for (step, first, again) in &graph.duplicates {
+        d.push(
+            Diagnostic::new(Code::DuplicateId, *again, format!("step id `{step}` is used twice in process `{id}`"))
+                .with_label("defined again here")
+                .with_secondary(*first, "first defined here")
+                .with_help("step ids are unique across all procedures of a process, since go-tos and `step.completed` events name them"),
+        );
+    }
     for dangling in &graph.dangling {
         d.push(
             Diagnostic::new(

@@ -40,7 +40,9 @@ pub fn all_scripts<'b>(cx: &Context<'b>) -> Vec<(&'b Script, ScriptContext)> {
             .into_iter()
             .flatten()
             {
-                record(c.value.when.as_ref());
+                for script in c.value.scripts() {
+                    record(Some(script));
+                }
             }
         }
     }
