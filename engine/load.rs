@@ -117,8 +117,9 @@ impl Loader {
                 diagnostics,
             },
         );
-        self.offline = true;
+        let was_offline = std::mem::replace(&mut self.offline, true);
         let loaded = self.load(&BundleInput::Files(vec![path]));
+        self.offline = was_offline;
         loaded.unwrap_or_else(|_| Loaded {
             bundle: Bundle::default(),
             diagnostics: Diagnostics::new(),
