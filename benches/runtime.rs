@@ -8,16 +8,19 @@
 //! - end to end: parse + apply + serialise every action, per second;
 //! - journal: the same through the SQLite journal (`slaflow run --db`), per second;
 //! - memory: resident memory the engine state adds, per running SLA clock (an upper bound:
-//!   records and their fields are counted in).
+//!   records and their fields are counted in), measured in a fresh process of its own.
 //!
-//! Each figure is the best of three runs. Arguments: `[records] [updates_per_record]`.
+//! Each speed is the best of three runs (`SLAFLOW_BENCH_RUNS` changes that). Arguments:
+//! `[records] [updates_per_record]`. `SLAFLOW_BENCH_PHASES` picks phases (default
+//! `parse,memory,rss,e2e,journal`; `rss` is the memory figure), e.g.
+//! `SLAFLOW_BENCH_PHASES=memory` to profile the engine alone.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
-use slaflow::runtime::input::Lines;
+use slaflow::runtime::input::{Line, Lines};
 use slaflow::runtime::workload;
 use slaflow::runtime::{Compiled, Engine};
 
@@ -48,7 +51,12 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The fastest of `runs` runs (`SLAFLOW_BENCH_RUNS` overrides the count, for noisy machines).
 fn best<T>(runs: usize, mut f: impl FnMut() -> (f64, T)) -> (f64, T) {
+    let runs = std::env::var("SLAFLOW_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(runs);
     let mut best: Option<(f64, T)> = None;
     for _ in 0..runs {
         let (secs, value) = f();
@@ -59,68 +67,102 @@ fn best<T>(runs: usize, mut f: impl FnMut() -> (f64, T)) -> (f64, T) {
     best.unwrap()
 }
 
+/// Set in the child process that measures memory.
+const MEMORY_CHILD: &str = "SLAFLOW_BENCH_MEMORY_CHILD";
+
+/// The memory phase: resident memory before and after one replay, in a process of its own.
+fn memory(compiled: &Arc<Compiled>, records: usize, updates: usize) {
+    // The text stays alive until the end: freeing a buffer that large would make the allocator
+    // serve every later large block from its heap, where a vector that grows leaves its old
+    // blocks behind (a real run streams its input and never frees such a buffer).
+    let text = workload::events(records, updates);
+    let lines: Vec<_> = Lines::new(text.as_bytes()).map(Result::unwrap).collect();
+    let before = rss_kib();
+    let mut engine = Engine::new(Arc::clone(compiled));
+    for line in &lines {
+        engine.apply_line(line);
+        engine.take_actions();
+    }
+    let after = rss_kib();
+    let all = &engine.state.clocks.all;
+    let running = all.iter().filter(|c| c.state.is_active()).count();
+    println!(
+        "memory:      {:>10.0} bytes per running clock ({running} running, {} clocks in all, {} KiB resident for the state)",
+        (after.saturating_sub(before) as f64 * 1024.0) / running.max(1) as f64,
+        all.len(),
+        after.saturating_sub(before)
+    );
+    drop(text);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().filter(|a| !a.starts_with('-')).collect();
     let records: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let updates: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(9);
-    // SLAFLOW_BENCH_PHASES=parse,memory,e2e,journal limits the phases run (for profiling).
-    let phases =
-        std::env::var("SLAFLOW_BENCH_PHASES").unwrap_or_else(|_| "parse,memory,e2e,journal".into());
+    // SLAFLOW_BENCH_PHASES=parse,memory,rss,e2e,journal limits the phases run (for profiling).
+    let phases = std::env::var("SLAFLOW_BENCH_PHASES")
+        .unwrap_or_else(|_| "parse,memory,rss,e2e,journal".into());
     let compiled = compile();
+    if std::env::var_os(MEMORY_CHILD).is_some() {
+        return memory(&compiled, records, updates);
+    }
     let text = workload::events(records, updates);
     let total = records * (updates + 1);
     println!(
         "workload: {records} records, {total} events, {} MiB of JSON Lines",
         text.len() / (1 << 20)
     );
-
-    let (secs, lines) = best(3, || {
-        let start = Instant::now();
-        let lines: Vec<_> = Lines::new(text.as_bytes()).map(Result::unwrap).collect();
-        (start.elapsed().as_secs_f64(), lines)
-    });
-    println!("parse:       {:>10.0} events/s", total as f64 / secs);
-
-    if !phases.contains("memory") {
-        return;
+    if phases.contains("parse") || phases.contains("memory") {
+        let (secs, lines) = best(3, || {
+            let start = Instant::now();
+            let lines: Vec<_> = Lines::new(text.as_bytes()).map(Result::unwrap).collect();
+            (start.elapsed().as_secs_f64(), lines)
+        });
+        println!("parse:       {:>10.0} events/s", total as f64 / secs);
+        if phases.contains("memory") {
+            in_memory(&compiled, &lines, total);
+        }
     }
-    let before = rss_kib();
-    let (secs, (actions, running, engine)) = best(3, || {
-        let mut engine = Engine::new(Arc::clone(&compiled));
+    if phases.contains("rss") {
+        // Memory is measured in a fresh process, where nothing freed earlier can be reused.
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg(records.to_string())
+            .arg(updates.to_string())
+            .env(MEMORY_CHILD, "1")
+            .output()
+            .unwrap();
+        print!("{}", String::from_utf8_lossy(&child.stdout));
+    }
+    if phases.contains("e2e") {
+        end_to_end(&compiled, &text, total);
+    }
+    if phases.contains("journal") {
+        journal(&compiled, &text, total);
+    }
+}
+
+/// Events applied per second by the engine, events already parsed.
+fn in_memory(compiled: &Arc<Compiled>, lines: &[Line], total: usize) {
+    let (secs, actions) = best(3, || {
+        let mut engine = Engine::new(Arc::clone(compiled));
         let mut actions = 0usize;
         let start = Instant::now();
-        for line in &lines {
+        for line in lines {
             engine.apply_line(line);
             actions += engine.take_actions().len();
         }
-        let secs = start.elapsed().as_secs_f64();
-        let running = engine
-            .state
-            .clocks
-            .all
-            .iter()
-            .filter(|c| c.state.is_active())
-            .count();
-        (secs, (actions, running, engine))
+        (start.elapsed().as_secs_f64(), actions)
     });
-    let after = rss_kib();
     println!(
         "in memory:   {:>10.0} events/s ({actions} actions)",
         total as f64 / secs
     );
-    let clocks = engine.state.clocks.all.len();
-    println!(
-        "memory:      {:>10.0} bytes per running clock ({running} running, {clocks} clocks in all, {} KiB resident for the state)",
-        (after.saturating_sub(before) as f64 * 1024.0) / running.max(1) as f64,
-        after.saturating_sub(before)
-    );
-    drop(engine);
-    if !phases.contains("e2e") {
-        return;
-    }
+}
 
+/// Parse, apply and serialise every action, per second.
+fn end_to_end(compiled: &Arc<Compiled>, text: &str, total: usize) {
     let (secs, bytes) = best(3, || {
-        let mut engine = Engine::new(Arc::clone(&compiled));
+        let mut engine = Engine::new(Arc::clone(compiled));
         let mut out = std::io::BufWriter::new(std::io::sink());
         let mut bytes = 0usize;
         let start = Instant::now();
@@ -140,7 +182,10 @@ fn main() {
         total as f64 / secs,
         bytes >> 20
     );
+}
 
+/// Parse, apply, print and journal in SQLite (`slaflow run --db`), per second.
+fn journal(compiled: &Arc<Compiled>, text: &str, total: usize) {
     let dir = std::env::temp_dir().join(format!("slaflow-bench-journal-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (secs, ()) = best(3, || {
@@ -150,7 +195,7 @@ fn main() {
         }
         let start = Instant::now();
         slaflow::store::run_durable(
-            Arc::clone(&compiled),
+            Arc::clone(compiled),
             &db,
             text.as_bytes(),
             None,

@@ -6,16 +6,18 @@
 //! operation limit) makes that evaluation false and is reported as a [`ScriptFailure`]; it never
 //! stops the engine.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rhai::{AST, Dynamic, Engine, ImmutableString, Scope};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::model;
+use crate::runtime::action::Name;
 use crate::script::{self, RecordView, ScriptContext};
 
-/// Record fields.
-pub type Fields = Map<String, Value>;
+mod fields;
+
+pub use fields::{FieldNames, Fields};
 
 /// A record after one change, and what the changed fields were before it.
 #[derive(Debug, Clone, Copy)]
@@ -29,7 +31,7 @@ pub struct Change<'a> {
     /// Fields after the change.
     pub fields: &'a Arc<Fields>,
     /// The fields this change set, with their value before it (`None`: absent before).
-    pub before: &'a [(String, Option<Value>)],
+    pub before: &'a [(&'a str, Option<Value>)],
     /// Whether the record is new with this change (so nothing held before).
     pub is_new: bool,
 }
@@ -43,11 +45,11 @@ pub enum Side {
     Before,
 }
 
-impl Change<'_> {
+impl<'a> Change<'a> {
     /// A field's value on one side of the change.
-    pub fn value(&self, key: &str, side: Side) -> Option<&Value> {
+    pub fn value(&self, key: &str, side: Side) -> Option<&'a Value> {
         if side == Side::Before {
-            if let Some((_, old)) = self.before.iter().find(|(k, _)| k == key) {
+            if let Some((_, old)) = self.before.iter().find(|(k, _)| same_text(k, key)) {
                 return old.as_ref();
             }
         }
@@ -63,7 +65,7 @@ impl Change<'_> {
         for (key, old) in self.before {
             match old {
                 Some(value) => {
-                    fields.insert(key.clone(), value.clone());
+                    fields.insert((*key).into(), value.clone());
                 }
                 None => {
                     fields.remove(key);
@@ -83,6 +85,126 @@ pub struct CompiledScript {
     pub origin: Arc<str>,
     /// What the script belongs to, e.g. `rule licence-overuse` or `target p1-response (stop)`.
     pub owner: Arc<str>,
+    /// Results remembered by the values the script reads, when it reads only record fields by
+    /// name (and perhaps `event` and `record_type`); see [`script::reads`].
+    pub memo: Option<Arc<Memo>>,
+}
+
+/// The most results a [`Memo`] keeps; beyond it, the oldest is forgotten.
+const MEMO_ENTRIES: usize = 16;
+
+/// Remembered results of one record condition script, by the values it reads.
+///
+/// A script that reads only some record fields by name gives the same result whenever those
+/// fields (and, if it mentions them, the event name and record type) have the same values, so
+/// most evaluations of a condition over a stream of changes can be answered without running
+/// it. Failed evaluations are never remembered: they run, and are reported, every time.
+#[derive(Debug)]
+pub struct Memo {
+    reads: script::Reads,
+    entries: Mutex<MemoEntries>,
+}
+
+/// The remembered results, oldest replaced first.
+#[derive(Debug, Default)]
+struct MemoEntries {
+    list: Vec<MemoEntry>,
+    next: usize,
+}
+
+/// One remembered result: the values read, and what the script returned.
+#[derive(Debug)]
+struct MemoEntry {
+    values: Vec<Option<Value>>,
+    event: Option<String>,
+    record_type: Option<String>,
+    result: bool,
+}
+
+/// The values a script reads on one side of a change.
+struct Inputs<'a> {
+    values: [Option<&'a Value>; script::MAX_READS],
+    event: &'a str,
+    record_type: &'a str,
+}
+
+impl Memo {
+    /// A memo for a script with this text, if what it reads can be told (see
+    /// [`script::reads`]).
+    pub fn for_text(text: &str) -> Option<Memo> {
+        script::reads(text).map(|reads| Memo {
+            reads,
+            entries: Mutex::new(MemoEntries::default()),
+        })
+    }
+
+    fn inputs<'a>(&self, change: &Change<'a>, side: Side) -> Inputs<'a> {
+        let mut values = [None; script::MAX_READS];
+        for (slot, field) in values.iter_mut().zip(&self.reads.fields) {
+            *slot = if side == Side::Before && change.is_new {
+                None
+            } else {
+                change.value(field, side)
+            };
+        }
+        Inputs {
+            values,
+            event: if side == Side::After {
+                change.event
+            } else {
+                ""
+            },
+            record_type: change.record_type,
+        }
+    }
+
+    fn fits(&self, entry: &MemoEntry, inputs: &Inputs<'_>) -> bool {
+        entry
+            .values
+            .iter()
+            .zip(&inputs.values)
+            .all(|(have, want)| have.as_ref() == *want)
+            && (!self.reads.event || entry.event.as_deref() == Some(inputs.event))
+            && (!self.reads.record_type || entry.record_type.as_deref() == Some(inputs.record_type))
+    }
+
+    fn recall(&self, inputs: &Inputs<'_>) -> Option<bool> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .list
+            .iter()
+            .find(|e| self.fits(e, inputs))
+            .map(|e| e.result)
+    }
+
+    fn remember(&self, inputs: &Inputs<'_>, result: bool) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        let entry = MemoEntry {
+            values: inputs
+                .values
+                .iter()
+                .take(self.reads.fields.len())
+                .map(|v| v.cloned())
+                .collect(),
+            event: self.reads.event.then(|| inputs.event.to_string()),
+            record_type: self
+                .reads
+                .record_type
+                .then(|| inputs.record_type.to_string()),
+            result,
+        };
+        if entries.list.len() < MEMO_ENTRIES {
+            entries.list.push(entry);
+        } else {
+            let next = entries.next;
+            if let Some(slot) = entries.list.get_mut(next) {
+                *slot = entry;
+            }
+            entries.next = (next + 1) % MEMO_ENTRIES;
+        }
+    }
 }
 
 /// A script evaluation that failed.
@@ -100,7 +222,7 @@ pub struct ScriptFailure {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
     /// The record field holding the assigned group.
-    pub field: String,
+    pub field: Name,
     /// The agreement provider's group.
     pub group: String,
 }
@@ -109,7 +231,7 @@ pub struct Assignment {
 #[derive(Debug, Clone, Default)]
 pub struct Condition {
     events: Vec<String>,
-    fields: Vec<(String, Vec<Value>)>,
+    fields: Vec<(Name, Vec<Value>)>,
     assigned: Option<(bool, Option<Assignment>)>,
     script: Option<CompiledScript>,
     any: Vec<Condition>,
@@ -171,6 +293,20 @@ impl Condition {
         !self.events.is_empty()
     }
 
+    /// Takes the field names it reads from `names`, so they are the very names records hold
+    /// (see [`FieldNames`]) and lookups find them without comparing text.
+    pub fn share_names(&mut self, names: &mut FieldNames) {
+        for (field, _) in &mut self.fields {
+            *field = names.get(field);
+        }
+        if let Some((_, Some(assignment))) = &mut self.assigned {
+            assignment.field = names.get(&assignment.field);
+        }
+        for alternative in &mut self.any {
+            alternative.share_names(names);
+        }
+    }
+
     /// Whether the condition holds for the record after the change.
     pub fn holds(&self, change: &Change<'_>, eval: &mut Evaluator<'_>) -> bool {
         self.test(change, Side::After, eval)
@@ -184,7 +320,7 @@ impl Condition {
 
     fn test(&self, change: &Change<'_>, side: Side, eval: &mut Evaluator<'_>) -> bool {
         if !self.events.is_empty()
-            && (side == Side::Before || !self.events.iter().any(|e| e == change.event))
+            && (side == Side::Before || !self.events.iter().any(|e| same_text(e, change.event)))
         {
             return false;
         }
@@ -211,16 +347,22 @@ impl Condition {
     }
 }
 
-fn fields(map: &model::IdMap<String, model::condition::FieldMatch>) -> Vec<(String, Vec<Value>)> {
+fn fields(map: &model::IdMap<String, model::condition::FieldMatch>) -> Vec<(Name, Vec<Value>)> {
     map.iter()
         .map(|(field, wanted)| {
             let values = match &wanted.0 {
                 Value::Array(items) => items.clone(),
                 other => vec![other.clone()],
             };
-            (field.value.clone(), values)
+            (field.value.as_str().into(), values)
         })
         .collect()
+}
+
+/// Whether two texts are equal; most texts compared on the hot path differ in length or in
+/// their first byte, which is looked at before the rest.
+pub fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 /// JSON equality where `1` and `1.0` are the same number.
@@ -231,12 +373,13 @@ pub fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Evaluates scripts over record views (see [`script::RecordView`]); the view of a change is
-/// built once per change (call [`Evaluator::next_change`] between changes).
+/// Evaluates scripts over record views (see [`script::RecordView`]); the variables of a change
+/// are built once per change (call [`Evaluator::next_change`] between changes).
 pub struct Evaluator<'e> {
     engine: &'e Engine,
     failures: Vec<ScriptFailure>,
-    cache: Option<(Dynamic, Dynamic)>,
+    /// The scopes of the current change: after it, and before it.
+    scopes: Option<(Scope<'static>, Scope<'static>)>,
 }
 
 impl<'e> Evaluator<'e> {
@@ -245,13 +388,13 @@ impl<'e> Evaluator<'e> {
         Evaluator {
             engine,
             failures: Vec::new(),
-            cache: None,
+            scopes: None,
         }
     }
 
-    /// Forgets the record view built for the previous change; call before each change.
+    /// Forgets the variables built for the previous change; call before each change.
     pub fn next_change(&mut self) {
-        self.cache = None;
+        self.scopes = None;
     }
 
     /// Failures since the last call, oldest first.
@@ -259,33 +402,41 @@ impl<'e> Evaluator<'e> {
         std::mem::take(&mut self.failures)
     }
 
-    fn truthy(&mut self, script: &CompiledScript, change: &Change<'_>, side: Side) -> bool {
-        let (after, before) = match &self.cache {
-            Some((after, before)) => (after.clone(), before.clone()),
-            None => {
-                let after = Dynamic::from(RecordView::new(Arc::clone(change.fields)));
-                let before = if change.is_new {
-                    RecordView::empty()
-                } else {
-                    RecordView::before(Arc::clone(change.fields), change.before.to_vec().into())
-                };
-                let before = Dynamic::from(before);
-                self.cache = Some((after.clone(), before.clone()));
-                (after, before)
+    /// Whether a record condition script holds on one side of a change (false if it fails).
+    pub fn truthy(&mut self, script: &CompiledScript, change: &Change<'_>, side: Side) -> bool {
+        let Some(memo) = &script.memo else {
+            return self.evaluate(script, change, side).unwrap_or(false);
+        };
+        let inputs = memo.inputs(change, side);
+        if let Some(result) = memo.recall(&inputs) {
+            return result;
+        }
+        match self.evaluate(script, change, side) {
+            Some(result) => {
+                memo.remember(&inputs, result);
+                result
             }
+            None => false,
+        }
+    }
+
+    /// Runs a record condition script; `None` if it failed (the failure is recorded).
+    fn evaluate(
+        &mut self,
+        script: &CompiledScript,
+        change: &Change<'_>,
+        side: Side,
+    ) -> Option<bool> {
+        let (after, before) = self.scopes.get_or_insert_with(|| scopes(change));
+        let scope = match side {
+            Side::After => after,
+            Side::Before => before,
         };
-        let (record, previous, event) = match side {
-            Side::After => (after, before, Some(change.event)),
-            Side::Before => (before.clone(), before, None),
-        };
-        let mut scope = Scope::new();
-        scope.push_constant("record", record);
-        scope.push_constant("record_id", ImmutableString::from(change.record));
-        scope.push_constant("record_type", ImmutableString::from(change.record_type));
-        scope.push_constant("event", ImmutableString::from(event.unwrap_or("")));
-        scope.push_constant("previous", previous);
-        scope.push_constant("instance", Dynamic::UNIT);
-        self.run(script, &mut scope)
+        let variables = scope.len();
+        let result = run(self.engine, &mut self.failures, script, scope);
+        // Top-level `let`s of the script are not seen by the next one.
+        scope.rewind(variables);
+        result
     }
 
     /// Evaluates a decision condition with the instance's view.
@@ -314,33 +465,65 @@ impl<'e> Evaluator<'e> {
         scope.push_constant("record_id", ImmutableString::from(id));
         scope.push_constant("record_type", ImmutableString::from(kind));
         scope.push_constant("instance", instance);
-        self.run(script, &mut scope)
+        run(self.engine, &mut self.failures, script, &mut scope).unwrap_or(false)
     }
+}
 
-    fn run(&mut self, script: &CompiledScript, scope: &mut Scope<'_>) -> bool {
-        match self
-            .engine
-            .eval_ast_with_scope::<Dynamic>(scope, &script.ast)
-        {
-            Ok(value) => match value.as_bool() {
-                Ok(b) => b,
-                Err(type_name) => {
-                    self.failures.push(ScriptFailure {
-                        owner: script.owner.to_string(),
-                        origin: script.origin.to_string(),
-                        error: format!("the condition returned {type_name}, not true or false"),
-                    });
-                    false
-                }
-            },
-            Err(error) => {
-                self.failures.push(ScriptFailure {
+/// The variables of a record condition, after a change and before it.
+fn scopes(change: &Change<'_>) -> (Scope<'static>, Scope<'static>) {
+    let after = Dynamic::from(RecordView::new(Arc::clone(change.fields)));
+    let before = if change.is_new {
+        RecordView::empty()
+    } else {
+        let changed: Vec<(String, Option<Value>)> = change
+            .before
+            .iter()
+            .map(|(key, old)| ((*key).to_string(), old.clone()))
+            .collect();
+        RecordView::before(Arc::clone(change.fields), changed.into())
+    };
+    let before = Dynamic::from(before);
+    let record_id = ImmutableString::from(change.record);
+    let record_type = ImmutableString::from(change.record_type);
+    let scope = |record: &Dynamic, event: &str| {
+        let mut scope = Scope::new();
+        scope.push_constant("record", record.clone());
+        scope.push_constant("record_id", record_id.clone());
+        scope.push_constant("record_type", record_type.clone());
+        scope.push_constant("event", ImmutableString::from(event));
+        scope.push_constant("previous", before.clone());
+        scope.push_constant("instance", Dynamic::UNIT);
+        scope
+    };
+    (scope(&after, change.event), scope(&before, ""))
+}
+
+/// Runs a script; `None` if it failed or did not return true or false (recorded in `failures`).
+fn run(
+    engine: &Engine,
+    failures: &mut Vec<ScriptFailure>,
+    script: &CompiledScript,
+    scope: &mut Scope<'_>,
+) -> Option<bool> {
+    match engine.eval_ast_with_scope::<Dynamic>(scope, &script.ast) {
+        Ok(value) => match value.as_bool() {
+            Ok(b) => Some(b),
+            Err(type_name) => {
+                failures.push(ScriptFailure {
                     owner: script.owner.to_string(),
                     origin: script.origin.to_string(),
-                    error: describe(&error),
+                    error: format!("the condition returned {type_name}, not true or false"),
                 });
-                false
+                None
             }
+        },
+        Err(error) => {
+            failures.push(ScriptFailure {
+                owner: script.owner.to_string(),
+                origin: script.origin.to_string(),
+                error: describe(&error),
+            });
+            None
         }
     }
 }
@@ -368,12 +551,17 @@ pub fn compile_script(
     owner: String,
     origin: String,
 ) -> Option<CompiledScript> {
-    script::compile(engine, context, source.text())
+    let text = source.text();
+    script::compile(engine, context, text)
         .ok()
         .map(|ast| CompiledScript {
             ast: Arc::new(ast),
             origin: origin.into(),
             owner: owner.into(),
+            memo: match context {
+                ScriptContext::Record => Memo::for_text(text).map(Arc::new),
+                ScriptContext::Decision => None,
+            },
         })
 }
 
@@ -384,7 +572,7 @@ mod tests {
 
     fn fields(v: Value) -> Fields {
         match v {
-            Value::Object(m) => m,
+            Value::Object(m) => m.into(),
             _ => Fields::new(),
         }
     }
@@ -402,6 +590,7 @@ mod tests {
             ast: Arc::new(ast),
             origin: "r.yaml:3:11".into(),
             owner: "rule overuse".into(),
+            memo: Memo::for_text("record.used > record.entitled").map(Arc::new),
         };
         let mut condition = Condition::of_events(vec!["updated".into()]);
         condition.script = Some(script);
@@ -409,7 +598,7 @@ mod tests {
         let now = Arc::new(fields(
             json!({"used": 12, "entitled": 10.0, "status": "active"}),
         ));
-        let before = [("used".to_string(), Some(json!(9)))];
+        let before = [("used", Some(json!(9)))];
         let change = Change {
             record: "L1",
             record_type: "licence",
@@ -444,6 +633,7 @@ mod tests {
                 ast: Arc::new(ast),
                 origin: "r.yaml:3:11".into(),
                 owner: "rule spin".into(),
+                memo: Memo::for_text("let n = 0; loop { n += 1; } true").map(Arc::new),
             }),
             ..Condition::default()
         };
@@ -458,10 +648,52 @@ mod tests {
         };
         let mut eval = Evaluator::new(&engine);
         assert!(!condition.holds(&change, &mut eval));
+        assert!(!condition.holds(&change, &mut eval));
         let failures = eval.take_failures();
-        assert_eq!(failures.len(), 1);
+        assert_eq!(failures.len(), 2, "failures are not remembered");
         assert!(failures[0].error.contains("runaway"), "{failures:?}");
         assert_eq!(failures[0].origin, "r.yaml:3:11");
+    }
+
+    #[test]
+    fn remembered_results_follow_the_fields_read() {
+        let engine = script::sandbox();
+        let text = "record.reopened >= 2 && event != \"closed\"";
+        let condition = Condition::of_script(CompiledScript {
+            ast: Arc::new(script::compile(&engine, ScriptContext::Record, text).unwrap()),
+            origin: "r.yaml:1:1".into(),
+            owner: "rule reopened".into(),
+            memo: Memo::for_text(text).map(Arc::new),
+        });
+        let mut eval = Evaluator::new(&engine);
+        for (reopened, event, expected) in [
+            (json!(0), "updated", false),
+            (json!(2), "updated", true),
+            (json!(0), "closed", false),
+            (json!(2), "closed", false),
+            (json!(2), "updated", true),
+            (json!(3), "reopened", true),
+            (json!(1), "reopened", false),
+        ] {
+            eval.next_change();
+            let now = Arc::new(fields(json!({"reopened": reopened, "other": event})));
+            let before = [("reopened", Some(json!(1)))];
+            let change = Change {
+                record: "I1",
+                record_type: "incident",
+                event,
+                fields: &now,
+                before: &before,
+                is_new: false,
+            };
+            assert_eq!(
+                condition.holds(&change, &mut eval),
+                expected,
+                "{reopened} {event}"
+            );
+            assert!(!condition.held_before(&change, &mut eval));
+        }
+        assert!(eval.take_failures().is_empty());
     }
 
     #[test]

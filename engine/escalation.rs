@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::BusinessCalendar;
-use crate::condition::{Change, CompiledScript, Evaluator};
+use crate::condition::{Change, CompiledScript, Evaluator, Side};
 use crate::model::escalation::TriggerOn;
 use crate::model::{AgreementType, Duration};
 
@@ -56,7 +56,7 @@ pub struct Level {
 #[derive(Debug, Clone)]
 pub struct Topic {
     /// The topic id.
-    pub id: String,
+    pub id: crate::runtime::action::Name,
     /// Its triggers.
     pub triggers: Vec<Trigger>,
     /// Its levels, at most the matrix's limit.
@@ -69,7 +69,7 @@ pub struct Topic {
 #[derive(Debug, Clone)]
 pub struct Matrix {
     /// The matrix id.
-    pub id: String,
+    pub id: crate::runtime::action::Name,
     /// Templates are raised only by name, never by their triggers.
     pub template: bool,
     /// The calendar delays are counted in.
@@ -165,11 +165,11 @@ impl Trigger {
         fits && self.when_holds(change, eval)
     }
 
-    /// Whether `when` held before the change (false without `when`).
+    /// Whether `when` held before the change (false without `when`, and for a new record).
     pub fn when_held_before(&self, change: &Change<'_>, eval: &mut Evaluator<'_>) -> bool {
-        self.when.as_ref().is_some_and(|script| {
-            crate::condition::Condition::of_script(script.clone()).held_before(change, eval)
-        })
+        self.when
+            .as_ref()
+            .is_some_and(|script| !change.is_new && eval.truthy(script, change, Side::Before))
     }
 
     /// Whether `when` holds for the change (true without `when`; false without a record).
@@ -177,9 +177,7 @@ impl Trigger {
         match (&self.when, change) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(script), Some(change)) => {
-                crate::condition::Condition::of_script(script.clone()).holds(change, eval)
-            }
+            (Some(script), Some(change)) => eval.truthy(script, change, Side::After),
         }
     }
 }

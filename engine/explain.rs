@@ -125,10 +125,7 @@ pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
                         What::Resumed => "resumed".into(),
                         What::Milestone(i) => format!(
                             "milestone {}",
-                            target
-                                .milestones
-                                .get(i as usize)
-                                .map_or("?", |m| m.name.as_str())
+                            target.milestones.get(i as usize).map_or("?", |m| &*m.name)
                         ),
                         What::Breached => "breached".into(),
                         What::Met => "met".into(),
@@ -142,7 +139,7 @@ pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
                                 .compiled
                                 .targets
                                 .get(previous as usize)
-                                .map_or("?", |t| t.id.as_str())
+                                .map_or("?", |t| &*t.id)
                         ),
                     },
                     business: e.business,
@@ -160,8 +157,8 @@ pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
                 })
                 .collect();
             Some(ClockReport {
-                agreement: target.agreement.clone(),
-                target: target.id.clone(),
+                agreement: target.agreement.to_string(),
+                target: target.id.to_string(),
                 measure: target.measure.clone(),
                 cycle: clock.cycle,
                 state: state.into(),
@@ -177,7 +174,7 @@ pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
         .collect();
     Report {
         record: record.to_string(),
-        record_type: r.map(|r| r.record_type.clone()).unwrap_or_default(),
+        record_type: r.map(|r| r.record_type.to_string()).unwrap_or_default(),
         bundle: engine.state.bundle.clone(),
         clocks,
     }

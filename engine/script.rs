@@ -9,7 +9,9 @@
 use std::sync::Arc;
 
 use rhai::{Dynamic, Engine, ImmutableString, ParseErrorType, Scope};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::condition::Fields;
 
 /// Limits every script runs under.
 pub mod limits {
@@ -90,14 +92,14 @@ pub type Changed = [(String, Option<Value>)];
 /// field of a large record costs one conversion.
 #[derive(Debug, Clone)]
 pub struct RecordView {
-    fields: Arc<Map<String, Value>>,
+    fields: Arc<Fields>,
     overlay: Option<Arc<Changed>>,
     empty: bool,
 }
 
 impl RecordView {
     /// The record's current fields.
-    pub fn new(fields: Arc<Map<String, Value>>) -> RecordView {
+    pub fn new(fields: Arc<Fields>) -> RecordView {
         RecordView {
             fields,
             overlay: None,
@@ -107,10 +109,7 @@ impl RecordView {
 
     /// The fields as they were before a change that set `changed` (old values, `None` for
     /// fields that did not exist).
-    pub fn before(
-        fields: Arc<Map<String, Value>>,
-        changed: Arc<[(String, Option<Value>)]>,
-    ) -> RecordView {
+    pub fn before(fields: Arc<Fields>, changed: Arc<[(String, Option<Value>)]>) -> RecordView {
         RecordView {
             fields,
             overlay: Some(changed),
@@ -121,7 +120,7 @@ impl RecordView {
     /// A record with no fields (what a new record was before its first event).
     pub fn empty() -> RecordView {
         RecordView {
-            fields: Arc::new(Map::new()),
+            fields: Arc::new(Fields::new()),
             overlay: None,
             empty: true,
         }
@@ -147,7 +146,7 @@ impl RecordView {
             .fields
             .keys()
             .filter(|k| self.get(k).is_some())
-            .cloned()
+            .map(str::to_string)
             .collect();
         if let Some(overlay) = &self.overlay {
             for (key, old) in overlay.iter() {
@@ -159,6 +158,198 @@ impl RecordView {
         keys.sort();
         keys
     }
+}
+
+/// The most record fields a script may read and still have its results remembered.
+pub const MAX_READS: usize = 4;
+
+/// What a record condition depends on, found by reading its text: the record fields it reads
+/// by name, and whether it uses `event` or `record_type`. Its result is then a function of
+/// those values alone (scripts have no clock, no randomness and no state between runs), so
+/// it can be remembered for them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reads {
+    /// Fields read as `record.name` or `record["name"]`, at most [`MAX_READS`].
+    pub fields: Vec<String>,
+    /// Whether the script mentions `event`.
+    pub event: bool,
+    /// Whether the script mentions `record_type`.
+    pub record_type: bool,
+}
+
+/// What a record condition's text reads (see [`Reads`]), or `None` when that cannot be told
+/// for sure: the record used in any other way (passed along, `in record`, `record.keys()`, a
+/// computed index), `record_id` or `previous` used, interpolated or raw strings, text this
+/// simple reader does not know, or more than [`MAX_READS`] fields.
+pub fn reads(text: &str) -> Option<Reads> {
+    let tokens = tokens(text)?;
+    let mut reads = Reads::default();
+    for (i, token) in tokens.iter().enumerate() {
+        let Token::Name(name) = token else { continue };
+        if i > 0 && tokens.get(i - 1) == Some(&Token::Dot) {
+            continue; // a property or method name, not a variable
+        }
+        match *name {
+            "record_id" | "previous" => return None,
+            "event" => reads.event = true,
+            "record_type" => reads.record_type = true,
+            "record" => {
+                let field = match (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 3)) {
+                    (Some(Token::Dot), Some(Token::Name(field)), next)
+                        if next != Some(&Token::Call) =>
+                    {
+                        *field
+                    }
+                    (Some(Token::Open), Some(Token::Text(Some(field))), Some(Token::Close)) => {
+                        *field
+                    }
+                    _ => return None,
+                };
+                if !reads.fields.iter().any(|f| f == field) {
+                    reads.fields.push(field.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    (reads.fields.len() <= MAX_READS).then_some(reads)
+}
+
+/// A token of rhai text, as far as [`reads`] needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token<'a> {
+    /// An identifier or keyword.
+    Name(&'a str),
+    /// A string literal: its text when it has no escapes.
+    Text(Option<&'a str>),
+    /// `.`
+    Dot,
+    /// `[`
+    Open,
+    /// `]`
+    Close,
+    /// `(`
+    Call,
+    /// Anything else.
+    Other,
+}
+
+/// Splits rhai text into tokens, skipping blanks and comments; `None` for what [`reads`] does
+/// not handle.
+fn tokens(text: &str) -> Option<Vec<Token<'_>>> {
+    let bytes = text.as_bytes();
+    let at = |i: usize| bytes.get(i).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = at(i);
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'/' if at(i + 1) == b'/' => {
+                while i < bytes.len() && at(i) != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if at(i + 1) == b'*' => {
+                let mut depth = 0usize;
+                loop {
+                    match (at(i), at(i + 1)) {
+                        (0, _) if i >= bytes.len() => return None,
+                        (b'/', b'*') => {
+                            depth += 1;
+                            i += 2;
+                        }
+                        (b'*', b'/') => {
+                            depth -= 1;
+                            i += 2;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'"' => {
+                let start = i + 1;
+                let mut escaped = false;
+                i += 1;
+                loop {
+                    match at(i) {
+                        _ if i >= bytes.len() => return None,
+                        b'"' => break,
+                        b'\\' => {
+                            escaped = true;
+                            i += 2;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                let literal = text.get(start..i)?;
+                out.push(Token::Text((!escaped).then_some(literal)));
+                i += 1;
+            }
+            b'\'' => {
+                i += if at(i + 1) == b'\\' { 2 } else { 1 };
+                // One character (possibly several bytes), then the closing quote.
+                let rest = text.get(i..)?;
+                let width = rest.chars().next()?.len_utf8();
+                i += width;
+                while i < bytes.len() && at(i) != b'\'' {
+                    i += 1; // the rest of an escape such as `\u{2028}`
+                }
+                if i >= bytes.len() {
+                    return None;
+                }
+                out.push(Token::Other);
+                i += 1;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                let start = i;
+                while at(i).is_ascii_alphanumeric() || at(i) == b'_' {
+                    i += 1;
+                }
+                out.push(Token::Name(text.get(start..i)?));
+            }
+            b'0'..=b'9' => {
+                while at(i).is_ascii_alphanumeric()
+                    || at(i) == b'_'
+                    || (at(i) == b'.' && at(i + 1).is_ascii_digit())
+                {
+                    i += 1;
+                }
+                out.push(Token::Other);
+            }
+            b'.' => {
+                out.push(Token::Dot);
+                i += 1;
+            }
+            b'[' => {
+                out.push(Token::Open);
+                i += 1;
+            }
+            b']' => {
+                out.push(Token::Close);
+                i += 1;
+            }
+            b'(' => {
+                out.push(Token::Call);
+                i += 1;
+            }
+            b'#' if at(i + 1) == b'{' => {
+                out.push(Token::Other);
+                i += 1;
+            }
+            // Raw and interpolated strings, and anything not ASCII outside a string.
+            b'#' | b'`' => return None,
+            _ if !c.is_ascii() => return None,
+            _ => {
+                out.push(Token::Other);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Converts a JSON value to a rhai value.
@@ -330,7 +521,7 @@ mod tests {
     #[test]
     fn records_read_lazily_by_property_index_and_in() {
         let engine = sandbox();
-        let mut fields = Map::new();
+        let mut fields = Fields::new();
         fields.insert("used".into(), Value::from(12));
         fields.insert("område".into(), Value::from("Syd"));
         let view = RecordView::new(Arc::new(fields));
@@ -371,6 +562,43 @@ mod tests {
             *err,
             rhai::EvalAltResult::ErrorTooManyOperations(_)
         ));
+    }
+
+    #[test]
+    fn reads_tells_which_fields_a_script_depends_on() {
+        let fields = |text: &str| reads(text).map(|r| r.fields);
+        let strings = |list: &[&str]| Some(list.iter().map(|s| s.to_string()).collect());
+        assert_eq!(fields("record.reopened >= 2"), strings(&["reopened"]));
+        assert_eq!(
+            fields("record.used > record[\"entitled\"] // record.x\n/* record.y /* */ */"),
+            strings(&["used", "entitled"])
+        );
+        assert_eq!(
+            fields("record.status.len() > 2 && record.status != 'x'"),
+            strings(&["status"])
+        );
+        assert_eq!(fields("let r = #{a: 1}; r.record == 1.5"), strings(&[]));
+        let r = reads("event == \"created\" && record_type == \"incident\"").unwrap();
+        assert!(r.event && r.record_type && r.fields.is_empty());
+        for unknown in [
+            "\"vip\" in record",
+            "record.keys().len() > 1",
+            "record.contains(\"x\")",
+            "let r = record; r.x",
+            "record[\"a\" + \"b\"]",
+            "record[\"a\\u0062\"]",
+            "record?.x",
+            "previous.x != record.x",
+            "record_id == \"INC1\"",
+            "`${record}` == \"\"",
+            "#\"record\"# == \"\"",
+            "record.a + record.b + record.c + record.d + record.e",
+            "\"unterminated",
+            "/* open",
+            "f(record)",
+        ] {
+            assert_eq!(reads(unknown), None, "{unknown}");
+        }
     }
 
     #[test]

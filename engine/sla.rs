@@ -21,8 +21,9 @@ use crate::calendar::BusinessCalendar;
 use crate::condition::{Change, Condition, Evaluator};
 use crate::model::AgreementType;
 use crate::model::agreement::ChangePolicy;
+use crate::runtime::action::Name;
 
-pub use clock::{Because, Clock, Entry, Next, State, What};
+pub use clock::{Because, Clock, Entry, Next, State, Timeline, What};
 
 /// A per-record goal.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +62,7 @@ pub struct ActionSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Milestone {
     /// Its name (given, or derived from its point, e.g. `75%`).
-    pub name: String,
+    pub name: Name,
     /// Where it falls.
     pub point: Point,
     /// What to do.
@@ -74,11 +75,11 @@ pub struct Target {
     /// Index in the compiled bundle.
     pub index: u32,
     /// The agreement id.
-    pub agreement: String,
+    pub agreement: Name,
     /// The agreement's type.
     pub agreement_type: AgreementType,
     /// The target id.
-    pub id: String,
+    pub id: Name,
     /// The measure: targets of one agreement and measure are alternatives.
     pub measure: String,
     /// The record types it applies to.
@@ -119,7 +120,7 @@ pub struct Group {
 }
 
 /// What a change did to a clock; the engine turns these into actions and timers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Effect {
     /// A clock started (index into the clock list).
     Started(u32),
@@ -148,6 +149,85 @@ pub fn instant_field(fields: &crate::condition::Fields, name: &str) -> Option<i6
     }
 }
 
+/// The clocks of one record, oldest first, each with its target and whether it is active, so a
+/// change finds the clocks it concerns without reading the others (clocks are many and scattered
+/// in memory; this list sits with its record).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RecordClocks(Vec<RecordClock>);
+
+/// One clock of a record: its index, and its target's index with [`ACTIVE`] set while the clock
+/// runs or is paused (a bundle has far fewer than 2^31 targets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct RecordClock {
+    clock: u32,
+    target: u32,
+}
+
+/// The flag of an active clock in [`RecordClock::target`].
+const ACTIVE: u32 = 1 << 31;
+
+impl RecordClock {
+    fn target(self) -> u32 {
+        self.target & !ACTIVE
+    }
+
+    fn active(self) -> bool {
+        self.target & ACTIVE != 0
+    }
+}
+
+impl RecordClocks {
+    /// How many clocks the record has had.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it has had none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The clocks' indices, oldest first.
+    pub fn indices(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().map(|c| c.clock)
+    }
+
+    fn push(&mut self, clock: u32, target: u32) {
+        self.0.push(RecordClock {
+            clock,
+            target: target | ACTIVE,
+        });
+    }
+
+    /// The first active clock of a group: its position here and its index.
+    fn active_in(&self, group: &Group) -> Option<(usize, u32)> {
+        self.0
+            .iter()
+            .position(|c| c.active() && group.targets.contains(&c.target()))
+            .and_then(|p| self.0.get(p).map(|c| (p, c.clock)))
+    }
+
+    /// How many clocks of a group the record has had: a new one is the next cycle.
+    fn cycles(&self, group: &Group) -> u32 {
+        self.0
+            .iter()
+            .filter(|c| group.targets.contains(&c.target()))
+            .count() as u32
+    }
+
+    fn stopped(&mut self, position: usize) {
+        if let Some(c) = self.0.get_mut(position) {
+            c.target &= !ACTIVE;
+        }
+    }
+
+    fn retargeted(&mut self, position: usize, target: u32) {
+        if let Some(c) = self.0.get_mut(position) {
+            c.target = target | (c.target & ACTIVE);
+        }
+    }
+}
+
 /// The clocks of all records, and the rules that move them.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Clocks {
@@ -156,15 +236,15 @@ pub struct Clocks {
 }
 
 impl Clocks {
-    /// Applies one record change to the clocks of the record (`mine` lists their indices and
-    /// gets new ones appended). `event` is the interned event name for timelines.
+    /// Applies one record change to the clocks of the record (`mine` lists them and gets new
+    /// ones appended). `event` is the interned event name for timelines.
     #[allow(clippy::too_many_arguments)]
     pub fn on_change(
         &mut self,
         targets: &[Target],
         groups: &[Group],
         record: u32,
-        mine: &mut Vec<u32>,
+        mine: &mut RecordClocks,
         change: &Change<'_>,
         now: i64,
         event: u32,
@@ -179,32 +259,22 @@ impl Clocks {
                 .iter()
                 .filter_map(|t| targets.get(*t as usize))
                 .find(|t| t.applies.holds(change, eval));
-            let active = mine.iter().copied().find(|c| {
-                self.all.get(*c as usize).is_some_and(|clock| {
-                    clock.state.is_active() && group.targets.contains(&clock.target)
-                })
-            });
-            let cycles = mine
-                .iter()
-                .filter(|c| {
-                    self.all
-                        .get(**c as usize)
-                        .is_some_and(|clock| group.targets.contains(&clock.target))
-                })
-                .count() as u32;
+            let active = mine.active_in(group);
             match (active, chosen) {
-                (Some(index), Some(to)) if self.target_of(index) != Some(to.index) => {
+                (Some((position, index)), Some(to)) if self.target_of(index) != Some(to.index) => {
                     let Some(from) = self.target_of(index).and_then(|t| targets.get(t as usize))
                     else {
                         continue;
                     };
+                    let cycle = mine.cycles(group) + 1;
                     let Some(clock) = self.all.get_mut(index as usize) else {
                         continue;
                     };
                     if to.policy == ChangePolicy::Restart {
                         clock.cancel(&from.calendar, now, Because::TargetChanged, event);
+                        mine.stopped(position);
                         effects.push(Effect::Cancelled(index, Because::TargetChanged));
-                        let start = Clock::start(to, record, cycles + 1, now, deadline(to, change));
+                        let start = Clock::start(to, record, cycle, now, deadline(to, change));
                         self.attach(
                             start,
                             &to.calendar,
@@ -218,16 +288,18 @@ impl Clocks {
                         let previous = clock.target;
                         let keep = to.policy == ChangePolicy::KeepElapsed;
                         clock.retarget(from, to, now, keep, deadline(to, change), event);
+                        mine.retargeted(position, to.index);
                         effects.push(Effect::Retargeted(index, previous));
                     }
                 }
-                (Some(index), None) => {
+                (Some((position, index)), None) => {
                     let Some(from) = self.target_of(index).and_then(|t| targets.get(t as usize))
                     else {
                         continue;
                     };
                     if let Some(clock) = self.all.get_mut(index as usize) {
                         clock.cancel(&from.calendar, now, Because::NoLongerApplies, event);
+                        mine.stopped(position);
                         effects.push(Effect::Cancelled(index, Because::NoLongerApplies));
                     }
                 }
@@ -245,26 +317,24 @@ impl Clocks {
                             Some(at) if at <= now => (at, Because::StartFrom),
                             _ => (now, Because::Start),
                         };
-                        let clock =
-                            Clock::start(to, record, cycles + 1, start, deadline(to, change));
+                        let cycle = mine.cycles(group) + 1;
+                        let clock = Clock::start(to, record, cycle, start, deadline(to, change));
                         self.attach(clock, &to.calendar, start, because, event, mine, effects);
                     }
                 }
                 _ => {}
             }
         }
-        // 3: update every active clock of the record.
-        let active: Vec<u32> = mine
-            .iter()
-            .copied()
-            .filter(|c| {
-                self.all
-                    .get(*c as usize)
-                    .is_some_and(|clock| clock.state.is_active())
-            })
-            .collect();
-        for index in active {
-            let Some(target) = self.target_of(index).and_then(|t| targets.get(t as usize)) else {
+        // 3: update every active clock of the record (not those a reset attaches on the way).
+        let attached = mine.len();
+        for position in 0..attached {
+            // Updating one clock never changes another, so this is whether it was active
+            // before the first update.
+            let Some(&entry) = mine.0.get(position).filter(|c| c.active()) else {
+                continue;
+            };
+            let index = entry.clock;
+            let Some(target) = targets.get(entry.target() as usize) else {
                 continue;
             };
             let calendar = &target.calendar;
@@ -277,9 +347,11 @@ impl Clocks {
                 .is_some_and(|c| c.holds(change, eval))
             {
                 clock.cancel(calendar, now, Because::Cancel, event);
+                mine.stopped(position);
                 effects.push(Effect::Cancelled(index, Because::Cancel));
             } else if target.stop.holds(change, eval) {
                 let met = clock.stop(calendar, now, Because::Stop, event);
+                mine.stopped(position);
                 effects.push(if met {
                     Effect::Met(index)
                 } else {
@@ -287,6 +359,7 @@ impl Clocks {
                 });
             } else if target.reset.as_ref().is_some_and(|c| c.holds(change, eval)) {
                 let met = clock.stop(calendar, now, Because::Reset, event);
+                mine.stopped(position);
                 let cycle = clock.cycle + 1;
                 effects.push(if met {
                     Effect::Met(index)
@@ -326,13 +399,13 @@ impl Clocks {
         at: i64,
         because: Because,
         event: Option<u32>,
-        mine: &mut Vec<u32>,
+        mine: &mut RecordClocks,
         effects: &mut Vec<Effect>,
     ) {
         clock.log(calendar, at, What::Started, because, event);
         let index = u32::try_from(self.all.len()).unwrap_or(u32::MAX);
+        mine.push(index, clock.target);
         self.all.push(clock);
-        mine.push(index);
         effects.push(Effect::Started(index));
     }
 

@@ -3,15 +3,19 @@
 //!
 //! Events are applied in batches. For each batch the actions are written to standard output
 //! and flushed first, then the batch's input lines and actions are committed in one
-//! transaction. A crash (even `kill -9`) therefore loses nothing that was committed, and a batch
+//! transaction (one row per batch: its lines, numbered, and the text of its actions as
+//! printed). A crash (even `kill -9`) therefore loses nothing that was committed, and a batch
 //! that was printed but not committed is applied again on restart, printing the same actions
 //! with the same ids: a consumer may see a few repeated lines, never a missing or different one.
 //!
 //! On restart the latest snapshot is loaded, the events journaled after it are applied again
 //! without printing (their actions were printed before they were committed), and reading the
-//! input continues after the last journaled line. SQLite runs in WAL mode with
-//! `synchronous=NORMAL`: a committed batch survives a crash of the process; surviving a power
-//! loss would need `synchronous=FULL`.
+//! input continues after the last journaled line. A snapshot is taken after at least
+//! [`SNAPSHOT_EVERY`] lines, and after at least [`SNAPSHOT_PER_ITEM`] lines per record, clock,
+//! escalation, instance and task, so that writing snapshots costs a bounded share of the run
+//! however large the state grows (and replaying after a restart at most that many lines).
+//! SQLite runs in WAL mode with `synchronous=NORMAL`: a committed batch survives a crash of the
+//! process; surviving a power loss would need `synchronous=FULL`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -19,13 +23,18 @@ use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::runtime::input::{Lines, parse};
+use crate::runtime::input::{Line, Lines, parse};
 use crate::runtime::{Action, Compiled, Engine, State};
 
 /// Lines applied per transaction.
 pub const BATCH: usize = 4_096;
-/// Lines between snapshots.
+/// Fewest lines between snapshots.
 pub const SNAPSHOT_EVERY: u64 = 100_000;
+/// Fewest lines between snapshots for each item of the state (record, clock, escalation,
+/// process instance, task): a large state is written less often.
+pub const SNAPSHOT_PER_ITEM: u64 = 2;
+/// The version of the journal's tables.
+const FORMAT: &str = "2";
 
 /// Why the journal could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +59,12 @@ pub enum StoreError {
         journal: String,
         /// This bundle's hash.
         bundle: String,
+    },
+    /// The journal was written by an earlier version of slaflow, in another format.
+    #[error("journal `{path}` was written by an earlier version of slaflow; use a new --db file")]
+    OtherFormat {
+        /// The database file.
+        path: String,
     },
     /// A snapshot could not be read.
     #[error("journal `{path}`: snapshot at line {line} is unreadable: {reason}")]
@@ -81,40 +96,50 @@ impl Journal {
             source,
         };
         let connection = Connection::open(path).map_err(sql)?;
+        // Large pages suit rows of whole batches (the size only applies to a new file).
         connection
             .execute_batch(
-                "PRAGMA journal_mode = WAL;
+                "PRAGMA page_size = 65536;
+                 PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
                  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                 CREATE TABLE IF NOT EXISTS events (line INTEGER PRIMARY KEY, raw TEXT NOT NULL);
-                 CREATE TABLE IF NOT EXISTS actions (seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, json TEXT NOT NULL);
                  CREATE TABLE IF NOT EXISTS snapshots (line INTEGER PRIMARY KEY, state TEXT NOT NULL);",
             )
             .map_err(sql)?;
-        let existing: Option<String> = connection
-            .query_row("SELECT value FROM meta WHERE key = 'bundle'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(sql)?;
-        match existing {
-            Some(journal) if journal != bundle => {
+        let meta = |key: &str| -> Result<Option<String>, StoreError> {
+            connection
+                .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(sql)
+        };
+        match (meta("bundle")?, meta("format")?) {
+            (Some(_), format) if format.as_deref() != Some(FORMAT) => {
+                return Err(StoreError::OtherFormat { path: shown });
+            }
+            (Some(journal), _) if journal != bundle => {
                 return Err(StoreError::OtherBundle {
                     path: shown,
                     journal,
                     bundle: bundle.to_string(),
                 });
             }
-            Some(_) => {}
-            None => {
+            (Some(_), _) => {}
+            (None, _) => {
                 connection
                     .execute(
-                        "INSERT INTO meta (key, value) VALUES ('bundle', ?1)",
-                        params![bundle],
+                        "INSERT INTO meta (key, value) VALUES ('bundle', ?1), ('format', ?2)",
+                        params![bundle, FORMAT],
                     )
                     .map_err(sql)?;
             }
         }
+        connection
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS batches (last_line INTEGER PRIMARY KEY, lines BLOB NOT NULL, actions BLOB NOT NULL);",
+            )
+            .map_err(sql)?;
         Ok(Journal {
             connection,
             path: shown,
@@ -152,79 +177,91 @@ impl Journal {
             }
             None => (Engine::new(Arc::clone(compiled)), 0),
         };
-        let mut last = u64::try_from(from).unwrap_or(0);
+        let from = u64::try_from(from).unwrap_or(0);
+        let mut last = from;
         let mut statement = self
             .connection
-            .prepare("SELECT line, raw FROM events WHERE line > ?1 ORDER BY line")
+            .prepare("SELECT lines FROM batches WHERE last_line > ?1 ORDER BY last_line")
             .map_err(|e| self.sql(e))?;
         let rows = statement
-            .query_map(params![from], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            .query_map(params![i64::try_from(from).unwrap_or(i64::MAX)], |r| {
+                r.get::<_, Vec<u8>>(0)
             })
             .map_err(|e| self.sql(e))?;
         for row in rows {
-            let (line, raw) = row.map_err(|e| self.sql(e))?;
-            let line = u64::try_from(line).unwrap_or(0);
-            engine.apply_line(&parse(line, raw));
-            engine.take_actions();
-            last = line;
+            let lines = row.map_err(|e| self.sql(e))?;
+            for (number, raw) in journaled(&lines) {
+                if number > from {
+                    engine.apply_line(&parse(number, raw));
+                    engine.take_actions();
+                    last = number;
+                }
+            }
         }
         Ok((engine, last))
     }
 
-    /// Commits a batch of input lines and their actions, with a snapshot when one is due.
+    /// Commits a batch: its input lines (`number raw` per line, see [`journal_line`]), the
+    /// text of its actions as printed, and a snapshot when one is due.
     pub fn commit(
         &mut self,
-        lines: &[(u64, String)],
-        actions: &[(u64, Action)],
-        snapshot: Option<(u64, &State)>,
+        last_line: u64,
+        lines: &[u8],
+        actions: &[u8],
+        snapshot: Option<&State>,
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let sql = |source| StoreError::Sqlite {
             path: path.clone(),
             source,
         };
+        let line = i64::try_from(last_line).unwrap_or(i64::MAX);
         let tx = self.connection.transaction().map_err(sql)?;
-        {
-            let mut insert = tx
-                .prepare_cached("INSERT OR REPLACE INTO events (line, raw) VALUES (?1, ?2)")
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO batches (last_line, lines, actions) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut insert| insert.execute(params![line, lines, actions]))
+        .map_err(sql)?;
+        if let Some(state) = snapshot {
+            let text = serde_json::to_string(state).unwrap_or_default();
+            tx.execute(
+                "INSERT OR REPLACE INTO snapshots (line, state) VALUES (?1, ?2)",
+                params![line, text],
+            )
+            .map_err(sql)?;
+            tx.execute("DELETE FROM snapshots WHERE line < ?1", params![line])
                 .map_err(sql)?;
-            for (line, raw) in lines {
-                insert
-                    .execute(params![i64::try_from(*line).unwrap_or(i64::MAX), raw])
-                    .map_err(sql)?;
-            }
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO actions (seq, line, json) VALUES (?1, ?2, ?3)",
-                )
-                .map_err(sql)?;
-            for (line, action) in actions {
-                let seq: i64 = action.id.trim_start_matches('a').parse().unwrap_or(0);
-                insert
-                    .execute(params![
-                        seq,
-                        i64::try_from(*line).unwrap_or(i64::MAX),
-                        action.to_json()
-                    ])
-                    .map_err(sql)?;
-            }
-            if let Some((line, state)) = snapshot {
-                let text = serde_json::to_string(state).unwrap_or_default();
-                tx.execute(
-                    "INSERT OR REPLACE INTO snapshots (line, state) VALUES (?1, ?2)",
-                    params![i64::try_from(line).unwrap_or(i64::MAX), text],
-                )
-                .map_err(sql)?;
-                tx.execute(
-                    "DELETE FROM snapshots WHERE line < ?1",
-                    params![i64::try_from(line).unwrap_or(i64::MAX)],
-                )
-                .map_err(sql)?;
-            }
         }
         tx.commit().map_err(sql)
     }
+}
+
+/// Appends one input line as the journal keeps it: its number, a space, and the line.
+pub fn journal_line(out: &mut Vec<u8>, line: &Line) {
+    out.extend_from_slice(line.number.to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(line.raw.as_bytes());
+    out.push(b'\n');
+}
+
+/// The lines of a journaled batch (see [`journal_line`]).
+fn journaled(lines: &[u8]) -> impl Iterator<Item = (u64, String)> + '_ {
+    lines.split(|b| *b == b'\n').filter_map(|line| {
+        let space = line.iter().position(|b| *b == b' ')?;
+        let number = std::str::from_utf8(line.get(..space)?).ok()?.parse().ok()?;
+        let raw = String::from_utf8_lossy(line.get(space + 1..)?).into_owned();
+        Some((number, raw))
+    })
+}
+
+/// Whether a snapshot is due after `lines` lines since the last one.
+fn snapshot_due(lines: u64, state: &State) -> bool {
+    let items = state.records.len()
+        + state.clocks.all.len()
+        + state.escalations.len()
+        + state.instances.len()
+        + state.tasks.len();
+    lines >= SNAPSHOT_EVERY.max(SNAPSHOT_PER_ITEM.saturating_mul(items as u64))
 }
 
 /// `slaflow run --db`: replays `events` durably, resuming from the journal, writing actions to
@@ -240,47 +277,53 @@ pub fn run_durable(
     let (mut engine, last) = journal.recover(&compiled)?;
     let mut lines = Lines::new(BufReader::new(events));
     lines.skip_to(last)?;
-    let mut out = std::io::BufWriter::new(out);
+    let mut out = out;
     let mut since_snapshot = 0u64;
-    let mut batch: Vec<(u64, String)> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<u8> = Vec::new();
+    let mut printed: Vec<u8> = Vec::new();
     let mut done = false;
     while !done {
         batch.clear();
-        let mut actions: Vec<(u64, Action)> = Vec::new();
+        printed.clear();
+        let mut count = 0;
+        let mut last_line = None;
         for line in lines.by_ref() {
             let line = line?;
             engine.apply_line(&line);
-            for action in engine.take_actions() {
-                actions.push((line.number, action));
-            }
-            batch.push((line.number, line.raw));
-            if batch.len() >= BATCH {
+            write_actions(&mut printed, engine.take_actions());
+            journal_line(&mut batch, &line);
+            last_line = Some(line.number);
+            count += 1;
+            if count >= BATCH {
                 break;
             }
         }
-        if batch.len() < BATCH {
+        if count < BATCH {
             done = true;
         }
-        print(&mut out, &actions)?;
-        since_snapshot += batch.len() as u64;
-        let last_line = batch.last().map(|(n, _)| *n);
-        let snapshot = match last_line {
-            Some(line) if since_snapshot >= SNAPSHOT_EVERY => {
-                since_snapshot = 0;
-                Some((line, &engine.state))
-            }
-            _ => None,
+        out.write_all(&printed)?;
+        out.flush()?;
+        let Some(last_line) = last_line else {
+            continue;
         };
-        journal.commit(&batch, &actions, snapshot)?;
+        since_snapshot += count as u64;
+        let snapshot = snapshot_due(since_snapshot, &engine.state).then_some(&engine.state);
+        if snapshot.is_some() {
+            since_snapshot = 0;
+        }
+        journal.commit(last_line, &batch, &printed, snapshot)?;
     }
     engine.finish(until);
-    let tail: Vec<(u64, Action)> = engine.take_actions().into_iter().map(|a| (0, a)).collect();
-    print(&mut out, &tail)?;
+    printed.clear();
+    write_actions(&mut printed, engine.take_actions());
+    out.write_all(&printed)?;
+    out.flush()?;
     Ok(())
 }
 
-fn print(out: &mut impl Write, actions: &[(u64, Action)]) -> std::io::Result<()> {
-    for (_, action) in actions {
+/// Appends actions as JSON Lines to `printed`; rejections are told on standard error too.
+fn write_actions(printed: &mut Vec<u8>, actions: Vec<Action>) {
+    for action in actions {
         if action.kind == "event.rejected" {
             eprintln!(
                 "line {}: {}",
@@ -288,10 +331,9 @@ fn print(out: &mut impl Write, actions: &[(u64, Action)]) -> std::io::Result<()>
                 action.error.as_deref().unwrap_or("rejected")
             );
         }
-        out.write_all(action.to_json().as_bytes())?;
-        out.write_all(b"\n")?;
+        action.write_json(printed);
+        printed.push(b'\n');
     }
-    out.flush()
 }
 
 /// Reads every line of a reader (used by tests to compare runs).

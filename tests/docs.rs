@@ -13,7 +13,9 @@ fn blocks(text: &str) -> Vec<(String, usize, String)> {
     let mut current: Option<(String, usize, String)> = None;
     for (number, line) in text.lines().enumerate() {
         match (&mut current, line.trim_start().strip_prefix("```")) {
-            (None, Some(lang)) => current = Some((lang.trim().to_string(), number + 2, String::new())),
+            (None, Some(lang)) => {
+                current = Some((lang.trim().to_string(), number + 2, String::new()))
+            }
             (Some(_), Some(rest)) if rest.trim().is_empty() => out.extend(current.take()),
             (Some((_, _, body)), _) => {
                 body.push_str(line);
@@ -37,7 +39,10 @@ fn pages() -> Vec<PathBuf> {
 }
 
 fn validate_with_library(page: &Path, line: usize, yaml: &str, scratch: &Path) {
-    let dir = scratch.join(format!("{}-{line}", page.file_stem().unwrap().to_string_lossy()));
+    let dir = scratch.join(format!(
+        "{}-{line}",
+        page.file_stem().unwrap().to_string_lossy()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("bundle.yaml"),
@@ -69,14 +74,23 @@ fn documentation_examples_are_valid() {
                     checked += 1;
                 }
                 "json" => {
-                    serde_json::from_str::<serde_json::Value>(&body)
-                        .unwrap_or_else(|e| panic!("{}:{line}: json block does not parse: {e}", page.display()));
+                    serde_json::from_str::<serde_json::Value>(&body).unwrap_or_else(|e| {
+                        panic!("{}:{line}: json block does not parse: {e}", page.display())
+                    });
                     checked += 1;
                 }
                 "jsonl" => {
-                    for (n, l) in body.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && l.trim() != "...") {
+                    for (n, l) in body
+                        .lines()
+                        .enumerate()
+                        .filter(|(_, l)| !l.trim().is_empty() && l.trim() != "...")
+                    {
                         serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| {
-                            panic!("{}:{}: jsonl line does not parse: {e}", page.display(), line + n)
+                            panic!(
+                                "{}:{}: jsonl line does not parse: {e}",
+                                page.display(),
+                                line + n
+                            )
                         });
                     }
                     checked += 1;

@@ -330,10 +330,10 @@ impl FromStr for Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    /// RFC 3339 in UTC, `2026-10-01T09:00:00Z` (integer arithmetic: this is on the hot path of
-    /// every action written).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// Year, month, day, hour, minute and second in UTC (integer arithmetic: this is on the hot
+    /// path of every action written).
+    fn civil(self) -> (i64, i64, i64, i64, i64, i64) {
         let days = self.0.div_euclid(86_400);
         let second = self.0.rem_euclid(86_400);
         // Howard Hinnant's days-to-civil algorithm.
@@ -346,12 +346,67 @@ impl fmt::Display for Timestamp {
         let day = doy - (153 * mp + 2) / 5 + 1;
         let month = if mp < 10 { mp + 3 } else { mp - 9 };
         let year = yoe + era * 400 + i64::from(month <= 2);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        (
+            year,
+            month,
+            day,
             second / 3600,
             second % 3600 / 60,
-            second % 60
+            second % 60,
+        )
+    }
+
+    /// The RFC 3339 text as bytes, for years 0000 to 9999 (every other year is written by
+    /// `Display` alone).
+    fn text(self) -> Option<[u8; 20]> {
+        let (year, month, day, hour, minute, second) = self.civil();
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let digit = |n: i64| b'0' + u8::try_from(n % 10).unwrap_or(0);
+        Some([
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+            b'T',
+            digit(hour / 10),
+            digit(hour),
+            b':',
+            digit(minute / 10),
+            digit(minute),
+            b':',
+            digit(second / 10),
+            digit(second),
+            b'Z',
+        ])
+    }
+
+    /// Appends the text `Display` writes to `out`.
+    pub fn write_to(self, out: &mut Vec<u8>) {
+        match self.text() {
+            Some(text) => out.extend_from_slice(&text),
+            None => out.extend_from_slice(self.to_string().as_bytes()),
+        }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC, `2026-10-01T09:00:00Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(text) = self.text() {
+            return f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?);
+        }
+        let (year, month, day, hour, minute, second) = self.civil();
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z"
         )
     }
 }
@@ -492,5 +547,23 @@ mod tests {
                 .map(|t| t.to_string()),
             Ok("2026-10-01T09:00:00Z".into())
         );
+    }
+
+    #[test]
+    fn timestamps_print_every_year() {
+        for (seconds, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (-1, "1969-12-31T23:59:59Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (253_402_300_799, "9999-12-31T23:59:59Z"),
+            (253_402_300_800, "10000-01-01T00:00:00Z"),
+            (-62_167_219_200, "0000-01-01T00:00:00Z"),
+            (-62_167_219_201, "-001-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(Timestamp(seconds).to_string(), text);
+            let mut out = Vec::new();
+            Timestamp(seconds).write_to(&mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), text);
+        }
     }
 }

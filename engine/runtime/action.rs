@@ -4,16 +4,22 @@
 //! input), an `at` instant and a `kind`, plus the ids it concerns. Fields are written in a fixed
 //! order and omitted when empty, so the same input gives byte-identical output.
 
-use serde::Serialize;
+use std::sync::Arc;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::model::Timestamp;
 
+/// A shared name: a bundle id, a record id or type, an instance id. Cloning one is cheap, so
+/// every action can carry the names it concerns without copying them.
+pub type Name = Arc<str>;
+
 /// One action.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Action {
-    /// Stable id: `a` and the action's sequence number in the run.
-    pub id: String,
+    /// Stable id: the action's sequence number in the run, written as `a<n>`.
+    pub id: u64,
     /// When it happened.
     pub at: Timestamp,
     /// What happened: `sla.started`, `sla.paused`, `sla.resumed`, `sla.warning`,
@@ -22,77 +28,63 @@ pub struct Action {
     /// `instance.completed`, `notify`, `rule.fired`, `event.rejected`, `script.failed`.
     pub kind: &'static str,
     /// The record concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record: Option<String>,
+    pub record: Option<Name>,
     /// The record's type.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
+    pub record_type: Option<Name>,
     /// The agreement of an SLA clock.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agreement: Option<String>,
+    pub agreement: Option<Name>,
     /// The target of an SLA clock.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
+    pub target: Option<Name>,
     /// The target a clock was measured against before a change.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous_target: Option<String>,
+    pub previous_target: Option<Name>,
     /// The clock's cycle (1 for the first clock of a target on a record, 2 after a reset...).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cycle: Option<u32>,
     /// The milestone reached.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub milestone: Option<String>,
+    pub milestone: Option<Name>,
     /// The clock's or task's due time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<Timestamp>,
     /// Business seconds elapsed on the clock.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub elapsed: Option<u64>,
     /// The process instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance: Option<String>,
+    pub instance: Option<Name>,
     /// The process.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub process: Option<String>,
+    pub process: Option<Name>,
     /// The step.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
+    pub step: Option<Name>,
     /// The decision outcome taken.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<String>,
+    pub outcome: Option<Name>,
     /// The escalation matrix.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub matrix: Option<String>,
+    pub matrix: Option<Name>,
     /// The escalation topic.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub topic: Option<String>,
+    pub topic: Option<Name>,
     /// The escalation level (from 1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<u32>,
     /// The record rule that fired.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: Option<Name>,
     /// Roles concerned (the R roles of a task, the roles of an escalation level...).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
     /// Who is notified: the members of the roles.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
     /// Why it happened.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// A message from the bundle.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Record fields carried along (e.g. an escalation's notes).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<serde_json::Map<String, Value>>,
     /// The input line an event came from (rejections).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
     /// What went wrong (rejections, script failures).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// One field's value as it is written.
+enum Field<'a> {
+    Id(u64),
+    At(Timestamp),
+    Text(&'a str),
+    Number(u64),
+    List(&'a [String]),
+    Object(&'a serde_json::Map<String, Value>),
 }
 
 impl Action {
@@ -107,13 +99,194 @@ impl Action {
 
     /// The action as one line of JSON (without the newline).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = Vec::with_capacity(256);
+        self.write_json(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Appends the action as one line of JSON (without the newline) to `out`: the same text as
+    /// serializing it with `serde_json`, written directly.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        let mut first = true;
+        let _ = self.visit(|name, field| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.push(b'"');
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+            match field {
+                Field::Id(n) => {
+                    out.extend_from_slice(b"\"a");
+                    push_number(out, n);
+                    out.push(b'"');
+                }
+                Field::At(at) => {
+                    out.push(b'"');
+                    at.write_to(out);
+                    out.push(b'"');
+                }
+                Field::Text(text) => push_text(out, text),
+                Field::Number(n) => push_number(out, n),
+                Field::List(items) => {
+                    out.push(b'[');
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        push_text(out, item);
+                    }
+                    out.push(b']');
+                }
+                Field::Object(map) => serde_json::to_writer(&mut *out, map)?,
+            }
+            Ok::<(), serde_json::Error>(())
+        });
+        out.push(b'}');
     }
 
     /// The action as a JSON object, for matching test expectations.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
+
+    /// Calls `f` with every field that is written, in output order (empty ones are left out).
+    fn visit<E>(
+        &self,
+        mut f: impl FnMut(&'static str, Field<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        f("id", Field::Id(self.id))?;
+        f("at", Field::At(self.at))?;
+        f("kind", Field::Text(self.kind))?;
+        for (name, value) in [
+            ("record", &self.record),
+            ("record_type", &self.record_type),
+            ("agreement", &self.agreement),
+            ("target", &self.target),
+            ("previous_target", &self.previous_target),
+        ] {
+            if let Some(value) = value {
+                f(name, Field::Text(value))?;
+            }
+        }
+        if let Some(cycle) = self.cycle {
+            f("cycle", Field::Number(u64::from(cycle)))?;
+        }
+        if let Some(milestone) = &self.milestone {
+            f("milestone", Field::Text(milestone))?;
+        }
+        if let Some(due) = self.due {
+            f("due", Field::At(due))?;
+        }
+        if let Some(elapsed) = self.elapsed {
+            f("elapsed", Field::Number(elapsed))?;
+        }
+        for (name, value) in [
+            ("instance", &self.instance),
+            ("process", &self.process),
+            ("step", &self.step),
+            ("outcome", &self.outcome),
+            ("matrix", &self.matrix),
+            ("topic", &self.topic),
+        ] {
+            if let Some(value) = value {
+                f(name, Field::Text(value))?;
+            }
+        }
+        if let Some(level) = self.level {
+            f("level", Field::Number(u64::from(level)))?;
+        }
+        if let Some(rule) = &self.rule {
+            f("rule", Field::Text(rule))?;
+        }
+        if !self.roles.is_empty() {
+            f("roles", Field::List(&self.roles))?;
+        }
+        if !self.recipients.is_empty() {
+            f("recipients", Field::List(&self.recipients))?;
+        }
+        for (name, value) in [("reason", &self.reason), ("message", &self.message)] {
+            if let Some(value) = value {
+                f(name, Field::Text(value))?;
+            }
+        }
+        if let Some(fields) = &self.fields {
+            f("fields", Field::Object(fields))?;
+        }
+        if let Some(line) = self.line {
+            f("line", Field::Number(line))?;
+        }
+        if let Some(error) = &self.error {
+            f("error", Field::Text(error))?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.visit(|name, field| match field {
+            Field::Id(n) => map.serialize_entry(name, &format_args!("a{n}")),
+            Field::At(at) => map.serialize_entry(name, &at),
+            Field::Text(text) => map.serialize_entry(name, text),
+            Field::Number(n) => map.serialize_entry(name, &n),
+            Field::List(items) => map.serialize_entry(name, items),
+            Field::Object(object) => map.serialize_entry(name, object),
+        })?;
+        map.end()
+    }
+}
+
+/// Appends a number in decimal.
+fn push_number(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or_default());
+}
+
+/// Appends a JSON string, escaped as `serde_json` escapes it: `"`, `\\` and control
+/// characters (the short forms where JSON has them, `\u00XX` otherwise); the rest as is.
+fn push_text(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => &[],
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        if escape.is_empty() {
+            let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex(byte >> 4), hex(byte & 0xf)]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
 }
 
 /// The fields an action can have, in output order.
@@ -179,7 +352,7 @@ mod tests {
     #[test]
     fn serializes_in_a_fixed_order_without_empty_fields() {
         let mut a = Action::new("sla.breached", 1_790_000_000);
-        a.id = "a1".into();
+        a.id = 1;
         a.record = Some("INC1".into());
         a.target = Some("p1".into());
         assert_eq!(
@@ -190,35 +363,7 @@ mod tests {
 
     #[test]
     fn the_field_list_is_every_serialized_field() {
-        let full = Action {
-            id: "a1".into(),
-            kind: "notify",
-            record: Some(String::new()),
-            record_type: Some(String::new()),
-            agreement: Some(String::new()),
-            target: Some(String::new()),
-            previous_target: Some(String::new()),
-            cycle: Some(1),
-            milestone: Some(String::new()),
-            due: Some(Timestamp(0)),
-            elapsed: Some(0),
-            instance: Some(String::new()),
-            process: Some(String::new()),
-            step: Some(String::new()),
-            outcome: Some(String::new()),
-            matrix: Some(String::new()),
-            topic: Some(String::new()),
-            level: Some(1),
-            rule: Some(String::new()),
-            roles: vec![String::new()],
-            recipients: vec![String::new()],
-            reason: Some(String::new()),
-            message: Some(String::new()),
-            fields: Some(serde_json::Map::new()),
-            line: Some(1),
-            error: Some(String::new()),
-            at: Timestamp(0),
-        };
+        let full = full();
         let value = full.to_value();
         let keys: Vec<&str> = value
             .as_object()
@@ -231,6 +376,51 @@ mod tests {
         let mut keys = keys;
         keys.sort_unstable();
         assert_eq!(keys, expected);
+    }
+
+    fn full() -> Action {
+        let text = |s: &str| Some(Name::from(s));
+        Action {
+            id: 12,
+            kind: "notify",
+            record: text("INC\"1\\"),
+            record_type: text("incident"),
+            agreement: text("sla"),
+            target: text("p1"),
+            previous_target: text("p3"),
+            cycle: Some(1),
+            milestone: text("75%"),
+            due: Some(Timestamp(1_790_000_000)),
+            elapsed: Some(18_446_744_073_709_551_615),
+            instance: text("proc:INC1#2"),
+            process: text("proc"),
+            step: text("3.1"),
+            outcome: text("yes"),
+            matrix: text("m"),
+            topic: text("t"),
+            level: Some(1),
+            rule: text("r"),
+            roles: vec!["a".into(), "b\u{7f}".into()],
+            recipients: vec!["x@example.com".into()],
+            reason: Some((0u8..0x20).map(char::from).collect()),
+            message: Some("Smörgåsbord ✓ \u{2028} </script>".into()),
+            fields: json!({"notes": "a\nb", "n": 1.5}).as_object().cloned(),
+            line: Some(0),
+            error: Some(String::new()),
+            at: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn the_direct_writer_writes_what_serde_json_writes() {
+        let full = full();
+        assert_eq!(full.to_json(), serde_json::to_string(&full).unwrap());
+        let short = Action::new("sla.met", -5);
+        assert_eq!(short.to_json(), serde_json::to_string(&short).unwrap());
+        assert_eq!(
+            full.to_value(),
+            serde_json::from_str::<Value>(&full.to_json()).unwrap()
+        );
     }
 
     #[test]

@@ -7,26 +7,84 @@
 //! version it started under.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use crate::calendar::{BusinessCalendar, Calendars};
-use crate::condition::{Assignment, CompiledScript, Condition, compile_script};
+use crate::condition::{Assignment, CompiledScript, Condition, FieldNames, compile_script};
 use crate::escalation::{Level, Matrix, Topic, Trigger};
 use crate::graph::ProcessGraph;
 use crate::model::agreement::Agreement;
 use crate::model::process::{Process, StepKind};
 use crate::model::{self, Bundle, Duration, Period, Script, Spanned};
+use crate::runtime::action::Name;
 use crate::script::{self, ScriptContext};
 use crate::sla::{self, ActionSpec, Goal, Group, Milestone, Point};
 use crate::source::{FileId, SourceMap};
+
+/// A hash map for lookups by id on the hot path (records by id, targets by record type...),
+/// with a fast deterministic hasher. Never iterate one where the order could reach output.
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// A fast, deterministic, non-cryptographic hasher (the multiply-and-rotate scheme of
+/// `rustc-hash`): each eight bytes are added in and multiplied, and the result is rotated so its
+/// best-mixed high bits land where the table looks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FastHasher(u64);
+
+impl FastHasher {
+    fn mix(&mut self, word: u64) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        self.0 = self.0.wrapping_add(word).wrapping_mul(K);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            for (to, from) in word.iter_mut().zip(rest) {
+                *to = *from;
+            }
+            self.mix(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.mix(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+}
 
 /// A process step, compiled.
 #[derive(Debug, Clone)]
 pub struct StepDef {
     /// The step id.
-    pub id: String,
+    pub id: Name,
     /// Its kind.
     pub kind: StepKind,
     /// Who does it: the R roles, or the A role when there is no R.
@@ -76,7 +134,7 @@ pub struct TriggerDef {
 #[derive(Debug, Clone)]
 pub struct ProcessDef {
     /// The process id.
-    pub id: String,
+    pub id: Name,
     /// Whether its triggers are inactive.
     pub template: bool,
     /// Its graph.
@@ -91,7 +149,7 @@ pub struct ProcessDef {
 #[derive(Debug, Clone)]
 pub struct RuleDef {
     /// The rule id.
-    pub id: String,
+    pub id: Name,
     /// Record types it watches (all when empty).
     pub record_types: Vec<String>,
     /// Event names it watches (all when empty).
@@ -114,7 +172,7 @@ pub struct Compiled {
     /// Targets.
     pub targets: Vec<sla::Target>,
     /// Target groups per record type.
-    pub groups: HashMap<String, Vec<Group>>,
+    pub groups: FastMap<String, Vec<Group>>,
     /// Members of each role.
     pub members: HashMap<String, Vec<String>>,
     /// Escalation matrices.
@@ -129,6 +187,9 @@ pub struct Compiled {
     pub triggers: Vec<TriggerDef>,
     /// Record rules.
     pub rules: Vec<RuleDef>,
+    /// The record field names conditions read, shared with the records of every engine that
+    /// runs this bundle.
+    pub names: FieldNames,
 }
 
 impl Compiled {
@@ -149,7 +210,22 @@ impl Compiled {
             .map(|(id, e)| (id.as_str().to_string(), e.value.members.clone()))
             .collect();
         let (matrices, matrix_index) = matrices(bundle, &mut cx);
-        let (targets, groups) = targets(bundle, &mut cx, &matrix_index);
+        let (mut targets, groups) = targets(bundle, &mut cx, &matrix_index);
+        let mut names = FieldNames::default();
+        for target in &mut targets {
+            for condition in [&mut target.applies, &mut target.start, &mut target.stop] {
+                condition.share_names(&mut names);
+            }
+            let optional = [
+                &mut target.pause,
+                &mut target.resume,
+                &mut target.cancel,
+                &mut target.reset,
+            ];
+            for condition in optional.into_iter().flatten() {
+                condition.share_names(&mut names);
+            }
+        }
         let process_index: HashMap<String, u32> = bundle
             .processes
             .iter()
@@ -179,7 +255,10 @@ impl Compiled {
             ));
             processes.push(process);
         }
-        let rules = rules(bundle, &mut cx, &matrix_index);
+        let mut rules = rules(bundle, &mut cx, &matrix_index);
+        for rule in &mut rules {
+            rule.when.share_names(&mut names);
+        }
         Compiled {
             hash: hash(sources, files),
             calendars,
@@ -192,6 +271,7 @@ impl Compiled {
             process_index,
             triggers,
             rules,
+            names,
             script: engine,
         }
     }
@@ -298,11 +378,12 @@ fn targets(
     bundle: &Bundle,
     cx: &mut Cx<'_>,
     matrices: &HashMap<String, u32>,
-) -> (Vec<sla::Target>, HashMap<String, Vec<Group>>) {
+) -> (Vec<sla::Target>, FastMap<String, Vec<Group>>) {
     let mut targets = Vec::new();
-    let mut groups: HashMap<String, Vec<Group>> = HashMap::new();
+    let mut groups: FastMap<String, Vec<Group>> = FastMap::default();
     for (agreement_id, entry) in bundle.agreements.iter() {
         let agreement: &Agreement = &entry.value;
+        let agreement_name = Name::from(agreement_id.as_str());
         let assignment = agreement
             .provider
             .as_ref()
@@ -310,8 +391,9 @@ fn targets(
             .map(|group| Assignment {
                 field: agreement
                     .assignment_field
-                    .clone()
-                    .unwrap_or_else(|| "assignment_group".into()),
+                    .as_deref()
+                    .unwrap_or("assignment_group")
+                    .into(),
                 group,
             });
         let mut measures: Vec<(String, Vec<u32>)> = Vec::new();
@@ -356,7 +438,7 @@ fn targets(
                         return None;
                     };
                     Some(Milestone {
-                        name: m.name.clone().unwrap_or(label),
+                        name: m.name.clone().unwrap_or(label).into(),
                         point,
                         actions: actions(&m.actions, matrices),
                     })
@@ -364,9 +446,9 @@ fn targets(
                 .collect();
             let target = sla::Target {
                 index,
-                agreement: agreement_id.to_string(),
+                agreement: Name::clone(&agreement_name),
                 agreement_type: agreement.kind.value,
-                id: target_id.value.to_string(),
+                id: target_id.value.as_str().into(),
                 measure: t.measure(target_id.value.as_str()).to_string(),
                 record_types: t.applies_to.record_type.value.0.clone(),
                 applies: Condition::of_fields(&t.applies_to.fields, applies_script),
@@ -432,7 +514,7 @@ fn matrices(bundle: &Bundle, cx: &mut Cx<'_>) -> (Vec<Matrix>, HashMap<String, u
             .topics
             .iter()
             .map(|(topic_id, topic)| Topic {
-                id: topic_id.value.to_string(),
+                id: topic_id.value.as_str().into(),
                 triggers: topic
                     .triggers
                     .iter()
@@ -471,7 +553,7 @@ fn matrices(bundle: &Bundle, cx: &mut Cx<'_>) -> (Vec<Matrix>, HashMap<String, u
             u32::try_from(list.len()).unwrap_or(u32::MAX),
         );
         list.push(Matrix {
-            id: id.as_str().to_string(),
+            id: id.as_str().into(),
             template: m.template,
             calendar: cx.calendar(m.calendar.as_ref()),
             topics,
@@ -529,7 +611,7 @@ fn process(
                 .and_then(|i| u32::try_from(i).ok())
         };
         steps.push(StepDef {
-            id: gstep.id.to_string(),
+            id: gstep.id.to_string().into(),
             kind: gstep.kind,
             doers,
             accountable,
@@ -553,7 +635,7 @@ fn process(
         });
     }
     ProcessDef {
-        id: id.to_string(),
+        id: id.into(),
         template: process.template,
         start: graph.start.and_then(|s| u32::try_from(s).ok()),
         graph,
@@ -616,7 +698,7 @@ fn rules(bundle: &Bundle, cx: &mut Cx<'_>, matrices: &HashMap<String, u32>) -> V
             let owner = format!("rule {id}");
             let script = cx.script(ScriptContext::Record, Some(&rule.when), || owner.clone());
             RuleDef {
-                id: id.as_str().to_string(),
+                id: id.as_str().into(),
                 record_types: rule
                     .record_type
                     .as_ref()
@@ -639,7 +721,7 @@ pub fn find_topic(compiled: &Compiled, matrix: &str, topic: Option<&str>) -> Opt
     let m = *compiled.matrix_index.get(matrix)?;
     let found = compiled.matrices.get(m as usize)?;
     let t = match topic {
-        Some(id) => found.topics.iter().position(|t| t.id == id)?,
+        Some(id) => found.topics.iter().position(|t| &*t.id == id)?,
         None => 0,
     };
     (t < found.topics.len()).then(|| (m, u32::try_from(t).unwrap_or(0)))

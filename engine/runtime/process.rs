@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::action::Action;
+use super::action::{Action, Name};
 use super::engine::Engine;
 use super::timer::Due;
-use crate::condition::{Change, Evaluator};
+use crate::condition::{Change, Evaluator, Side};
 use crate::escalation::{Signal, Subject};
 use crate::model::Event;
 use crate::model::escalation::TriggerOn;
@@ -38,7 +38,7 @@ pub struct Join {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instance {
     /// Its id, `<process>-<n>`.
-    pub id: String,
+    pub id: Name,
     /// Process index.
     pub process: u32,
     /// The record it is about, if any.
@@ -85,16 +85,16 @@ impl Engine {
             return action;
         };
         let process = self.compiled.processes.get(i.process as usize);
-        action.instance = Some(i.id.clone());
-        action.process = process.map(|p| p.id.clone());
+        action.instance = Some(Name::clone(&i.id));
+        action.process = process.map(|p| Name::clone(&p.id));
         action.step = step.and_then(|s| {
             process
                 .and_then(|p| p.steps.get(s as usize))
-                .map(|s| s.id.clone())
+                .map(|s| Name::clone(&s.id))
         });
         if let Some(r) = i.record.and_then(|r| self.state.records.get(r as usize)) {
-            action.record = Some(r.id.clone());
-            action.record_type = Some(r.record_type.clone());
+            action.record = Some(Name::clone(&r.id));
+            action.record_type = Some(Name::clone(&r.record_type));
         }
         action
     }
@@ -113,20 +113,20 @@ impl Engine {
             .compiled
             .processes
             .get(process as usize)
-            .map_or("", |p| p.id.as_str());
+            .map_or("", |p| &*p.id);
         let base = if let Some((parent, step)) = parent {
             let parent_id = self
                 .state
                 .instances
                 .get(parent as usize)
-                .map_or("", |i| i.id.as_str());
+                .map_or("", |i| &*i.id);
             let step_id = self
                 .state
                 .instances
                 .get(parent as usize)
                 .and_then(|i| self.compiled.processes.get(i.process as usize))
                 .and_then(|p| p.steps.get(step as usize))
-                .map_or("", |s| s.id.as_str());
+                .map_or("", |s| &*s.id);
             format!("{parent_id}/{step_id}")
         } else if let Some(r) = record.and_then(|r| self.state.records.get(r as usize)) {
             format!("{name}:{}", r.id)
@@ -174,7 +174,7 @@ impl Engine {
         let id = self.instance_id(process, record, parent, scheduled);
         let index = u32::try_from(self.state.instances.len()).unwrap_or(u32::MAX);
         self.state.instances.push(Instance {
-            id,
+            id: id.into(),
             process,
             record,
             started_at: at,
@@ -228,7 +228,7 @@ impl Engine {
                     if let Some((name, to)) = chosen {
                         let mut action =
                             self.instance_action("task.completed", at, instance, Some(step));
-                        action.outcome = Some(name);
+                        action.outcome = Some(name.into());
                         action.reason = Some("decided by conditions".into());
                         self.emit(action);
                         self.enter(instance, to, at, moves);
@@ -316,9 +316,9 @@ impl Engine {
             .steps
             .get(step as usize)?;
         let record = inst.record.and_then(|r| self.state.records.get(r as usize));
-        let view = record.map(|r| (r.id.as_str(), r.record_type.as_str(), &r.fields));
+        let view = record.map(|r| (&*r.id, &*r.record_type, &r.fields));
         let mut map = rhai::Map::new();
-        map.insert("id".into(), inst.id.clone().into());
+        map.insert("id".into(), inst.id.to_string().into());
         map.insert("started_at".into(), inst.started_at.into());
         let mut eval = Evaluator::new(&compiled.script);
         let mut chosen = None;
@@ -337,8 +337,8 @@ impl Engine {
                 .map(|(name, to, _)| (name.clone(), *to))
         });
         let failures = eval.take_failures();
-        let record_id = record.map(|r| r.id.clone());
-        self.script_failures(failures, at, record_id.as_deref());
+        let record_id = record.map(|r| Name::clone(&r.id));
+        self.script_failures(failures, at, record_id.as_ref());
         chosen
     }
 
@@ -429,7 +429,7 @@ impl Engine {
             .state
             .instances
             .iter()
-            .position(|i| i.id == *instance_id)
+            .position(|i| *i.id == **instance_id)
         else {
             return self.reject_line(
                 at,
@@ -446,7 +446,7 @@ impl Engine {
         else {
             return;
         };
-        let Some(step) = process.steps.iter().position(|s| s.id == *step_id) else {
+        let Some(step) = process.steps.iter().position(|s| *s.id == **step_id) else {
             return self.reject_line(
                 at,
                 line,
@@ -498,7 +498,7 @@ impl Engine {
         let task = u32::try_from(task).unwrap_or(u32::MAX);
         self.calm(Subject::Task(task), |_| true);
         let mut action = self.instance_action("task.completed", at, instance, Some(step));
-        action.outcome = event.outcome.clone();
+        action.outcome = event.outcome.as_deref().map(Name::from);
         self.emit(action);
         if let Some(next) = next {
             let mut moves = MAX_MOVES;
@@ -537,8 +537,7 @@ impl Engine {
         };
         let record = inst
             .record
-            .and_then(|r| self.state.records.get(r as usize))
-            .cloned();
+            .filter(|r| self.state.records.get(*r as usize).is_some());
         let signal = Signal::StepOverdue {
             process: &process.id,
             step: &spec.id,
@@ -559,11 +558,11 @@ impl Engine {
                     .collect();
                 for topic in listening {
                     let reason = format!("step {} of {} overdue", spec.id, process.id);
-                    self.raise(m, topic, Subject::Task(task), at, reason, record.as_ref());
+                    self.raise(m, topic, Subject::Task(task), at, reason);
                 }
             }
         }
-        self.signal(&signal, Subject::Task(task), at, record.as_ref(), &mut eval);
+        self.signal(&signal, Subject::Task(task), at, record, &mut eval);
     }
 
     pub(super) fn task_record(&self, task: u32) -> Option<u32> {
@@ -616,7 +615,7 @@ impl Engine {
             self.compiled
                 .processes
                 .get(process as usize)
-                .is_some_and(|p| p.id == name)
+                .is_some_and(|p| &*p.id == name)
         })
     }
 
@@ -676,11 +675,17 @@ impl Engine {
             {
                 continue;
             }
-            let condition = def.when.clone().map(crate::condition::Condition::of_script);
-            let fire = match (&def.event, &condition) {
+            let holds = |eval: &mut Evaluator<'_>, side| {
+                def.when
+                    .as_ref()
+                    .is_some_and(|script| eval.truthy(script, change, side))
+            };
+            let fire = match (&def.event, &def.when) {
                 (Some(name), None) => *name == event.event,
-                (Some(name), Some(c)) => *name == event.event && c.holds(change, eval),
-                (None, Some(c)) => c.holds(change, eval) && !c.held_before(change, eval),
+                (Some(name), Some(_)) => *name == event.event && holds(eval, Side::After),
+                (None, Some(_)) => {
+                    holds(eval, Side::After) && (change.is_new || !holds(eval, Side::Before))
+                }
                 (None, None) => false,
             };
             if fire {

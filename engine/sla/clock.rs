@@ -118,6 +118,140 @@ pub struct Entry {
     pub wall: u64,
 }
 
+/// A clock's timeline: everything that happened to it, oldest first.
+///
+/// Clocks are many and live as long as the engine, so each entry is kept packed (the wall time
+/// is not stored: it follows from the instant and the clock's start) and the list grows a step
+/// at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// The clock's start, which wall times count from.
+    start: i64,
+    entries: Vec<Packed>,
+}
+
+/// An [`Entry`] without its wall time, its kinds as numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Packed {
+    at: i64,
+    business: u64,
+    event: Option<u32>,
+    /// The milestone of `What::Milestone`, the previous target of `What::Retargeted`.
+    detail: u32,
+    what: u8,
+    because: u8,
+}
+
+const BECAUSE: [Because; 10] = [
+    Because::Start,
+    Because::StartFrom,
+    Because::Pause,
+    Because::Resume,
+    Because::Stop,
+    Because::Cancel,
+    Because::Reset,
+    Because::TargetChanged,
+    Because::NoLongerApplies,
+    Because::Time,
+];
+
+impl Packed {
+    fn new(entry: &Entry) -> Packed {
+        let (what, detail) = match entry.what {
+            What::Started => (0, 0),
+            What::Paused => (1, 0),
+            What::Resumed => (2, 0),
+            What::Milestone(i) => (3, u32::from(i)),
+            What::Breached => (4, 0),
+            What::Met => (5, 0),
+            What::Stopped => (6, 0),
+            What::Cancelled => (7, 0),
+            What::Reset => (8, 0),
+            What::Retargeted(target) => (9, target),
+        };
+        let because = BECAUSE
+            .iter()
+            .position(|b| *b == entry.because)
+            .unwrap_or(0);
+        Packed {
+            at: entry.at,
+            business: entry.business,
+            event: entry.event,
+            detail,
+            what,
+            because: u8::try_from(because).unwrap_or(0),
+        }
+    }
+
+    fn entry(&self, start: i64) -> Entry {
+        let what = match self.what {
+            0 => What::Started,
+            1 => What::Paused,
+            2 => What::Resumed,
+            3 => What::Milestone(u16::try_from(self.detail).unwrap_or(u16::MAX)),
+            4 => What::Breached,
+            5 => What::Met,
+            6 => What::Stopped,
+            7 => What::Cancelled,
+            8 => What::Reset,
+            _ => What::Retargeted(self.detail),
+        };
+        Entry {
+            at: self.at,
+            what,
+            because: BECAUSE
+                .get(usize::from(self.because))
+                .copied()
+                .unwrap_or(Because::Time),
+            event: self.event,
+            business: self.business,
+            wall: u64::try_from(self.at.saturating_sub(start)).unwrap_or(0),
+        }
+    }
+}
+
+impl Timeline {
+    fn new(start: i64) -> Timeline {
+        Timeline {
+            start,
+            entries: Vec::new(),
+        }
+    }
+
+    /// The entries, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.entries.iter().map(|p| p.entry(self.start))
+    }
+
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The latest entry.
+    pub fn last(&self) -> Option<Entry> {
+        self.entries.last().map(|p| p.entry(self.start))
+    }
+
+    fn push(&mut self, entry: &Entry) {
+        grow_by_doubling(&mut self.entries);
+        self.entries.push(Packed::new(entry));
+    }
+}
+
+/// Makes room for one more element, doubling from one: clocks hold a few entries and pauses,
+/// and the default first step (four) would waste most of it.
+fn grow_by_doubling<T>(list: &mut Vec<T>) {
+    if list.len() == list.capacity() {
+        list.reserve_exact(list.len().max(1));
+    }
+}
+
 /// An SLA clock.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Clock {
@@ -136,14 +270,34 @@ pub struct Clock {
     /// Bumped on every change, so queued timers of an older state are ignored.
     pub generation: u32,
     /// Everything that happened to it.
-    pub timeline: Vec<Entry>,
-    measure_from: i64,
-    carried: u64,
+    pub timeline: Timeline,
     goal: u64,
-    deadline: Option<i64>,
-    pauses: Vec<(i64, i64)>,
-    paused_since: Option<i64>,
     fired: u64,
+    /// Its pauses (apart: most clocks never pause, and clocks are many).
+    pauses: Option<Box<Pauses>>,
+    /// What only some clocks need (apart, for the same reason).
+    extra: Option<Box<Extra>>,
+}
+
+/// The pauses of a clock.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Pauses {
+    /// Pause intervals that ended.
+    closed: Vec<(i64, i64)>,
+    /// The start of the pause it is in.
+    since: Option<i64>,
+}
+
+/// What a clock needs when its goal is a fixed deadline, or after a change of target that kept
+/// the business time elapsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Extra {
+    /// Where business time is counted from (the start, unless a change of target moved it).
+    measure_from: i64,
+    /// Business time carried over from before `measure_from`.
+    carried: u64,
+    /// The due instant of a deadline goal (pauses do not move it).
+    deadline: Option<i64>,
 }
 
 /// The next timed point of a clock.
@@ -185,15 +339,54 @@ impl Clock {
             breached: false,
             start,
             generation: 0,
-            timeline: Vec::new(),
-            measure_from: start,
-            carried: 0,
+            timeline: Timeline::new(start),
             goal,
-            deadline,
-            pauses: Vec::new(),
-            paused_since: None,
             fired: 0,
+            pauses: None,
+            extra: deadline.map(|deadline| {
+                Box::new(Extra {
+                    measure_from: start,
+                    carried: 0,
+                    deadline: Some(deadline),
+                })
+            }),
         }
+    }
+
+    /// Where business time is counted from.
+    fn measure_from(&self) -> i64 {
+        self.extra.as_ref().map_or(self.start, |e| e.measure_from)
+    }
+
+    /// Business time carried over a change of target.
+    fn carried(&self) -> u64 {
+        self.extra.as_ref().map_or(0, |e| e.carried)
+    }
+
+    /// The due instant of a deadline goal.
+    fn deadline(&self) -> Option<i64> {
+        self.extra.as_ref().and_then(|e| e.deadline)
+    }
+
+    fn extra_mut(&mut self) -> &mut Extra {
+        let start = self.start;
+        self.extra.get_or_insert_with(|| {
+            Box::new(Extra {
+                measure_from: start,
+                carried: 0,
+                deadline: None,
+            })
+        })
+    }
+
+    /// Pause intervals that ended.
+    fn closed_pauses(&self) -> &[(i64, i64)] {
+        self.pauses.as_ref().map_or(&[], |p| &p.closed)
+    }
+
+    /// The start of the pause the clock is in.
+    fn paused_since(&self) -> Option<i64> {
+        self.pauses.as_ref().and_then(|p| p.since)
     }
 
     /// The goal in business seconds.
@@ -203,49 +396,52 @@ impl Clock {
 
     /// Business seconds in pauses, in `calendar`, from the measuring start up to `t`.
     fn paused_business(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
+        let measure_from = self.measure_from();
         let closed: u64 = self
-            .pauses
+            .closed_pauses()
             .iter()
-            .map(|(from, to)| calendar.between((*from).max(self.measure_from), (*to).min(t)))
+            .map(|(from, to)| calendar.between((*from).max(measure_from), (*to).min(t)))
             .sum();
         let open = self
-            .paused_since
-            .map_or(0, |from| calendar.between(from.max(self.measure_from), t));
+            .paused_since()
+            .map_or(0, |from| calendar.between(from.max(measure_from), t));
         closed + open
     }
 
     /// Business seconds elapsed at `t`.
     pub fn business(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
-        let counted = calendar.between(self.measure_from, t);
-        if self.deadline.is_some() {
+        let counted = calendar.between(self.measure_from(), t);
+        if self.deadline().is_some() {
             return counted;
         }
-        self.carried + counted.saturating_sub(self.paused_business(calendar, t))
+        self.carried() + counted.saturating_sub(self.paused_business(calendar, t))
     }
 
     /// The instant the business time elapsed reaches `elapsed`, if the clock is counting (or
     /// has finished: then it is when it would have been reached).
     pub fn instant_at(&self, calendar: &BusinessCalendar, elapsed: u64) -> Option<i64> {
-        if self.deadline.is_some() {
-            return calendar.add(self.measure_from, elapsed);
+        let measure_from = self.measure_from();
+        if self.deadline().is_some() {
+            return calendar.add(measure_from, elapsed);
         }
         if self.state == State::Paused {
             return None;
         }
-        if elapsed <= self.carried {
-            return Some(self.measure_from);
+        let carried = self.carried();
+        if elapsed <= carried {
+            return Some(measure_from);
         }
         let paused: u64 = self
-            .pauses
+            .closed_pauses()
             .iter()
-            .map(|(from, to)| calendar.between((*from).max(self.measure_from), *to))
+            .map(|(from, to)| calendar.between((*from).max(measure_from), *to))
             .sum();
-        calendar.add(self.measure_from, elapsed - self.carried + paused)
+        calendar.add(measure_from, elapsed - carried + paused)
     }
 
     /// The due time, if known (a paused clock has none, unless its goal is a fixed deadline).
     pub fn due(&self, calendar: &BusinessCalendar) -> Option<i64> {
-        match self.deadline {
+        match self.deadline() {
             Some(deadline) => Some(deadline),
             None => self.instant_at(calendar, self.goal),
         }
@@ -289,7 +485,7 @@ impl Clock {
             consider(self.goal, 1, Next::Breach);
         }
         let (elapsed, _, next) = best?;
-        let at = match (self.deadline, next) {
+        let at = match (self.deadline(), next) {
             (Some(deadline), Next::Breach) => Some(deadline),
             _ => self.instant_at(calendar, elapsed),
         }?;
@@ -323,7 +519,7 @@ impl Clock {
         event: Option<u32>,
     ) {
         let business = self.business(calendar, at);
-        self.timeline.push(Entry {
+        self.timeline.push(&Entry {
             at,
             what,
             because,
@@ -337,7 +533,7 @@ impl Clock {
     pub fn pause(&mut self, calendar: &BusinessCalendar, now: i64, event: Option<u32>) {
         if self.state == State::Running {
             self.state = State::Paused;
-            self.paused_since = Some(now);
+            self.pauses.get_or_insert_default().since = Some(now);
             self.generation = self.generation.wrapping_add(1);
             self.log(calendar, now, What::Paused, Because::Pause, event);
         }
@@ -346,9 +542,7 @@ impl Clock {
     /// Resumes at `now`.
     pub fn resume(&mut self, calendar: &BusinessCalendar, now: i64, event: Option<u32>) {
         if self.state == State::Paused {
-            if let Some(from) = self.paused_since.take() {
-                self.pauses.push((from, now));
-            }
+            self.close_pause(now);
             self.state = State::Running;
             self.generation = self.generation.wrapping_add(1);
             self.log(calendar, now, What::Resumed, Because::Resume, event);
@@ -364,7 +558,7 @@ impl Clock {
         event: Option<u32>,
     ) -> bool {
         self.close_pause(now);
-        let late = match self.deadline {
+        let late = match self.deadline() {
             Some(deadline) => now > deadline,
             None => self.business(calendar, now) > self.goal,
         };
@@ -395,8 +589,11 @@ impl Clock {
     }
 
     fn close_pause(&mut self, now: i64) {
-        if let Some(from) = self.paused_since.take() {
-            self.pauses.push((from, now));
+        if let Some(pauses) = &mut self.pauses {
+            if let Some(from) = pauses.since.take() {
+                grow_by_doubling(&mut pauses.closed);
+                pauses.closed.push((from, now));
+            }
         }
     }
 
@@ -414,18 +611,24 @@ impl Clock {
     ) {
         let before = self.target;
         if keep_elapsed {
-            self.carried = self.business(&from.calendar, now);
-            self.measure_from = now;
-            let paused = self.paused_since.is_some();
-            self.pauses.clear();
-            self.paused_since = paused.then_some(now);
+            let carried = self.business(&from.calendar, now);
+            let extra = self.extra_mut();
+            extra.carried = carried;
+            extra.measure_from = now;
+            if let Some(pauses) = &mut self.pauses {
+                let paused = pauses.since.is_some();
+                pauses.closed.clear();
+                pauses.since = paused.then_some(now);
+            }
         }
-        let fresh = Clock::start(to, self.record, self.cycle, self.measure_from, deadline);
+        let fresh = Clock::start(to, self.record, self.cycle, self.measure_from(), deadline);
         self.goal = fresh.goal;
-        if let Goal::Seconds(_) | Goal::WorkingDays(_) = to.goal {
-            self.deadline = None;
-        } else {
-            self.deadline = fresh.deadline;
+        let deadline = match to.goal {
+            Goal::Seconds(_) | Goal::WorkingDays(_) => None,
+            Goal::Deadline(_) => fresh.deadline(),
+        };
+        if deadline.is_some() || self.extra.is_some() {
+            self.extra_mut().deadline = deadline;
         }
         self.target = to.index;
         // Milestones already passed under the new goal are not raised again.
@@ -450,10 +653,63 @@ impl Clock {
 
     /// Pause intervals so far, as wall-clock instants (an open pause ends at `now`).
     pub fn pauses(&self, now: i64) -> Vec<(i64, i64)> {
-        let mut all = self.pauses.clone();
-        if let Some(from) = self.paused_since {
+        let mut all = self.closed_pauses().to_vec();
+        if let Some(from) = self.paused_since() {
             all.push((from, now));
         }
         all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_entries_read_back_as_written() {
+        let whats = [
+            What::Started,
+            What::Paused,
+            What::Resumed,
+            What::Milestone(7),
+            What::Breached,
+            What::Met,
+            What::Stopped,
+            What::Cancelled,
+            What::Reset,
+            What::Retargeted(u32::MAX),
+        ];
+        let mut timeline = Timeline::new(100);
+        let mut written = Vec::new();
+        for (i, what) in whats.into_iter().enumerate() {
+            for (j, because) in BECAUSE.into_iter().enumerate() {
+                let at = 100 + (i * 10 + j) as i64;
+                let entry = Entry {
+                    at,
+                    what,
+                    because,
+                    event: (j % 2 == 0).then_some(j as u32),
+                    business: u64::MAX - j as u64,
+                    wall: (at - 100) as u64,
+                };
+                timeline.push(&entry);
+                written.push(entry);
+            }
+        }
+        assert_eq!(timeline.iter().collect::<Vec<_>>(), written);
+        assert_eq!(timeline.len(), written.len());
+        assert_eq!(timeline.last(), written.last().copied());
+        // Before the start, wall time reads as zero.
+        let mut early = Timeline::new(100);
+        let entry = Entry {
+            at: 90,
+            what: What::Started,
+            because: Because::StartFrom,
+            event: None,
+            business: 0,
+            wall: 0,
+        };
+        early.push(&entry);
+        assert_eq!(early.last(), Some(entry));
     }
 }

@@ -1,0 +1,165 @@
+//! SLA clocks in the engine: the actions a clock change emits, and the timers of milestones and
+//! breaches.
+
+use std::sync::Arc;
+
+use super::Engine;
+use crate::condition::Evaluator;
+use crate::escalation::{Signal, Subject};
+use crate::runtime::action::{Action, Name};
+use crate::runtime::timer::Due;
+use crate::sla::{Effect, Next, Point};
+
+impl Engine {
+    /// An action about a clock, with its record, target, cycle, due time and (but when it
+    /// starts) the business time elapsed.
+    fn clock_action(&self, kind: &'static str, at: i64, clock: u32) -> Action {
+        let mut action = Action::new(kind, at);
+        let Some(c) = self.state.clocks.get(clock) else {
+            return action;
+        };
+        let Some(target) = self.compiled.targets.get(c.target as usize) else {
+            return action;
+        };
+        (action.record, action.record_type) = self.names_of(Some(c.record));
+        action.agreement = Some(Name::clone(&target.agreement));
+        action.target = Some(Name::clone(&target.id));
+        action.cycle = Some(c.cycle);
+        action.due = c.due(&target.calendar).map(crate::model::Timestamp);
+        if kind != "sla.started" {
+            action.elapsed = Some(c.business(&target.calendar, at));
+        }
+        action
+    }
+
+    /// Emits what a record change did to a clock and schedules its next timer.
+    pub(super) fn clock_effect(&mut self, effect: Effect, at: i64) {
+        let (kind, clock) = match effect {
+            Effect::Started(c) => ("sla.started", c),
+            Effect::Paused(c) => ("sla.paused", c),
+            Effect::Resumed(c) => ("sla.resumed", c),
+            Effect::Met(c) => ("sla.met", c),
+            Effect::Stopped(c) => {
+                self.calm(Subject::Clock(c), |_| true);
+                return;
+            }
+            Effect::Cancelled(c, _) => ("sla.cancelled", c),
+            Effect::Retargeted(c, _) => ("sla.retargeted", c),
+        };
+        let mut action = self.clock_action(kind, at, clock);
+        match effect {
+            Effect::Started(c) => {
+                if let Some(start) = self
+                    .state
+                    .clocks
+                    .get(c)
+                    .map(|c| c.start)
+                    .filter(|s| *s != at)
+                {
+                    action.reason = Some(format!(
+                        "started retroactively at {}",
+                        crate::model::Timestamp(start)
+                    ));
+                }
+            }
+            Effect::Cancelled(_, because) => action.reason = Some(because.describe().to_string()),
+            Effect::Retargeted(_, previous) => {
+                action.previous_target = self
+                    .compiled
+                    .targets
+                    .get(previous as usize)
+                    .map(|t| Name::clone(&t.id));
+            }
+            _ => {}
+        }
+        self.emit(action);
+        if matches!(effect, Effect::Met(_) | Effect::Cancelled(..)) {
+            self.calm(Subject::Clock(clock), |_| true);
+        }
+        self.schedule_clock(clock);
+    }
+
+    /// Queues the timer of a clock's next milestone or breach, if it is counting.
+    fn schedule_clock(&mut self, clock: u32) {
+        let Some(c) = self.state.clocks.get(clock) else {
+            return;
+        };
+        let Some(target) = self.compiled.targets.get(c.target as usize) else {
+            return;
+        };
+        if let Some((at, _)) = c.next(target) {
+            self.state.timers.push(at, Due::Clock(clock, c.generation));
+        }
+    }
+
+    /// A clock's timer: the milestone or breach it was set for, unless the clock changed since.
+    pub(super) fn clock_timer(&mut self, clock: u32, generation: u32, at: i64) {
+        let compiled = Arc::clone(&self.compiled);
+        let Some(c) = self.state.clocks.get(clock) else {
+            return;
+        };
+        if c.generation != generation || !c.state.is_active() {
+            return;
+        }
+        let Some(target) = compiled.targets.get(c.target as usize) else {
+            return;
+        };
+        let Some((_, next)) = c.next(target) else {
+            return;
+        };
+        let record_index = c.record;
+        if let Some(c) = self.state.clocks.get_mut(clock) {
+            c.reach(&target.calendar, at, next);
+        }
+        let (record_id, record_type) = self.names_of(Some(record_index));
+        let record = record_id.as_ref().map(|_| record_index);
+        let record_type = record_type.as_deref().unwrap_or("");
+        let mut eval = Evaluator::new(&compiled.script);
+        match next {
+            Next::Milestone(i) => {
+                let Some(milestone) = target.milestones.get(i as usize) else {
+                    return;
+                };
+                let warning = !matches!(milestone.point, Point::AfterDue(_));
+                if warning {
+                    let mut action = self.clock_action("sla.warning", at, clock);
+                    action.milestone = Some(Name::clone(&milestone.name));
+                    self.emit(action);
+                }
+                if !milestone.actions.is_empty() {
+                    let reason = format!("milestone {} of target {}", milestone.name, target.id);
+                    let subject = Subject::Clock(clock);
+                    self.run_actions(&milestone.actions, at, &reason, subject, record);
+                }
+                if warning {
+                    let signal = Signal::SlaWarning {
+                        agreement: &target.agreement,
+                        agreement_type: target.agreement_type,
+                        target: &target.id,
+                        record_type,
+                    };
+                    self.signal(&signal, Subject::Clock(clock), at, record, &mut eval);
+                }
+            }
+            Next::Breach => {
+                let action = self.clock_action("sla.breached", at, clock);
+                self.emit(action);
+                if !target.breach.is_empty() {
+                    let reason = format!("breach of target {}", target.id);
+                    let subject = Subject::Clock(clock);
+                    self.run_actions(&target.breach, at, &reason, subject, record);
+                }
+                let signal = Signal::SlaBreached {
+                    agreement: &target.agreement,
+                    agreement_type: target.agreement_type,
+                    target: &target.id,
+                    record_type,
+                };
+                self.signal(&signal, Subject::Clock(clock), at, record, &mut eval);
+            }
+        }
+        let failures = eval.take_failures();
+        self.script_failures(failures, at, record_id.as_ref());
+        self.schedule_clock(clock);
+    }
+}

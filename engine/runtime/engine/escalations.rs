@@ -1,0 +1,257 @@
+//! Escalations in the engine: signals raising topics, actions of rules and milestones, and the
+//! climb of a raised topic from level to level until its subject is done.
+
+use std::sync::Arc;
+
+use super::Engine;
+use crate::condition::{Change, Evaluator};
+use crate::escalation::{Escalation, Signal, Subject};
+use crate::runtime::action::{Action, Name};
+use crate::runtime::compiled::find_topic;
+use crate::runtime::timer::Due;
+use crate::sla::ActionSpec;
+
+impl Engine {
+    /// Raises every non-template topic whose triggers match the signal.
+    pub(in crate::runtime) fn signal(
+        &mut self,
+        signal: &Signal<'_>,
+        subject: Subject,
+        at: i64,
+        record: Option<u32>,
+        eval: &mut Evaluator<'_>,
+    ) {
+        let compiled = Arc::clone(&self.compiled);
+        // Shared copies, so the engine can change while the change is looked at.
+        let seen = record
+            .and_then(|r| self.state.records.get(r as usize))
+            .map(|r| {
+                (
+                    Name::clone(&r.id),
+                    Name::clone(&r.record_type),
+                    Arc::clone(&r.fields),
+                )
+            });
+        let change = seen.as_ref().map(|(id, record_type, fields)| Change {
+            record: id,
+            record_type,
+            event: "",
+            fields,
+            before: &[],
+            is_new: false,
+        });
+        let mut reason = None;
+        for (m, matrix) in compiled.matrices.iter().enumerate() {
+            if matrix.template {
+                continue;
+            }
+            for (t, topic) in matrix.topics.iter().enumerate() {
+                if topic
+                    .triggers
+                    .iter()
+                    .any(|tr| tr.matches(signal, change.as_ref(), eval))
+                {
+                    let reason = reason.get_or_insert_with(|| match signal {
+                        Signal::SlaBreached { target, .. } => format!("target {target} breached"),
+                        Signal::SlaWarning { target, .. } => {
+                            format!("target {target} in danger of breaching")
+                        }
+                        Signal::StepOverdue { process, step } => {
+                            format!("step {step} of {process} overdue")
+                        }
+                        Signal::Event { name, .. } => format!("event {name}"),
+                    });
+                    let key = (u32::try_from(m).unwrap_or(0), u32::try_from(t).unwrap_or(0));
+                    self.raise(key.0, key.1, subject, at, reason.clone());
+                }
+            }
+        }
+    }
+
+    /// Performs actions: notifications and escalations.
+    pub(in crate::runtime) fn run_actions(
+        &mut self,
+        actions: &[ActionSpec],
+        at: i64,
+        reason: &str,
+        subject: Subject,
+        record: Option<u32>,
+    ) {
+        for spec in actions {
+            if !spec.notify.is_empty() {
+                let mut action = Action::new("notify", at);
+                (action.record, action.record_type) = self.names_of(record);
+                action.roles = spec.notify.clone();
+                action.recipients = self.compiled.recipients(&spec.notify);
+                action.reason = Some(reason.to_string());
+                action.message = spec.message.clone();
+                self.emit(action);
+            }
+            if let Some((matrix, topic)) = &spec.escalate {
+                if let Some((m, t)) = find_topic(&self.compiled, matrix, topic.as_deref()) {
+                    self.raise(m, t, subject, at, reason.to_string());
+                }
+            }
+        }
+    }
+
+    /// Raises a topic for a subject, unless it is already climbing for it.
+    pub(in crate::runtime) fn raise(
+        &mut self,
+        matrix: u32,
+        topic: u32,
+        subject: Subject,
+        at: i64,
+        reason: String,
+    ) {
+        // Every escalation still climbing is listed under its subject.
+        let duplicate = self.climbing.get(&subject).is_some_and(|list| {
+            list.iter().any(|i| {
+                self.state
+                    .escalations
+                    .get(*i as usize)
+                    .is_some_and(|e| e.active && e.matrix == matrix && e.topic == topic)
+            })
+        });
+        if duplicate {
+            return;
+        }
+        let index = u32::try_from(self.state.escalations.len()).unwrap_or(u32::MAX);
+        self.state.escalations.push(Escalation {
+            matrix,
+            topic,
+            subject,
+            raised_at: at,
+            reached: 0,
+            active: true,
+            reason,
+        });
+        self.climbing.entry(subject).or_default().push(index);
+        self.schedule_level(index);
+        // A first level without delay is reached at once.
+        if let Some(first) = self.level_time(index, 0) {
+            if first <= at {
+                self.escalation_timer(index, 0, at);
+            }
+        }
+    }
+
+    fn level_time(&self, escalation: u32, level: u32) -> Option<i64> {
+        let e = self.state.escalations.get(escalation as usize)?;
+        let matrix = self.compiled.matrices.get(e.matrix as usize)?;
+        let topic = matrix.topics.get(e.topic as usize)?;
+        matrix.level_at(topic, level as usize, e.raised_at)
+    }
+
+    fn schedule_level(&mut self, escalation: u32) {
+        let Some(e) = self.state.escalations.get(escalation as usize) else {
+            return;
+        };
+        if !e.active {
+            return;
+        }
+        let level = e.reached;
+        if let Some(at) = self.level_time(escalation, level) {
+            let now = self.state.now.unwrap_or(at);
+            if at > now {
+                self.state
+                    .timers
+                    .push(at, Due::Escalation(escalation, level));
+            }
+        }
+    }
+
+    /// An escalation reaching a level: the level's roles are told, and the next is scheduled.
+    pub(super) fn escalation_timer(&mut self, escalation: u32, level: u32, at: i64) {
+        let compiled = Arc::clone(&self.compiled);
+        let Some(e) = self.state.escalations.get(escalation as usize) else {
+            return;
+        };
+        if !e.active || e.reached != level {
+            return;
+        }
+        let Some(matrix) = compiled.matrices.get(e.matrix as usize) else {
+            return;
+        };
+        let Some(topic) = matrix.topics.get(e.topic as usize) else {
+            return;
+        };
+        let Some(spec) = topic.levels.get(level as usize) else {
+            return;
+        };
+        let subject = e.subject;
+        let mut action = Action::new("escalation.raised", at);
+        action.matrix = Some(Name::clone(&matrix.id));
+        action.topic = Some(Name::clone(&topic.id));
+        action.level = Some(level + 1);
+        action.roles = spec.roles.clone();
+        action.recipients = compiled.recipients(&spec.roles);
+        action.reason = Some(e.reason.clone());
+        action.message = spec.action.clone();
+        let record = match subject {
+            Subject::Record(r) => Some(r),
+            Subject::Clock(c) => self.state.clocks.get(c).map(|c| c.record),
+            Subject::Task(t) => self.task_record(t),
+        };
+        if let Some(r) = record.and_then(|r| self.state.records.get(r as usize)) {
+            action.record = Some(Name::clone(&r.id));
+            action.record_type = Some(Name::clone(&r.record_type));
+            if !topic.include_fields.is_empty() {
+                let included: serde_json::Map<String, serde_json::Value> = topic
+                    .include_fields
+                    .iter()
+                    .filter_map(|f| r.fields.get(f).map(|v| (f.clone(), v.clone())))
+                    .collect();
+                action.fields = (!included.is_empty()).then_some(included);
+            }
+        }
+        if let Subject::Clock(c) = subject {
+            if let Some(target) = self
+                .state
+                .clocks
+                .get(c)
+                .and_then(|c| compiled.targets.get(c.target as usize))
+            {
+                action.agreement = Some(Name::clone(&target.agreement));
+                action.target = Some(Name::clone(&target.id));
+            }
+        }
+        if let Subject::Task(t) = subject {
+            self.describe_task(t, &mut action);
+        }
+        self.emit(action);
+        if let Some(e) = self.state.escalations.get_mut(escalation as usize) {
+            e.reached = level + 1;
+            if e.reached as usize >= topic.levels.len() {
+                e.active = false;
+                if let Some(list) = self.climbing.get_mut(&subject) {
+                    list.retain(|i| *i != escalation);
+                }
+            }
+        }
+        self.schedule_level(escalation);
+    }
+
+    /// Stops the escalations of a subject that `done` picks.
+    pub(in crate::runtime) fn calm(
+        &mut self,
+        subject: Subject,
+        done: impl Fn(&Escalation) -> bool,
+    ) {
+        let Some(list) = self.climbing.get_mut(&subject) else {
+            return;
+        };
+        let escalations = &mut self.state.escalations;
+        list.retain(|i| match escalations.get_mut(*i as usize) {
+            Some(e) if done(e) => {
+                e.active = false;
+                false
+            }
+            Some(_) => true,
+            None => false,
+        });
+        if list.is_empty() {
+            self.climbing.remove(&subject);
+        }
+    }
+}
