@@ -34,6 +34,8 @@ pub struct ClockReport {
     pub measure: String,
     /// Cycle number.
     pub cycle: u32,
+    /// The version (hash) of the bundle the clock started under.
+    pub bundle: String,
     /// `running`, `paused`, `met`, `breached` (still running), `stopped` (after a breach) or `cancelled`.
     pub state: String,
     /// When it started.
@@ -161,6 +163,7 @@ pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
                 target: target.id.to_string(),
                 measure: target.measure.clone(),
                 cycle: clock.cycle,
+                bundle: engine.version_hash(clock.version).to_string(),
                 state: state.into(),
                 start: Timestamp(clock.start),
                 goal_seconds: clock.goal(),
@@ -212,26 +215,41 @@ pub fn human(report: &Report) -> String {
             "\n{} / {} (measure {}), cycle {}: {}",
             c.agreement, c.target, c.measure, c.cycle, c.state
         );
-        let due = c
-            .due
-            .map_or("unknown while paused".to_string(), |d| d.to_string());
+        if c.goal_seconds == u64::MAX {
+            let _ = writeln!(
+                out,
+                "  goal {} in calendar {}; no due time yet: the record has no deadline value",
+                c.goal, c.calendar
+            );
+        } else {
+            let due = c
+                .due
+                .map_or("unknown while paused".to_string(), |d| d.to_string());
+            let _ = writeln!(
+                out,
+                "  goal {} = {} business time in calendar {}; due {}",
+                c.goal,
+                span(c.goal_seconds),
+                c.calendar,
+                due
+            );
+        }
+        let width = c
+            .timeline
+            .iter()
+            .map(|l| l.what.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(28);
         let _ = writeln!(
             out,
-            "  goal {} = {} business time in calendar {}; due {}",
-            c.goal,
-            span(c.goal_seconds),
-            c.calendar,
-            due
-        );
-        let _ = writeln!(
-            out,
-            "  {:<21} {:<28} {:>12} {:>12}  why",
+            "  {:<21} {:<width$} {:>12} {:>12}  why",
             "at", "what", "business", "wall"
         );
         for l in &c.timeline {
             let _ = writeln!(
                 out,
-                "  {:<21} {:<28} {:>12} {:>12}  {}",
+                "  {:<21} {:<width$} {:>12} {:>12}  {}",
                 l.at.to_string(),
                 l.what,
                 span(l.business),

@@ -233,6 +233,9 @@ impl RecordClocks {
 pub struct Clocks {
     /// Every clock ever attached, in attach order.
     pub all: Vec<Clock>,
+    /// The bundle version new clocks are pinned to (an index into the engine's versions).
+    #[serde(default)]
+    pub version: u16,
 }
 
 impl Clocks {
@@ -252,6 +255,8 @@ impl Clocks {
         effects: &mut Vec<Effect>,
     ) {
         let event = Some(event);
+        // Clocks attached by this change are not updated by its reset condition.
+        let existing = mine.len();
         // 1 and 2: choose, take over or attach.
         for group in groups {
             let chosen = group
@@ -304,8 +309,18 @@ impl Clocks {
                     }
                 }
                 (None, Some(to)) => {
-                    let attach = to.start.holds(change, eval)
-                        && !to.start.held_before(change, eval)
+                    // Start must become true for this target with this change: either start did
+                    // not hold before, or the target did not apply before.
+                    let became = to.start.holds(change, eval)
+                        && (!to.start.held_before(change, eval) || {
+                            let before = group
+                                .targets
+                                .iter()
+                                .filter_map(|t| targets.get(*t as usize))
+                                .find(|t| !change.is_new && t.applies.held_before(change, eval));
+                            before.is_none_or(|t| t.index != to.index)
+                        });
+                    let attach = became
                         && !to.stop.holds(change, eval)
                         && !to.cancel.as_ref().is_some_and(|c| c.holds(change, eval));
                     if attach {
@@ -357,7 +372,9 @@ impl Clocks {
                 } else {
                     Effect::Stopped(index)
                 });
-            } else if target.reset.as_ref().is_some_and(|c| c.holds(change, eval)) {
+            } else if position < existing
+                && target.reset.as_ref().is_some_and(|c| c.holds(change, eval))
+            {
                 let met = clock.stop(calendar, now, Because::Reset, event);
                 mine.stopped(position);
                 let cycle = clock.cycle + 1;
@@ -369,6 +386,17 @@ impl Clocks {
                 let next = Clock::start(target, record, cycle, now, deadline(target, change));
                 self.attach(next, calendar, now, Because::Reset, event, mine, effects);
             } else {
+                if let Goal::Deadline(field) = &target.goal {
+                    let moved = position < existing
+                        && change.before.iter().any(|(k, old)| {
+                            *k == field.as_str() && old.as_ref() != change.fields.get(field)
+                        });
+                    if moved {
+                        let previous = clock.target;
+                        clock.set_deadline(calendar, now, instant_field(change.fields, field));
+                        effects.push(Effect::Retargeted(index, previous));
+                    }
+                }
                 let pausing = target.pause.as_ref().is_some_and(|c| c.holds(change, eval));
                 match clock.state {
                     State::Running if pausing => {
@@ -403,6 +431,7 @@ impl Clocks {
         effects: &mut Vec<Effect>,
     ) {
         clock.log(calendar, at, What::Started, because, event);
+        clock.version = self.version;
         let index = u32::try_from(self.all.len()).unwrap_or(u32::MAX);
         mine.push(index, clock.target);
         self.all.push(clock);

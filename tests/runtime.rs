@@ -850,3 +850,237 @@ fn processes_fork_join_loop_call_subprocesses_and_escalate_overdue_tasks() {
     assert_eq!(informed.reason.as_deref(), Some("informed of step 3.1"));
     assert_eq!(informed.recipients, vec!["owner@example.com"]);
 }
+
+#[test]
+fn a_deadline_waits_for_its_field_and_follows_it_when_it_moves() {
+    let c = compile(
+        r#"
+agreements:
+  ela:
+    type: sla
+    targets:
+      renewal:
+        applies_to: {record_type: licence}
+        start: {event: created}
+        stop: {event: implemented}
+        deadline: renewal_date
+"#,
+    );
+    let events = r#"{"at":"2026-11-01T09:00:00Z","record":"L1","type":"licence","event":"created","fields":{}}
+{"at":"2026-11-02T09:00:00Z","record":"L1","event":"updated","fields":{"renewal_date":"2026-11-20T00:00:00Z"}}
+{"at":"2026-11-03T09:00:00Z","record":"L1","event":"updated","fields":{"renewal_date":"2026-11-10T00:00:00Z"}}"#;
+    let actions = run(&c, events, Some("2026-12-01T00:00:00Z"));
+    let got = lines(&actions, SLA_KINDS);
+    assert_eq!(
+        got,
+        vec![
+            // No renewal date yet: the clock has no due time and does not breach.
+            "2026-11-01T09:00:00Z sla.started L1 renewal",
+            "2026-11-02T09:00:00Z sla.retargeted L1 renewal",
+            "2026-11-03T09:00:00Z sla.retargeted L1 renewal",
+            "2026-11-10T00:00:00Z sla.breached L1 renewal",
+        ]
+    );
+    let moved: Vec<String> = actions
+        .iter()
+        .filter(|a| a.kind == "sla.retargeted")
+        .map(|a| a.due.unwrap().to_string())
+        .collect();
+    assert_eq!(moved, vec!["2026-11-20T00:00:00Z", "2026-11-10T00:00:00Z"]);
+}
+
+#[test]
+fn a_clock_stopped_after_its_breach_says_so() {
+    let c = compile(DESK);
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "V",
+            "created",
+            r#"{"vip":true,"status":"new"}"#,
+        ),
+        ev("2026-11-23T12:00:00Z", "V", "responded", "{}"),
+    ]
+    .join("\n");
+    let got = lines(
+        &run(&c, &events, None),
+        &["sla.breached", "sla.stopped", "sla.met"],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "2026-11-23T11:00:00Z sla.breached V vip-response",
+            "2026-11-23T12:00:00Z sla.stopped V vip-response",
+        ]
+    );
+}
+
+#[test]
+fn a_clock_attaches_when_its_target_starts_to_apply_while_start_already_holds() {
+    let c = compile(
+        r#"
+agreements:
+  ola:
+    type: ola
+    provider: {name: Network, group: network}
+    targets:
+      network-fix:
+        applies_to: {record_type: incident, fields: {category: network}}
+        start: {assigned: true}
+        stop: {assigned: false}
+        goal: 2h
+"#,
+    );
+    // Assigned first, categorised later: the target starts to apply with start already true.
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "I",
+            "created",
+            r#"{"assignment_group":"network"}"#,
+        ),
+        ev(
+            "2026-11-23T10:30:00Z",
+            "I",
+            "updated",
+            r#"{"category":"network"}"#,
+        ),
+        ev(
+            "2026-11-23T11:00:00Z",
+            "I",
+            "updated",
+            r#"{"notes":"checking the switch"}"#,
+        ),
+    ]
+    .join("\n");
+    let got = lines(&run(&c, &events, None), SLA_KINDS);
+    assert_eq!(got, vec!["2026-11-23T10:30:00Z sla.started I network-fix"]);
+}
+
+#[test]
+fn a_reset_on_the_change_that_starts_a_clock_does_not_add_a_cycle() {
+    let c = compile(
+        r#"
+agreements:
+  desk:
+    type: sla
+    targets:
+      fix:
+        applies_to: {record_type: incident}
+        start: {fields: {status: open}}
+        stop: {fields: {status: resolved}}
+        reset: {event: reopened}
+        goal: 4h
+"#,
+    );
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "I",
+            "created",
+            r#"{"status":"open"}"#,
+        ),
+        ev(
+            "2026-11-23T11:00:00Z",
+            "I",
+            "resolved",
+            r#"{"status":"resolved"}"#,
+        ),
+        ev(
+            "2026-11-23T12:00:00Z",
+            "I",
+            "reopened",
+            r#"{"status":"open"}"#,
+        ),
+    ]
+    .join("\n");
+    let actions = run(&c, &events, None);
+    let cycles: Vec<(String, u32)> = actions
+        .iter()
+        .filter(|a| a.kind.starts_with("sla."))
+        .map(|a| (a.kind.to_string(), a.cycle.unwrap()))
+        .collect();
+    assert_eq!(
+        cycles,
+        vec![
+            ("sla.started".into(), 1),
+            ("sla.met".into(), 1),
+            ("sla.started".into(), 2)
+        ]
+    );
+}
+
+#[test]
+fn retargeting_to_a_longer_goal_lifts_a_breach() {
+    let c = compile(&priorities("retarget"));
+    // Created P1 (2h in 24x7) at 09:00, breached at 11:00, downgraded to P3 (8h office) at
+    // 12:00, resolved at 14:00: within the P3 goal, so the clock ends met.
+    let events = [
+        ev(
+            "2026-11-23T09:00:00Z",
+            "I",
+            "created",
+            r#"{"priority":"P1"}"#,
+        ),
+        ev(
+            "2026-11-23T12:00:00Z",
+            "I",
+            "updated",
+            r#"{"priority":"P3"}"#,
+        ),
+        ev("2026-11-23T14:00:00Z", "I", "resolved", "{}"),
+    ]
+    .join("\n");
+    let got = lines(&run(&c, &events, None), SLA_KINDS);
+    assert_eq!(
+        got,
+        vec![
+            "2026-11-23T09:00:00Z sla.started I p1",
+            "2026-11-23T11:00:00Z sla.breached I p1",
+            "2026-11-23T12:00:00Z sla.retargeted I p3",
+            "2026-11-23T14:00:00Z sla.met I p3",
+        ]
+    );
+}
+
+#[test]
+fn an_overdue_step_trigger_can_test_the_record() {
+    let c = compile(
+        r#"
+roles:
+  slm:
+    members: [slm@example.com]
+processes:
+  review:
+    escalation: late
+    procedures:
+      "1.0":
+        triggers:
+          - event: review.requested
+        steps:
+          "1.1":
+            raci: {slm: "A, R"}
+            due: 1h
+            next: done
+          done:
+            kind: end
+escalations:
+  late:
+    topics:
+      important:
+        triggers:
+          - on: step_overdue
+            when: record.important == true
+        levels:
+          - roles: [slm]
+"#,
+    );
+    let events = r#"{"at":"2026-11-23T09:00:00Z","record":"A","type":"service","event":"review.requested","fields":{"important":true}}
+{"at":"2026-11-23T09:00:00Z","record":"B","type":"service","event":"review.requested","fields":{"important":false}}"#;
+    let raised: Vec<String> = run(&c, events, Some("2026-11-23T12:00:00Z"))
+        .iter()
+        .filter(|a| a.kind == "escalation.raised")
+        .map(|a| a.record.as_deref().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(raised, vec!["A"]);
+}

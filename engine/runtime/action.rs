@@ -23,7 +23,8 @@ pub struct Action {
     /// When it happened.
     pub at: Timestamp,
     /// What happened: `sla.started`, `sla.paused`, `sla.resumed`, `sla.warning`,
-    /// `sla.breached`, `sla.met`, `sla.cancelled`, `sla.retargeted`, `escalation.raised`,
+    /// `sla.breached`, `sla.met`, `sla.stopped` (stopped after a breach), `sla.cancelled`,
+    /// `sla.retargeted`, `escalation.raised`,
     /// `task.opened`, `task.overdue`, `task.completed`, `instance.started`,
     /// `instance.completed`, `notify`, `rule.fired`, `event.rejected`, `script.failed`.
     pub kind: &'static str,

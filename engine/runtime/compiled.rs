@@ -288,10 +288,38 @@ impl Compiled {
     }
 }
 
+/// SHA-256 over the bundle's files: each path relative to the directory all of them share (so
+/// the version does not depend on where slaflow runs from), then its text, in path order.
 fn hash(sources: &SourceMap, files: &[FileId]) -> String {
-    let mut named: Vec<(&str, &str)> = files
+    let found: Vec<(std::path::PathBuf, &str)> = files
         .iter()
-        .filter_map(|f| sources.file(*f).map(|f| (f.display_name(), f.text())))
+        .filter_map(|f| sources.file(*f))
+        .map(|f| {
+            (
+                f.path()
+                    .canonicalize()
+                    .unwrap_or_else(|_| f.path().to_path_buf()),
+                f.text(),
+            )
+        })
+        .collect();
+    let common: Vec<std::path::Component<'_>> = found
+        .iter()
+        .map(|(p, _)| p.parent().unwrap_or(p).components().collect::<Vec<_>>())
+        .reduce(|a, b| {
+            a.into_iter()
+                .zip(b)
+                .take_while(|(x, y)| x == y)
+                .map(|(x, _)| x)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut named: Vec<(String, &str)> = found
+        .iter()
+        .map(|(path, text)| {
+            let relative: std::path::PathBuf = path.components().skip(common.len()).collect();
+            (relative.to_string_lossy().replace('\\', "/"), *text)
+        })
         .collect();
     named.sort();
     let mut hasher = Sha256::new();

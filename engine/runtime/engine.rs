@@ -13,7 +13,6 @@
 mod clocks;
 mod escalations;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -110,12 +109,16 @@ pub struct State {
     pub timers: Timers,
     /// Actions emitted so far (the next action's sequence number).
     pub emitted: u64,
-    /// Instances started so far, per process.
-    pub instance_counts: HashMap<String, u64>,
+    /// Instances started so far, per base id (ordered, so snapshots are reproducible).
+    pub instance_counts: std::collections::BTreeMap<String, u64>,
     /// Event names, interned for clock timelines.
     pub event_names: Vec<String>,
-    /// The bundle version (hash) the state was built under.
+    /// The bundle version (hash) the engine runs now.
     pub bundle: String,
+    /// Every bundle version the state has run under, oldest first; clocks and instances are
+    /// pinned to one of them by index.
+    #[serde(default)]
+    pub versions: Vec<String>,
 }
 
 /// The engine over one compiled bundle.
@@ -147,8 +150,26 @@ impl Engine {
         Engine::resume(compiled, state)
     }
 
+    /// The hash of the bundle version with this index.
+    pub fn version_hash(&self, version: u16) -> &str {
+        self.state
+            .versions
+            .get(usize::from(version))
+            .map_or(self.state.bundle.as_str(), String::as_str)
+    }
+
     /// An engine continuing from a saved state.
-    pub fn resume(compiled: Arc<Compiled>, state: State) -> Engine {
+    pub fn resume(compiled: Arc<Compiled>, mut state: State) -> Engine {
+        // New clocks and instances are pinned to the version now running.
+        let version = match state.versions.iter().position(|v| *v == compiled.hash) {
+            Some(i) => i,
+            None => {
+                state.versions.push(compiled.hash.clone());
+                state.versions.len() - 1
+            }
+        };
+        state.bundle = compiled.hash.clone();
+        state.clocks.version = u16::try_from(version).unwrap_or(u16::MAX);
         let record_index = state
             .records
             .iter()
@@ -223,6 +244,24 @@ impl Engine {
     /// Applies one event from input line `line`.
     pub fn apply(&mut self, event: &Event, line: u64) {
         let at = event.at.0;
+        // The more specific reason first: an event older than its own record's last one.
+        let record_last = event
+            .record
+            .as_deref()
+            .and_then(|id| self.record(id))
+            .map(|r| r.last_at)
+            .filter(|last| at < *last);
+        if let (Some(last), Some(id)) = (record_last, event.record.as_deref()) {
+            let last = crate::model::Timestamp(last);
+            return self.reject(
+                at,
+                line,
+                format!(
+                    "event at {} is older than the last event of record `{id}` ({last})",
+                    event.at
+                ),
+            );
+        }
         if let Some(now) = self.state.now {
             if at < now {
                 return self.reject(
@@ -471,9 +510,13 @@ impl Engine {
         at: i64,
         record: Option<&Name>,
     ) {
+        let record_type = record
+            .and_then(|id| self.record(id))
+            .map(|r| Name::clone(&r.record_type));
         for failure in failures {
             let mut action = Action::new("script.failed", at);
             action.record = record.cloned();
+            action.record_type = record_type.clone();
             action.reason = Some(format!("{} at {}", failure.owner, failure.origin));
             action.error = Some(failure.error.clone());
             eprintln!(

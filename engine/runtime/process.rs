@@ -17,7 +17,6 @@ use super::timer::Due;
 use crate::condition::{Change, Evaluator, Side};
 use crate::escalation::{Signal, Subject};
 use crate::model::Event;
-use crate::model::escalation::TriggerOn;
 use crate::model::process::StepKind;
 
 /// Most automatic moves one event may cause in one instance.
@@ -53,6 +52,9 @@ pub struct Instance {
     pub completed: bool,
     /// The instance and step that called it as a subprocess.
     pub parent: Option<(u32, u32)>,
+    /// The version of the bundle it started under (an index into the engine's versions).
+    #[serde(default)]
+    pub version: u16,
 }
 
 /// A task of an instance.
@@ -182,6 +184,7 @@ impl Engine {
             joins: Vec::new(),
             completed: false,
             parent,
+            version: self.state.clocks.version,
         });
         let mut action = self.instance_action("instance.started", at, index, Some(entry));
         action.reason = Some(reason);
@@ -265,6 +268,7 @@ impl Engine {
                     .instances
                     .get(instance as usize)
                     .and_then(|i| i.record);
+                self.raci_notices(instance, step, at, spec, true);
                 let reason = format!("called by step {} of {}", spec.id, def.id);
                 self.start_instance(child, entry, record, at, reason, Some((instance, step)));
             }
@@ -543,26 +547,14 @@ impl Engine {
             step: &spec.id,
         };
         let mut eval = Evaluator::new(&compiled.script);
-        if let Some(m) = spec.escalation {
-            if let Some(matrix) = compiled.matrices.get(m as usize) {
-                let listening: Vec<u32> = matrix
-                    .topics
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| {
-                        t.triggers.iter().any(|tr| {
-                            tr.on == TriggerOn::StepOverdue && tr.matches(&signal, None, &mut eval)
-                        })
-                    })
-                    .map(|(i, _)| u32::try_from(i).unwrap_or(0))
-                    .collect();
-                for topic in listening {
-                    let reason = format!("step {} of {} overdue", spec.id, process.id);
-                    self.raise(m, topic, Subject::Task(task), at, reason);
-                }
-            }
-        }
-        self.signal(&signal, Subject::Task(task), at, record, &mut eval);
+        self.signal(
+            &signal,
+            Subject::Task(task),
+            at,
+            record,
+            &mut eval,
+            spec.escalation,
+        );
     }
 
     pub(super) fn task_record(&self, task: u32) -> Option<u32> {

@@ -271,6 +271,10 @@ pub struct Clock {
     pub generation: u32,
     /// Everything that happened to it.
     pub timeline: Timeline,
+    /// The version of the bundle the clock started under (an index into the engine's list of
+    /// bundle hashes): it keeps running under that version's rules.
+    #[serde(default)]
+    pub version: u16,
     goal: u64,
     fired: u64,
     /// Its pauses (apart: most clocks never pause, and clocks are many).
@@ -326,10 +330,11 @@ impl Clock {
                 let due = calendar.add_working_days(start, *days).unwrap_or(i64::MAX);
                 (calendar.between(start, due), None)
             }
-            Goal::Deadline(_) => {
-                let due = deadline.unwrap_or(start);
-                (calendar.between(start, due), Some(due))
-            }
+            // Without the deadline field the clock waits for it: no due time, no timers.
+            Goal::Deadline(_) => match deadline {
+                Some(due) => (calendar.between(start, due), Some(due)),
+                None => (u64::MAX, None),
+            },
         };
         Clock {
             target: target.index,
@@ -340,6 +345,7 @@ impl Clock {
             start,
             generation: 0,
             timeline: Timeline::new(start),
+            version: 0,
             goal,
             fired: 0,
             pauses: None,
@@ -631,8 +637,15 @@ impl Clock {
             self.extra_mut().deadline = deadline;
         }
         self.target = to.index;
-        // Milestones already passed under the new goal are not raised again.
+        // Milestones already passed under the new goal are not raised again. A breach stands
+        // only if the new goal is missed too (a longer goal lifts it); a new goal already
+        // missed breaches now, through the clock's next timer.
         let elapsed = self.business(&to.calendar, now);
+        let late = match self.deadline() {
+            Some(deadline) => now > deadline,
+            None => elapsed > self.goal,
+        };
+        self.breached = self.breached && late;
         self.fired = 0;
         for (i, milestone) in to.milestones.iter().enumerate().take(64) {
             if self.point(milestone.point) <= elapsed
@@ -649,6 +662,26 @@ impl Clock {
             Because::TargetChanged,
             event,
         );
+    }
+
+    /// Moves the due instant of a deadline goal (its record field changed): the goal becomes
+    /// the business time from the start to the new deadline, and a breach is judged anew.
+    /// `None` (the field was removed) leaves the clock without a due time.
+    pub fn set_deadline(&mut self, calendar: &BusinessCalendar, now: i64, deadline: Option<i64>) {
+        let from = self.measure_from();
+        self.extra_mut().deadline = deadline;
+        match deadline {
+            Some(due) => {
+                self.goal = calendar.between(from, due);
+                // A deadline already passed breaches now, through the clock's next timer.
+                self.breached = self.breached && now > due;
+            }
+            None => {
+                self.goal = u64::MAX;
+                self.breached = false;
+            }
+        }
+        self.generation = self.generation.wrapping_add(1);
     }
 
     /// Pause intervals so far, as wall-clock instants (an open pause ends at `now`).

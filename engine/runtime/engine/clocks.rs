@@ -39,10 +39,7 @@ impl Engine {
             Effect::Paused(c) => ("sla.paused", c),
             Effect::Resumed(c) => ("sla.resumed", c),
             Effect::Met(c) => ("sla.met", c),
-            Effect::Stopped(c) => {
-                self.calm(Subject::Clock(c), |_| true);
-                return;
-            }
+            Effect::Stopped(c) => ("sla.stopped", c),
             Effect::Cancelled(c, _) => ("sla.cancelled", c),
             Effect::Retargeted(c, _) => ("sla.retargeted", c),
         };
@@ -63,17 +60,29 @@ impl Engine {
                 }
             }
             Effect::Cancelled(_, because) => action.reason = Some(because.describe().to_string()),
-            Effect::Retargeted(_, previous) => {
-                action.previous_target = self
-                    .compiled
-                    .targets
-                    .get(previous as usize)
-                    .map(|t| Name::clone(&t.id));
+            Effect::Retargeted(c, previous) => {
+                if self
+                    .state
+                    .clocks
+                    .get(c)
+                    .is_some_and(|c| c.target == previous)
+                {
+                    action.reason = Some("the record's deadline field changed".into());
+                } else {
+                    action.previous_target = self
+                        .compiled
+                        .targets
+                        .get(previous as usize)
+                        .map(|t| Name::clone(&t.id));
+                }
             }
             _ => {}
         }
         self.emit(action);
-        if matches!(effect, Effect::Met(_) | Effect::Cancelled(..)) {
+        if matches!(
+            effect,
+            Effect::Met(_) | Effect::Stopped(_) | Effect::Cancelled(..)
+        ) {
             self.calm(Subject::Clock(clock), |_| true);
         }
         self.schedule_clock(clock);
@@ -138,7 +147,7 @@ impl Engine {
                         target: &target.id,
                         record_type,
                     };
-                    self.signal(&signal, Subject::Clock(clock), at, record, &mut eval);
+                    self.signal(&signal, Subject::Clock(clock), at, record, &mut eval, None);
                 }
             }
             Next::Breach => {
@@ -155,7 +164,7 @@ impl Engine {
                     target: &target.id,
                     record_type,
                 };
-                self.signal(&signal, Subject::Clock(clock), at, record, &mut eval);
+                self.signal(&signal, Subject::Clock(clock), at, record, &mut eval, None);
             }
         }
         let failures = eval.take_failures();

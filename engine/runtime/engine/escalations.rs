@@ -12,7 +12,8 @@ use crate::runtime::timer::Due;
 use crate::sla::ActionSpec;
 
 impl Engine {
-    /// Raises every non-template topic whose triggers match the signal.
+    /// Raises every topic whose triggers match the signal, in matrices that are not templates
+    /// and in `named` (the matrix a step names for its overdue escalation, even a template).
     pub(in crate::runtime) fn signal(
         &mut self,
         signal: &Signal<'_>,
@@ -20,6 +21,7 @@ impl Engine {
         at: i64,
         record: Option<u32>,
         eval: &mut Evaluator<'_>,
+        named: Option<u32>,
     ) {
         let compiled = Arc::clone(&self.compiled);
         // Shared copies, so the engine can change while the change is looked at.
@@ -42,7 +44,7 @@ impl Engine {
         });
         let mut reason = None;
         for (m, matrix) in compiled.matrices.iter().enumerate() {
-            if matrix.template {
+            if matrix.template && named != u32::try_from(m).ok() {
                 continue;
             }
             for (t, topic) in matrix.topics.iter().enumerate() {
