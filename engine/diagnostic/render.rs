@@ -60,18 +60,25 @@ pub fn human(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
     let mut out = String::new();
     for d in diagnostics.iter() {
         let _ = writeln!(out, "{}[{}]: {}", d.severity().as_str(), d.code, d.message);
+        // One gutter for the whole diagnostic, as wide as its largest line number.
+        let gutter = std::iter::once(d.span)
+            .chain(d.labels.iter().map(|l| l.span))
+            .map(|span| sources.start(span).line.to_string().len())
+            .max()
+            .unwrap_or(1);
         snippet(
             &mut out,
             sources,
             d.span,
             d.label.as_deref().unwrap_or(""),
             '^',
+            gutter,
         );
         for label in &d.labels {
-            snippet(&mut out, sources, label.span, &label.message, '-');
+            snippet(&mut out, sources, label.span, &label.message, '-', gutter);
         }
         if let Some(help) = &d.help {
-            let _ = writeln!(out, "   = help: {help}");
+            let _ = writeln!(out, "{} = help: {help}", " ".repeat(gutter));
         }
         out.push('\n');
     }
@@ -89,11 +96,19 @@ pub fn human(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
     out
 }
 
-fn snippet(out: &mut String, sources: &SourceMap, span: Span, label: &str, mark: char) {
+fn snippet(
+    out: &mut String,
+    sources: &SourceMap,
+    span: Span,
+    label: &str,
+    mark: char,
+    gutter: usize,
+) {
     let start = sources.start(span);
+    let pad = " ".repeat(gutter);
     let _ = writeln!(
         out,
-        "  --> {}:{}:{}",
+        "{pad}--> {}:{}:{}",
         sources.name(span),
         start.line,
         start.col
@@ -103,15 +118,13 @@ fn snippet(out: &mut String, sources: &SourceMap, span: Span, label: &str, mark:
     };
     let end = sources.end(span);
     let text = file.line_text(start.line);
-    let gutter = start.line.to_string().len();
     let width = if end.line == start.line && end.col > start.col {
         end.col - start.col
     } else {
         text.chars().count().saturating_sub(start.col - 1).max(1)
     };
-    let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{} | {}", start.line, text);
+    let _ = writeln!(out, "{:>gutter$} | {}", start.line, text);
     let marks: String = std::iter::repeat_n(mark, width.max(1)).collect();
     let spacer = " ".repeat(start.col.saturating_sub(1));
     if label.is_empty() {
@@ -338,6 +351,27 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("= help: did you mean `x`?"), "{text}");
+    }
+
+    #[test]
+    fn human_aligns_every_snippet_of_a_diagnostic_on_one_gutter() {
+        let mut sources = SourceMap::new();
+        let text: String = (1..=12).map(|n| format!("k{n}: v\n")).collect();
+        let file = sources.add("c.yaml".into(), "c.yaml".into(), text.as_str());
+        let line = |n: usize| text.lines().take(n - 1).map(|l| l.len() + 1).sum::<usize>();
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(
+            Diagnostic::new(
+                Code::DuplicateId,
+                Span::new(file, line(12), line(12) + 3),
+                "duplicate",
+            )
+            .with_secondary(Span::new(file, line(9), line(9) + 2), "first here")
+            .with_help("rename one"),
+        );
+        let out = human(&diagnostics, &sources);
+        let expected = "  --> c.yaml:12:1\n   |\n12 | k12: v\n   | ^^^\n  --> c.yaml:9:1\n   |\n 9 | k9: v\n   | -- first here\n   = help: rename one\n";
+        assert!(out.contains(expected), "{out}");
     }
 
     #[test]
