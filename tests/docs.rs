@@ -2,6 +2,14 @@
 //! the generated `docs/codes.md`) is a valid bundle file together with the standard library,
 //! unless it starts with `# invalid`; every ```json block parses, and so does every line of a
 //! ```jsonl block.
+//!
+//! Every ```console block (of those pages and the README) is a transcript that is run: its `$ `
+//! lines are the commands, the other lines the output expected (standard output and error
+//! together), where a `...` line stands for any number of lines and `...` inside a line for
+//! any text. The commands run in a scratch directory that sees the repository's `examples`,
+//! `rules`, `tests` and `schemas`, and the files the page sets up with an HTML comment:
+//! `<!-- file PATH -->` right before a block writes the block to `PATH`;
+//! `<!-- file PATH: TEXT -->` writes one line.
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +29,16 @@ fn blocks(text: &str) -> Vec<(String, usize, String)> {
                 body.push_str(line);
                 body.push('\n');
             }
-            (None, None) => {}
+            (None, None) => {
+                // Set-up comments become pseudo-blocks, in page order.
+                if let Some(file) = line
+                    .trim()
+                    .strip_prefix("<!-- file ")
+                    .and_then(|l| l.strip_suffix("-->"))
+                {
+                    out.push(("<!-- file".to_string(), number + 1, file.trim().to_string()));
+                }
+            }
         }
     }
     out
@@ -101,4 +118,126 @@ fn documentation_examples_are_valid() {
     }
     let _ = std::fs::remove_dir_all(&scratch);
     assert!(checked > 0);
+}
+
+/// Whether `actual` matches `expected`, where a `...` line matches any lines.
+fn matches(expected: &[&str], actual: &[&str]) -> bool {
+    match expected.split_first() {
+        None => actual.is_empty(),
+        Some((&"...", rest)) => (0..=actual.len()).any(|skip| matches(rest, &actual[skip..])),
+        Some((line, rest)) => {
+            actual.first().is_some_and(|a| line_matches(line, a)) && matches(rest, &actual[1..])
+        }
+    }
+}
+
+/// Whether one output line matches an expected line, where `...` inside it matches any text
+/// (a bundle version hash, say). Trailing spaces do not count.
+fn line_matches(expected: &str, actual: &str) -> bool {
+    let (expected, actual) = (expected.trim_end(), actual.trim_end());
+    let mut parts = expected.split("...");
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = actual.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// Runs one page's transcripts in `dir`, after its set-up files; returns how many ran.
+fn run_transcripts(page: &Path, dir: &Path) -> usize {
+    std::fs::create_dir_all(dir).unwrap();
+    for shared in ["examples", "rules", "tests", "schemas"] {
+        std::os::unix::fs::symlink(root().join(shared), dir.join(shared)).unwrap();
+    }
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_slaflow"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let text = std::fs::read_to_string(page).unwrap();
+    let mut pending: Option<String> = None;
+    let mut ran = 0;
+    let write = |file: &str, body: &str| {
+        let target = dir.join(file);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, body).unwrap();
+    };
+    for (lang, line, body) in blocks(&text) {
+        if let Some(file) = pending.take() {
+            write(&file, &body);
+            continue;
+        }
+        match lang.as_str() {
+            "<!-- file" => match body.split_once(": ") {
+                Some((file, content)) => write(file, &format!("{content}\n")),
+                None => pending = Some(body),
+            },
+            "console" => {
+                let script: String = body
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("$ "))
+                    .map(|c| format!("{c}\n"))
+                    .collect();
+                let expected: Vec<&str> = body.lines().filter(|l| !l.starts_with("$ ")).collect();
+                let output = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(format!("exec 2>&1\n{script}"))
+                    .current_dir(dir)
+                    .env("PATH", &path)
+                    .output()
+                    .unwrap();
+                let actual = String::from_utf8_lossy(&output.stdout);
+                let actual: Vec<&str> = actual.lines().collect();
+                assert!(
+                    matches(&expected, &actual),
+                    "{}:{line}: the transcript's output differs; the commands\n{script}printed\n{}",
+                    page.display(),
+                    actual.join("\n")
+                );
+                ran += 1;
+            }
+            _ => {}
+        }
+    }
+    ran
+}
+
+#[test]
+fn documented_transcripts_print_what_they_show() {
+    let scratch = std::env::temp_dir().join(format!("slaflow-transcripts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let ran: usize = pages()
+        .iter()
+        .map(|page| run_transcripts(page, &scratch.join(page.file_stem().unwrap())))
+        .sum();
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(ran >= 10, "only {ran} transcripts ran");
+}
+
+#[test]
+fn transcript_wildcards_match_any_lines() {
+    assert!(matches(&["a", "...", "d"], &["a", "b", "c", "d"]));
+    assert!(matches(&["a", "...", "d"], &["a", "d"]));
+    assert!(matches(&["...", "c"], &["a", "b", "c"]));
+    assert!(!matches(&["a", "...", "d"], &["a", "b", "c"]));
+    assert!(!matches(&["a"], &["a", "b"]));
+    assert!(matches(&["a ", "b"], &["a", "b"]));
+    assert!(line_matches(
+        "version ..., not ...;",
+        "version 12ab, not 34cd;"
+    ));
+    assert!(line_matches("a...", "a"));
+    assert!(!line_matches("ab...ba", "aba"));
+    assert!(!line_matches("version ...;", "version 12ab"));
 }
