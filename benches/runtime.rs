@@ -81,7 +81,7 @@ fn memory(compiled: &Arc<Compiled>, records: usize, updates: usize) {
     let mut engine = Engine::new(Arc::clone(compiled));
     for line in &lines {
         engine.apply_line(line);
-        engine.take_actions();
+        engine.drain_actions();
     }
     let after = rss_kib();
     let all = &engine.state.clocks.all;
@@ -149,7 +149,7 @@ fn in_memory(compiled: &Arc<Compiled>, lines: &[Line], total: usize) {
         let start = Instant::now();
         for line in lines {
             engine.apply_line(line);
-            actions += engine.take_actions().len();
+            actions += engine.drain_actions().len();
         }
         (start.elapsed().as_secs_f64(), actions)
     });
@@ -168,7 +168,7 @@ fn end_to_end(compiled: &Arc<Compiled>, text: &str, total: usize) {
         let start = Instant::now();
         for line in Lines::new(text.as_bytes()) {
             engine.apply_line(&line.unwrap());
-            for action in engine.take_actions() {
+            for action in engine.drain_actions() {
                 let json = action.to_json();
                 bytes += json.len() + 1;
                 out.write_all(json.as_bytes()).unwrap();

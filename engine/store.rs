@@ -33,8 +33,8 @@ pub const SNAPSHOT_EVERY: u64 = 100_000;
 /// Fewest lines between snapshots for each item of the state (record, clock, escalation,
 /// process instance, task): a large state is written less often.
 pub const SNAPSHOT_PER_ITEM: u64 = 2;
-/// The version of the journal's tables.
-const FORMAT: &str = "2";
+/// The version of the journal's tables and snapshots (3: clock timelines encoded as bytes).
+const FORMAT: &str = "3";
 
 /// Why the journal could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -193,7 +193,7 @@ impl Journal {
             for (number, raw) in journaled(&lines) {
                 if number > from {
                     engine.apply_line(&parse(number, raw));
-                    engine.take_actions();
+                    engine.drain_actions();
                     last = number;
                 }
             }
@@ -290,7 +290,7 @@ pub fn run_durable(
         for line in lines.by_ref() {
             let line = line?;
             engine.apply_line(&line);
-            write_actions(&mut printed, engine.take_actions());
+            print_actions(&mut printed, engine.drain_actions());
             journal_line(&mut batch, &line);
             last_line = Some(line.number);
             count += 1;
@@ -315,14 +315,16 @@ pub fn run_durable(
     }
     engine.finish(until);
     printed.clear();
-    write_actions(&mut printed, engine.take_actions());
+    print_actions(&mut printed, engine.drain_actions());
     out.write_all(&printed)?;
     out.flush()?;
     Ok(())
 }
 
 /// Appends actions as JSON Lines to `printed`; rejections are told on standard error too.
-fn write_actions(printed: &mut Vec<u8>, actions: Vec<Action>) {
+/// Appends actions to `printed` as JSON Lines, and prints each rejected event on standard
+/// error as `line N: reason`.
+pub fn print_actions(printed: &mut Vec<u8>, actions: impl IntoIterator<Item = Action>) {
     for action in actions {
         if action.kind == "event.rejected" {
             eprintln!(

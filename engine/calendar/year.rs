@@ -41,24 +41,39 @@ pub(super) fn index_start(idx: usize) -> i64 {
     year_start(FIRST_YEAR.saturating_add(i32::try_from(idx).unwrap_or(i32::MAX / 2)))
 }
 
-/// Proleptic Gregorian year of the day `days` since 1970-01-01 (H. Hinnant's
-/// `civil_from_days`, year part only).
-const fn civil_year(days: i64) -> i64 {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    yoe + era * 400 + if mp >= 10 { 1 } else { 0 }
-}
+/// The first instant of every year of the horizon, and of the year after it.
+// Computed at compile time, where an index out of bounds fails the build, not a run.
+#[allow(clippy::indexing_slicing)]
+static YEAR_STARTS: [i64; YEAR_COUNT + 1] = {
+    let mut starts = [0; YEAR_COUNT + 1];
+    let mut i = 0;
+    while i <= YEAR_COUNT {
+        starts[i] = year_start(FIRST_YEAR + i as i32);
+        i += 1;
+    }
+    starts
+};
 
 /// Index of the UTC year containing `t`, clamped to the horizon; exact for `t` in
-/// `[HORIZON_START, HORIZON_END)`.
+/// `[HORIZON_START, HORIZON_END)`. A guess from the mean Gregorian year, corrected by one
+/// against the table: this runs on every clock change, and is cheaper than a civil date.
 pub(super) fn year_index(t: i64) -> usize {
-    let year = civil_year(t.div_euclid(i64::from(DAY_SECONDS)));
-    let idx = year.clamp(i64::from(FIRST_YEAR), i64::from(LAST_YEAR)) - i64::from(FIRST_YEAR);
-    usize::try_from(idx).unwrap_or(0)
+    const MEAN_YEAR: i64 = 31_556_952;
+    let last = YEAR_COUNT - 1;
+    if t < HORIZON_START {
+        return 0;
+    }
+    let guess = usize::try_from((t - HORIZON_START) / MEAN_YEAR)
+        .unwrap_or(last)
+        .min(last);
+    let starts_at = |i: usize| YEAR_STARTS.get(i).copied().unwrap_or(i64::MAX);
+    if t < starts_at(guess) {
+        guess.saturating_sub(1)
+    } else if t >= starts_at(guess + 1) {
+        (guess + 1).min(last)
+    } else {
+        guess
+    }
 }
 
 /// The calendar rules, sanitised, from which years are materialised on demand.
@@ -333,5 +348,14 @@ mod tests {
             }
         }
         assert_eq!(year_index(HORIZON_END - 1), YEAR_COUNT - 1);
+        assert_eq!(year_index(HORIZON_START - 1), 0);
+        assert_eq!(year_index(i64::MIN), 0);
+        assert_eq!(year_index(i64::MAX), YEAR_COUNT - 1);
+        // Every day of the horizon, at an hour that moves through the day.
+        for day in 0..(HORIZON_END - HORIZON_START) / 86_400 {
+            let t = HORIZON_START + day * 86_400 + (day * 3_607) % 86_400;
+            let idx = year_index(t);
+            assert!(index_start(idx) <= t && t < index_start(idx + 1), "{t}");
+        }
     }
 }

@@ -90,36 +90,33 @@ pub fn run(args: &Args) -> u8 {
     }
     let mut engine = Engine::new(compiled);
     let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut printed = Vec::new();
     for line in Lines::new(BufReader::new(events)) {
         let line = match line {
             Ok(line) => line,
             Err(error) => return fail(format!("cannot read events: {error}")),
         };
         engine.apply_line(&line);
-        if write_actions(&mut engine, &mut out).is_err() {
+        if write_actions(&mut engine, &mut printed, &mut out).is_err() {
             return EXIT_OK; // The reader went away (broken pipe).
         }
     }
     engine.finish(args.until.map(|t| t.0));
-    let _ = write_actions(&mut engine, &mut out);
+    let _ = write_actions(&mut engine, &mut printed, &mut out);
     let _ = out.flush();
     EXIT_OK
 }
 
-/// Writes the engine's pending actions, and rejections to stderr too.
-pub fn write_actions(engine: &mut Engine, out: &mut impl Write) -> std::io::Result<()> {
-    for action in engine.take_actions() {
-        if action.kind == "event.rejected" {
-            eprintln!(
-                "line {}: {}",
-                action.line.unwrap_or(0),
-                action.error.as_deref().unwrap_or("rejected")
-            );
-        }
-        out.write_all(action.to_json().as_bytes())?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
+/// Writes the engine's pending actions as JSON Lines through the reused buffer `printed`, and
+/// rejections to standard error too.
+fn write_actions(
+    engine: &mut Engine,
+    printed: &mut Vec<u8>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    printed.clear();
+    crate::store::print_actions(printed, engine.drain_actions());
+    out.write_all(printed)
 }
 
 /// Runs `slaflow explain`.
@@ -138,7 +135,7 @@ pub fn explain(args: &ExplainArgs) -> u8 {
             Ok(line) => engine.apply_line(&line),
             Err(error) => return fail(format!("cannot read events: {error}")),
         }
-        engine.take_actions();
+        engine.drain_actions();
     }
     engine.finish(args.until.map(|t| t.0));
     if engine.record(&args.record).is_none() {

@@ -202,6 +202,12 @@ impl Engine {
         std::mem::take(&mut self.out)
     }
 
+    /// Drains the actions emitted since the last call, in order, keeping the buffer for the
+    /// next event (the replay loops use this: a fresh buffer per event costs an allocation).
+    pub fn drain_actions(&mut self) -> std::vec::Drain<'_, Action> {
+        self.out.drain(..)
+    }
+
     /// The record with this id.
     pub fn record(&self, id: &str) -> Option<&Record> {
         self.record_index
@@ -244,11 +250,14 @@ impl Engine {
     /// Applies one event from input line `line`.
     pub fn apply(&mut self, event: &Event, line: u64) {
         let at = event.at.0;
-        // The more specific reason first: an event older than its own record's last one.
-        let record_last = event
+        // One look-up of the record per event (records are never removed, so it stays valid).
+        let existing = event
             .record
             .as_deref()
-            .and_then(|id| self.record(id))
+            .and_then(|id| self.record_index.get(id.as_bytes()).copied());
+        // The more specific reason first: an event older than its own record's last one.
+        let record_last = existing
+            .and_then(|i| self.state.records.get(i as usize))
             .map(|r| r.last_at)
             .filter(|last| at < *last);
         if let (Some(last), Some(id)) = (record_last, event.record.as_deref()) {
@@ -292,24 +301,12 @@ impl Engine {
             }
             return;
         };
-        let existing = self.record_index.get(record_id.as_bytes()).copied();
         match existing.and_then(|i| self.state.records.get(i as usize)) {
             None if event.record_type.is_none() => {
                 return self.reject(
                     at,
                     line,
                     format!("first event of record `{record_id}` has no `type`"),
-                );
-            }
-            Some(record) if at < record.last_at => {
-                let last = crate::model::Timestamp(record.last_at);
-                return self.reject(
-                    at,
-                    line,
-                    format!(
-                        "event at {} is older than the last event of record `{record_id}` ({last})",
-                        event.at
-                    ),
                 );
             }
             Some(record)
@@ -510,6 +507,9 @@ impl Engine {
         at: i64,
         record: Option<&Name>,
     ) {
+        if failures.is_empty() {
+            return;
+        }
         let record_type = record
             .and_then(|id| self.record(id))
             .map(|r| Name::clone(&r.record_type));

@@ -120,27 +120,21 @@ pub struct Entry {
 
 /// A clock's timeline: everything that happened to it, oldest first.
 ///
-/// Clocks are many and live as long as the engine, so each entry is kept packed (the wall time
-/// is not stored: it follows from the instant and the clock's start) and the list grows a step
-/// at a time.
+/// Clocks are many and live as long as the engine, and only `explain` reads their timelines,
+/// so the entries are kept encoded, six to eight bytes each instead of forty: a byte for what
+/// happened and why, then varints of the instant (as a zigzag difference from the start,
+/// wrapping, so every instant reads back exactly), the business time, the event, and the
+/// milestone or previous target. The wall time is not stored: it follows from the instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
     /// The clock's start, which wall times count from.
     start: i64,
-    entries: Vec<Packed>,
+    bytes: Vec<u8>,
 }
 
-/// An [`Entry`] without its wall time, its kinds as numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Packed {
-    at: i64,
-    business: u64,
-    event: Option<u32>,
-    /// The milestone of `What::Milestone`, the previous target of `What::Retargeted`.
-    detail: u32,
-    what: u8,
-    because: u8,
-}
+const WHAT_STARTED: u8 = 0;
+const WHAT_MILESTONE: u8 = 3;
+const WHAT_RETARGETED: u8 = 9;
 
 const BECAUSE: [Because; 10] = [
     Because::Start,
@@ -155,58 +149,105 @@ const BECAUSE: [Because; 10] = [
     Because::Time,
 ];
 
-impl Packed {
-    fn new(entry: &Entry) -> Packed {
-        let (what, detail) = match entry.what {
-            What::Started => (0, 0),
-            What::Paused => (1, 0),
-            What::Resumed => (2, 0),
-            What::Milestone(i) => (3, u32::from(i)),
-            What::Breached => (4, 0),
-            What::Met => (5, 0),
-            What::Stopped => (6, 0),
-            What::Cancelled => (7, 0),
-            What::Reset => (8, 0),
-            What::Retargeted(target) => (9, target),
-        };
-        let because = BECAUSE
-            .iter()
-            .position(|b| *b == entry.because)
-            .unwrap_or(0);
-        Packed {
-            at: entry.at,
-            business: entry.business,
-            event: entry.event,
-            detail,
-            what,
-            because: u8::try_from(because).unwrap_or(0),
-        }
+/// The number of a [`What`] (four bits) and its detail: the milestone or the previous target.
+fn what_code(what: What) -> (u8, u32) {
+    match what {
+        What::Started => (WHAT_STARTED, 0),
+        What::Paused => (1, 0),
+        What::Resumed => (2, 0),
+        What::Milestone(i) => (WHAT_MILESTONE, u32::from(i)),
+        What::Breached => (4, 0),
+        What::Met => (5, 0),
+        What::Stopped => (6, 0),
+        What::Cancelled => (7, 0),
+        What::Reset => (8, 0),
+        What::Retargeted(target) => (WHAT_RETARGETED, target),
+    }
+}
+
+fn what_of(code: u8, detail: u32) -> What {
+    match code {
+        WHAT_STARTED => What::Started,
+        1 => What::Paused,
+        2 => What::Resumed,
+        WHAT_MILESTONE => What::Milestone(u16::try_from(detail).unwrap_or(u16::MAX)),
+        4 => What::Breached,
+        5 => What::Met,
+        6 => What::Stopped,
+        7 => What::Cancelled,
+        8 => What::Reset,
+        _ => What::Retargeted(detail),
+    }
+}
+
+fn put_varint(bytes: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        bytes.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    bytes.push(n as u8);
+}
+
+/// A signed difference, zigzag-encoded so small differences of either sign take one byte.
+fn put_difference(bytes: &mut Vec<u8>, difference: i64) {
+    put_varint(bytes, ((difference << 1) ^ (difference >> 63)) as u64);
+}
+
+/// Reads the entries back, in order.
+struct Decoder<'a> {
+    bytes: &'a [u8],
+    start: i64,
+}
+
+impl Decoder<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let (first, rest) = self.bytes.split_first()?;
+        self.bytes = rest;
+        Some(*first)
     }
 
-    fn entry(&self, start: i64) -> Entry {
-        let what = match self.what {
-            0 => What::Started,
-            1 => What::Paused,
-            2 => What::Resumed,
-            3 => What::Milestone(u16::try_from(self.detail).unwrap_or(u16::MAX)),
-            4 => What::Breached,
-            5 => What::Met,
-            6 => What::Stopped,
-            7 => What::Cancelled,
-            8 => What::Reset,
-            _ => What::Retargeted(self.detail),
+    fn varint(&mut self) -> Option<u64> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    fn difference(&mut self) -> Option<i64> {
+        let n = self.varint()?;
+        Some(((n >> 1) as i64) ^ -((n & 1) as i64))
+    }
+}
+
+impl Iterator for Decoder<'_> {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        let head = self.byte()?;
+        let at = self.start.wrapping_add(self.difference()?);
+        let business = self.varint()?;
+        let event = self.varint()?.checked_sub(1).map(|e| e as u32);
+        let code = head & 0x0f;
+        let detail = match code {
+            WHAT_MILESTONE | WHAT_RETARGETED => self.varint()? as u32,
+            _ => 0,
         };
-        Entry {
-            at: self.at,
-            what,
+        Some(Entry {
+            at,
+            what: what_of(code, detail),
             because: BECAUSE
-                .get(usize::from(self.because))
+                .get(usize::from(head >> 4))
                 .copied()
                 .unwrap_or(Because::Time),
-            event: self.event,
-            business: self.business,
-            wall: u64::try_from(self.at.saturating_sub(start)).unwrap_or(0),
-        }
+            event,
+            business,
+            wall: u64::try_from(at.saturating_sub(self.start)).unwrap_or(0),
+        })
     }
 }
 
@@ -214,41 +255,59 @@ impl Timeline {
     fn new(start: i64) -> Timeline {
         Timeline {
             start,
-            entries: Vec::new(),
+            bytes: Vec::new(),
         }
     }
 
     /// The entries, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
-        self.entries.iter().map(|p| p.entry(self.start))
+        Decoder {
+            bytes: &self.bytes,
+            start: self.start,
+        }
     }
 
     /// How many entries there are.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.iter().count()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.bytes.is_empty()
     }
 
     /// The latest entry.
     pub fn last(&self) -> Option<Entry> {
-        self.entries.last().map(|p| p.entry(self.start))
+        self.iter().last()
     }
 
     fn push(&mut self, entry: &Entry) {
-        grow_by_doubling(&mut self.entries);
-        self.entries.push(Packed::new(entry));
+        if self.bytes.capacity() == 0 {
+            // Room for the three or so entries most clocks end with, in the allocator's
+            // smallest block; more doubles it.
+            self.bytes.reserve_exact(24);
+        }
+        let (code, detail) = what_code(entry.what);
+        let because = BECAUSE
+            .iter()
+            .position(|b| *b == entry.because)
+            .unwrap_or(0) as u8;
+        self.bytes.push(code | (because << 4));
+        put_difference(&mut self.bytes, entry.at.wrapping_sub(self.start));
+        put_varint(&mut self.bytes, entry.business);
+        put_varint(&mut self.bytes, entry.event.map_or(0, |e| u64::from(e) + 1));
+        if matches!(code, WHAT_MILESTONE | WHAT_RETARGETED) {
+            put_varint(&mut self.bytes, u64::from(detail));
+        }
     }
 }
 
-/// Makes room for one more element, doubling from one: clocks hold a few entries and pauses,
-/// and the default first step (four) would waste most of it.
-fn grow_by_doubling<T>(list: &mut Vec<T>) {
+/// Makes room for one more element, doubling from `first`: clocks hold a few entries and
+/// pauses, and the default first step (four) would waste most of it.
+fn grow_by_doubling<T>(list: &mut Vec<T>, first: usize) {
     if list.len() == list.capacity() {
-        list.reserve_exact(list.len().max(1));
+        list.reserve_exact(list.len().max(first));
     }
 }
 
@@ -597,7 +656,7 @@ impl Clock {
     fn close_pause(&mut self, now: i64) {
         if let Some(pauses) = &mut self.pauses {
             if let Some(from) = pauses.since.take() {
-                grow_by_doubling(&mut pauses.closed);
+                grow_by_doubling(&mut pauses.closed, 1);
                 pauses.closed.push((from, now));
             }
         }
@@ -699,7 +758,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packed_entries_read_back_as_written() {
+    fn encoded_entries_read_back_as_written() {
         let whats = [
             What::Started,
             What::Paused,
@@ -729,8 +788,25 @@ mod tests {
                 written.push(entry);
             }
         }
+        // Extremes: instants far from the start either way, the largest event number.
+        for (at, event) in [(i64::MAX, u32::MAX), (i64::MIN, 0), (100, u32::MAX - 1)] {
+            let entry = Entry {
+                at,
+                what: What::Milestone(u16::MAX),
+                because: Because::Time,
+                event: Some(event),
+                business: 0,
+                wall: u64::try_from(at.saturating_sub(100)).unwrap_or(0),
+            };
+            timeline.push(&entry);
+            written.push(entry);
+        }
         assert_eq!(timeline.iter().collect::<Vec<_>>(), written);
         assert_eq!(timeline.len(), written.len());
+        // A cut-off entry (a damaged snapshot) ends the timeline instead of failing.
+        let mut cut = timeline.clone();
+        cut.bytes.pop();
+        assert_eq!(cut.len(), written.len() - 1);
         assert_eq!(timeline.last(), written.last().copied());
         // Before the start, wall time reads as zero.
         let mut early = Timeline::new(100);
