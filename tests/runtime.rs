@@ -267,6 +267,44 @@ fn pause_time_is_measured_in_the_goal_calendar() {
 }
 
 #[test]
+fn after_until_the_engine_time_is_until_whatever_timers_were_left() {
+    let c = compile(DESK);
+    let mut loader = slaflow::load::Loader::new();
+    let bundle = loader.load_text("test.yaml", DESK).bundle;
+    // The resolution clock pauses at 11:00, leaving its breach timer (10:00 Tuesday) stale;
+    // the engine's time afterwards is `until`, not that stale timer's instant, so a clock
+    // still paused shows its pause running up to `until`.
+    let events = [
+        ev(
+            "2026-11-23T10:00:00Z",
+            "R",
+            "created",
+            r#"{"status":"new"}"#,
+        ),
+        ev(
+            "2026-11-23T11:00:00Z",
+            "R",
+            "updated",
+            r#"{"status":"on_hold"}"#,
+        ),
+    ]
+    .join("\n");
+    let mut engine = Engine::new(Arc::clone(&c));
+    for line in Lines::new(events.as_bytes()) {
+        engine.apply_line(&line.unwrap());
+    }
+    let until: slaflow::model::Timestamp = "2026-11-25T00:00:00Z".parse().unwrap();
+    engine.finish(Some(until.0));
+    assert_eq!(engine.state.now, Some(until.0));
+    let report = slaflow::explain::explain(&engine, &bundle, "R");
+    let text = slaflow::explain::human(&report);
+    assert!(
+        text.contains("paused 2026-11-23T11:00:00Z to 2026-11-25T00:00:00Z"),
+        "{text}"
+    );
+}
+
+#[test]
 fn pausing_outside_working_hours_costs_no_business_time() {
     let c = compile(DESK);
     let events = [

@@ -551,13 +551,16 @@ impl Engine {
         }
     }
 
-    /// Runs every timer up to `until` and returns whether anything was pending.
+    /// Runs every timer up to `until` (by default the last event's instant) and moves the
+    /// engine's time there.
     pub fn finish(&mut self, until: Option<i64>) {
-        if let Some(until) = until {
-            self.advance(until);
-        } else if let Some(now) = self.state.now {
-            self.advance(now);
-        }
+        let Some(until) = until.or(self.state.now) else {
+            return;
+        };
+        self.advance(until);
+        // The engine's time is now `until` (or the last event's, if later), whichever timers
+        // were left to fire: what explain shows of a clock still paused runs up to it.
+        self.state.now = Some(self.state.now.map_or(until, |now| now.max(until)));
     }
 
     /// The clocks of a record, for explain.

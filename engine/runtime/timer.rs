@@ -2,7 +2,9 @@
 //! escalation levels, overdue steps, schedules), in one priority queue.
 //!
 //! Timers fire in order of time, then of scheduling. Cancelling is lazy: a timer carries the
-//! generation of what it belongs to, and a stale one is dropped when it comes up.
+//! generation of what it belongs to, and a stale one is dropped when it comes up, or earlier
+//! when the queue has doubled since it was last compacted (every pause, resume or stop of a
+//! clock leaves one behind, and a queue of mostly stale timers is slow to pop).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -27,12 +29,28 @@ pub enum Due {
 pub struct Timers {
     heap: BinaryHeap<Reverse<(i64, u64, Due)>>,
     sequence: u64,
+    /// The queue's length after the last compaction.
+    #[serde(default)]
+    compacted: usize,
 }
+
+/// The fewest timers worth compacting.
+const COMPACT_FROM: usize = 4_096;
 
 impl Timers {
     /// An empty queue.
     pub fn new() -> Timers {
         Timers::default()
+    }
+
+    /// Drops the timers `current` rejects (stale ones, which would fire nothing), if the queue
+    /// has doubled since the last compaction; the cost is linear, once per doubling.
+    pub fn compact(&mut self, mut current: impl FnMut(&Due) -> bool) {
+        if self.heap.len() < 2 * self.compacted.max(COMPACT_FROM) {
+            return;
+        }
+        self.heap.retain(|Reverse((_, _, due))| current(due));
+        self.compacted = self.heap.len();
     }
 
     /// Schedules `due` at `at`.
@@ -82,5 +100,33 @@ mod tests {
         assert_eq!(t.pop_until(15), Some((10, Due::Task(3))));
         assert_eq!(t.pop_until(15), None);
         assert_eq!(t.next_at(), Some(20));
+    }
+
+    #[test]
+    fn compaction_drops_stale_timers_once_the_queue_doubles() {
+        let mut t = Timers::new();
+        let stale = |due: &Due| !matches!(due, Due::Clock(_, 0));
+        for i in 0..COMPACT_FROM as u32 * 2 - 1 {
+            t.push(i64::from(i % 7), Due::Clock(i, i % 2));
+        }
+        t.compact(stale);
+        assert_eq!(t.len(), COMPACT_FROM * 2 - 1, "too early to compact");
+        t.push(3, Due::Task(1));
+        t.compact(stale);
+        assert_eq!(t.len(), COMPACT_FROM);
+        // What is left still fires in time, then scheduling, order.
+        let mut last = (i64::MIN, 0);
+        let mut fired = 0;
+        while let Some((at, due)) = t.pop_until(i64::MAX) {
+            assert!(!matches!(due, Due::Clock(_, 0)));
+            let order = match due {
+                Due::Clock(i, _) => i,
+                _ => COMPACT_FROM as u32 * 2,
+            };
+            assert!((at, order) >= last, "{at} {order} after {last:?}");
+            last = (at, order);
+            fired += 1;
+        }
+        assert_eq!(fired, COMPACT_FROM);
     }
 }

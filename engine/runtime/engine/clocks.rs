@@ -99,6 +99,13 @@ impl Engine {
         if let Some((at, _)) = c.next(target) {
             self.state.timers.push(at, Due::Clock(clock, c.generation));
         }
+        // A clock's timer is current while its generation is: a changed clock never changes
+        // back, so a timer it left behind can go.
+        let clocks = &self.state.clocks;
+        self.state.timers.compact(|due| match *due {
+            Due::Clock(c, generation) => clocks.get(c).is_some_and(|c| c.generation == generation),
+            _ => true,
+        });
     }
 
     /// A clock's timer: the milestone or breach it was set for, unless the clock changed since.
