@@ -321,7 +321,6 @@ pub fn run_durable(
     Ok(())
 }
 
-/// Appends actions as JSON Lines to `printed`; rejections are told on standard error too.
 /// Appends actions to `printed` as JSON Lines, and prints each rejected event on standard
 /// error as `line N: reason`.
 pub fn print_actions(printed: &mut Vec<u8>, actions: impl IntoIterator<Item = Action>) {

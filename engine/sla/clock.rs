@@ -121,7 +121,7 @@ pub struct Entry {
 /// A clock's timeline: everything that happened to it, oldest first.
 ///
 /// Clocks are many and live as long as the engine, and only `explain` reads their timelines,
-/// so the entries are kept encoded, six to eight bytes each instead of forty: a byte for what
+/// so the entries are kept encoded, six to eight bytes each instead of 32: a byte for what
 /// happened and why, then varints of the instant (as a zigzag difference from the start,
 /// wrapping, so every instant reads back exactly), the business time, the event, and the
 /// milestone or previous target. The wall time is not stored: it follows from the instant.
