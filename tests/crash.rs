@@ -146,8 +146,25 @@ fn kill_9_at_random_moments_loses_and_changes_nothing() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `slaflow run` of the scratch bundle on the journal `db`, which must be refused: status 2,
+/// with `message` on standard error.
+fn refused(dir: &Path, db: &Path, message: &str) {
+    let output = Command::new(env!("CARGO_BIN_EXE_slaflow"))
+        .arg("run")
+        .arg(dir.join("bundle"))
+        .arg("--events")
+        .arg(dir.join("events.jsonl"))
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(message), "{stderr}");
+}
+
 #[test]
-fn a_journal_refuses_another_bundle_version() {
+fn a_journal_refuses_another_bundle_version_and_another_format() {
     let dir = scratch("version");
     std::fs::write(dir.join("bundle/workload.yaml"), workload::BUNDLE).unwrap();
     std::fs::write(dir.join("events.jsonl"), workload::events(10, 1)).unwrap();
@@ -164,20 +181,20 @@ fn a_journal_refuses_another_bundle_version() {
         format!("{}\n# edited\n", workload::BUNDLE),
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_slaflow"))
-        .arg("run")
-        .arg(dir.join("bundle"))
-        .arg("--events")
-        .arg(dir.join("events.jsonl"))
-        .arg("--db")
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    refused(&dir, &db, "was written with bundle version");
+    // A journal of an older layout (format 2 stored timelines as lists of entries) is refused
+    // before its snapshots are read.
+    let older = dir.join("older.db");
     assert!(
-        stderr.contains("was written with bundle version"),
-        "{stderr}"
+        run(&dir, Some(&older), &dir.join("b.jsonl"))
+            .wait()
+            .unwrap()
+            .success()
     );
+    rusqlite::Connection::open(&older)
+        .unwrap()
+        .execute("UPDATE meta SET value = '2' WHERE key = 'format'", [])
+        .unwrap();
+    refused(&dir, &older, "was written by an earlier version of slaflow");
     let _ = std::fs::remove_dir_all(&dir);
 }
