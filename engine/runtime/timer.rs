@@ -105,14 +105,14 @@ mod tests {
     #[test]
     fn compaction_drops_stale_timers_once_the_queue_doubles() {
         let mut t = Timers::new();
-        let stale = |due: &Due| !matches!(due, Due::Clock(_, 0));
+        let current = |due: &Due| !matches!(due, Due::Clock(_, 0));
         for i in 0..COMPACT_FROM as u32 * 2 - 1 {
             t.push(i64::from(i % 7), Due::Clock(i, i % 2));
         }
-        t.compact(stale);
+        t.compact(current);
         assert_eq!(t.len(), COMPACT_FROM * 2 - 1, "too early to compact");
         t.push(3, Due::Task(1));
-        t.compact(stale);
+        t.compact(current);
         assert_eq!(t.len(), COMPACT_FROM);
         // What is left still fires in time, then scheduling, order.
         let mut last = (i64::MIN, 0);
