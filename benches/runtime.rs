@@ -14,7 +14,7 @@
 //! `[records] [updates_per_record]`. `SLAFLOW_BENCH_PHASES` picks phases (default
 //! `parse,memory,rss,e2e,journal`; `rss` is the memory figure), e.g.
 //! `SLAFLOW_BENCH_PHASES=memory` to profile the engine alone.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::io::Write;
 use std::sync::Arc;
@@ -25,20 +25,9 @@ use slaflow::runtime::workload;
 use slaflow::runtime::{Compiled, Engine};
 
 fn compile() -> Arc<Compiled> {
-    let mut loader = slaflow::load::Loader::new();
-    let loaded = loader.load_text("workload.yaml", workload::BUNDLE);
-    let mut diagnostics = loaded.diagnostics;
-    slaflow::validate::check(&loaded.bundle, loader.sources(), &mut diagnostics);
-    assert!(
-        !diagnostics.has_errors(),
-        "{}",
-        slaflow::diagnostic::render::plain(&diagnostics, loader.sources())
-    );
-    Arc::new(Compiled::new(
-        &loaded.bundle,
-        loader.sources(),
-        &loaded.files,
-    ))
+    let (_, compiled) = Compiled::from_text("workload.yaml", workload::BUNDLE)
+        .unwrap_or_else(|findings| panic!("{findings}"));
+    Arc::new(compiled)
 }
 
 fn rss_kib() -> u64 {

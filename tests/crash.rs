@@ -10,26 +10,34 @@ use std::time::{Duration, Instant};
 
 use slaflow::runtime::workload;
 
-fn scratch(name: &str) -> PathBuf {
+/// A scratch directory holding the workload bundle and a stream of its events.
+fn scratch(name: &str, records: usize, updates: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("slaflow-crash-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("bundle")).unwrap();
+    std::fs::write(dir.join("bundle/workload.yaml"), workload::BUNDLE).unwrap();
+    std::fs::write(dir.join("events.jsonl"), workload::events(records, updates)).unwrap();
     dir
 }
 
-fn run(dir: &Path, db: Option<&Path>, out: &Path) -> std::process::Child {
+/// `slaflow run` of the scratch bundle and events, on the journal `db` if given.
+fn command(dir: &Path, db: Option<&Path>) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_slaflow"));
     command
         .arg("run")
         .arg(dir.join("bundle"))
         .arg("--events")
-        .arg(dir.join("events.jsonl"))
-        .arg("--until")
-        .arg("2026-12-31T00:00:00Z");
+        .arg(dir.join("events.jsonl"));
     if let Some(db) = db {
         command.arg("--db").arg(db);
     }
     command
+}
+
+fn run(dir: &Path, db: Option<&Path>, out: &Path) -> std::process::Child {
+    command(dir, db)
+        .arg("--until")
+        .arg("2026-12-31T00:00:00Z")
         .stdout(Stdio::from(std::fs::File::create(out).unwrap()))
         .stderr(Stdio::null())
         .spawn()
@@ -63,9 +71,7 @@ impl Lcg {
 
 #[test]
 fn kill_9_at_random_moments_loses_and_changes_nothing() {
-    let dir = scratch("kill");
-    std::fs::write(dir.join("bundle/workload.yaml"), workload::BUNDLE).unwrap();
-    std::fs::write(dir.join("events.jsonl"), workload::events(3_000, 9)).unwrap();
+    let dir = scratch("kill", 3_000, 9);
 
     // The reference: one uninterrupted run, in memory.
     let reference_out = dir.join("reference.jsonl");
@@ -149,15 +155,7 @@ fn kill_9_at_random_moments_loses_and_changes_nothing() {
 /// `slaflow run` of the scratch bundle on the journal `db`, which must be refused: status 2,
 /// with `message` on standard error.
 fn refused(dir: &Path, db: &Path, message: &str) {
-    let output = Command::new(env!("CARGO_BIN_EXE_slaflow"))
-        .arg("run")
-        .arg(dir.join("bundle"))
-        .arg("--events")
-        .arg(dir.join("events.jsonl"))
-        .arg("--db")
-        .arg(db)
-        .output()
-        .unwrap();
+    let output = command(dir, Some(db)).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(message), "{stderr}");
@@ -165,9 +163,7 @@ fn refused(dir: &Path, db: &Path, message: &str) {
 
 #[test]
 fn a_journal_refuses_another_bundle_version_and_another_format() {
-    let dir = scratch("version");
-    std::fs::write(dir.join("bundle/workload.yaml"), workload::BUNDLE).unwrap();
-    std::fs::write(dir.join("events.jsonl"), workload::events(10, 1)).unwrap();
+    let dir = scratch("version", 10, 1);
     let db = dir.join("journal.db");
     assert!(
         run(&dir, Some(&db), &dir.join("a.jsonl"))

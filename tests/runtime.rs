@@ -10,20 +10,9 @@ use slaflow::runtime::{Action, Compiled, Engine};
 
 /// A compiled bundle from one YAML text, which must validate without errors.
 pub fn compile(yaml: &str) -> Arc<Compiled> {
-    let mut loader = slaflow::load::Loader::new();
-    let loaded = loader.load_text("test.yaml", yaml);
-    let mut diagnostics = loaded.diagnostics;
-    slaflow::validate::check(&loaded.bundle, loader.sources(), &mut diagnostics);
-    assert!(
-        !diagnostics.has_errors(),
-        "{}",
-        slaflow::diagnostic::render::plain(&diagnostics, loader.sources())
-    );
-    Arc::new(Compiled::new(
-        &loaded.bundle,
-        loader.sources(),
-        &loaded.files,
-    ))
+    let (_, compiled) =
+        Compiled::from_text("test.yaml", yaml).unwrap_or_else(|findings| panic!("{findings}"));
+    Arc::new(compiled)
 }
 
 /// Runs JSON Lines events (and timers up to `until`) and returns every action.
@@ -268,9 +257,8 @@ fn pause_time_is_measured_in_the_goal_calendar() {
 
 #[test]
 fn after_until_the_engine_time_is_until_whatever_timers_were_left() {
-    let c = compile(DESK);
-    let mut loader = slaflow::load::Loader::new();
-    let bundle = loader.load_text("test.yaml", DESK).bundle;
+    let (bundle, c) = Compiled::from_text("test.yaml", DESK).unwrap();
+    let c = Arc::new(c);
     // The resolution clock pauses at 11:00, leaving its breach timer (10:00 Tuesday) stale;
     // the engine's time afterwards is `until`, not that stale timer's instant, so a clock
     // still paused shows its pause running up to `until`.

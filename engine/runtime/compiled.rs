@@ -193,6 +193,24 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// Loads one in-memory YAML file as a bundle, checks it and compiles it (for tests,
+    /// benchmarks and embedding; holiday files are not read). Returns the model with the
+    /// compiled bundle, or the findings in the plain format if there are errors.
+    pub fn from_text(name: &str, text: &str) -> Result<(Bundle, Compiled), String> {
+        let mut loader = crate::load::Loader::new();
+        let loaded = loader.load_text(name, text);
+        let mut diagnostics = loaded.diagnostics;
+        crate::validate::check(&loaded.bundle, loader.sources(), &mut diagnostics);
+        if diagnostics.has_errors() {
+            return Err(crate::diagnostic::render::plain(
+                &diagnostics,
+                loader.sources(),
+            ));
+        }
+        let compiled = Compiled::new(&loaded.bundle, loader.sources(), &loaded.files);
+        Ok((loaded.bundle, compiled))
+    }
+
     /// Compiles a bundle that validated without errors. `files` are the bundle's files, hashed
     /// in order of their display names.
     pub fn new(bundle: &Bundle, sources: &SourceMap, files: &[FileId]) -> Compiled {
