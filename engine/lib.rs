@@ -9,6 +9,7 @@
 //! 5. [`schema`]: JSON Schemas generated from the model.
 //! 6. [`cli`]: the `slaflow` commands.
 
+pub mod base;
 pub mod calendar;
 pub mod cli;
 pub mod condition;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rhai::{Dynamic, Engine, ImmutableString, ParseErrorType, Scope};
 use serde_json::Value;
 
-use crate::condition::Fields;
+use crate::base::Fields;
 
 /// Limits every script runs under.
 pub mod limits {

@@ -17,11 +17,11 @@ pub mod clock;
 
 use std::sync::Arc;
 
+use crate::base::Name;
 use crate::calendar::BusinessCalendar;
 use crate::condition::{Change, Condition, Evaluator};
 use crate::model::AgreementType;
 use crate::model::agreement::ChangePolicy;
-use crate::runtime::action::Name;
 
 pub use clock::{Because, Clock, Entry, Next, State, Timeline, What};
 
@@ -139,7 +139,7 @@ pub enum Effect {
 }
 
 /// Reads a timestamp field (RFC 3339 text or epoch seconds) for retroactive starts and deadlines.
-pub fn instant_field(fields: &crate::condition::Fields, name: &str) -> Option<i64> {
+pub fn instant_field(fields: &crate::base::Fields, name: &str) -> Option<i64> {
     match fields.get(name)? {
         serde_json::Value::String(text) => {
             text.parse::<crate::model::Timestamp>().ok().map(|t| t.0)

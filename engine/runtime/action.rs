@@ -4,16 +4,12 @@
 //! input), an `at` instant and a `kind`, plus the ids it concerns. Fields are written in a fixed
 //! order and omitted when empty, so the same input gives byte-identical output.
 
-use std::sync::Arc;
-
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::model::Timestamp;
 
-/// A shared name: a bundle id, a record id or type, an instance id. Cloning one is cheap, so
-/// every action can carry the names it concerns without copying them.
-pub type Name = Arc<str>;
+pub use crate::base::Name;
 
 /// One action.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -333,7 +329,7 @@ pub fn matches(action: &Value, pattern: &serde_json::Map<String, Value>) -> bool
 }
 
 fn same_value(have: &Value, wanted: &Value) -> bool {
-    if crate::condition::same(have, wanted) {
+    if crate::base::same(have, wanted) {
         return true;
     }
     match (have, wanted) {

@@ -18,11 +18,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::action::{Action, Name};
-use super::compiled::{Compiled, FastMap};
+use super::action::Action;
+use super::compiled::Compiled;
 use super::input::Line;
 use super::timer::{Due, Timers};
-use crate::condition::{Change, Evaluator, FieldNames, Fields, same_text};
+use crate::base::{FastMap, FieldNames, Fields, Name, same_text};
+use crate::condition::{Change, Evaluator};
 use crate::escalation::{Escalation, Signal, Subject};
 use crate::model::Event;
 use crate::model::escalation::TriggerOn;

@@ -78,8 +78,7 @@ fn disjoint(
     a.iter().any(|(field, wanted)| {
         b.get(&field.value).is_some_and(|other| {
             let (x, y) = (values(wanted), values(other));
-            !x.iter()
-                .any(|v| y.iter().any(|w| crate::condition::same(v, w)))
+            !x.iter().any(|v| y.iter().any(|w| crate::base::same(v, w)))
         })
     })
 }

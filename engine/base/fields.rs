@@ -11,9 +11,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
-use super::same_text;
-use crate::runtime::action::Name;
-use crate::runtime::compiled::FastHasher;
+use super::{FastHasher, Name, same_text};
 
 /// Fields kept inside the record's own allocation; more go to a vector beside them.
 const INLINE: usize = 6;
