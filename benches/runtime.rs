@@ -14,20 +14,30 @@
 //! `[records] [updates_per_record]`. `SLAFLOW_BENCH_PHASES` picks phases (default
 //! `parse,memory,rss,e2e,journal`; `rss` is the memory figure), e.g.
 //! `SLAFLOW_BENCH_PHASES=memory` to profile the engine alone.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    missing_docs
+)]
 
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
+use slaflow::program::Program;
+use slaflow::runtime::Engine;
 use slaflow::runtime::input::{Line, Lines};
 use slaflow::runtime::workload;
-use slaflow::runtime::{Compiled, Engine};
 
-fn compile() -> Arc<Compiled> {
-    let (_, compiled) = Compiled::from_text("workload.yaml", workload::BUNDLE)
+type Compiled = Program;
+
+fn compile() -> Arc<Program> {
+    let compiled = Program::from_text("workload.yaml", workload::BUNDLE)
         .unwrap_or_else(|findings| panic!("{findings}"));
-    Arc::new(compiled)
+    Arc::new(compiled.program)
 }
 
 fn rss_kib() -> u64 {
@@ -183,14 +193,14 @@ fn journal(compiled: &Arc<Compiled>, text: &str, total: usize) {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
         let start = Instant::now();
-        slaflow::store::run_durable(
-            Arc::clone(compiled),
-            &db,
-            text.as_bytes(),
-            None,
-            std::io::sink(),
-        )
-        .unwrap();
+        let mut journal = slaflow::store::Journal::open(&db).unwrap();
+        let recovered = journal.recover(compiled).unwrap();
+        let mut printer = slaflow::runtime::sink::JsonLines::new(std::io::sink());
+        let mut driver = slaflow::runtime::Driver::new(recovered.engine)
+            .sink(&mut printer)
+            .sink(&mut journal);
+        driver.feed_all(text.as_bytes()).unwrap();
+        driver.finish(None).unwrap();
         (start.elapsed().as_secs_f64(), ())
     });
     println!(

@@ -5,6 +5,7 @@
 
 mod calendar;
 mod picture;
+mod replay;
 mod run;
 mod schema;
 mod test;
@@ -30,6 +31,60 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// The most detailed log messages to write on standard error (`RUST_LOG`, when set, wins).
+    #[arg(long, global = true, value_enum, default_value_t = LogLevel::Warn)]
+    pub log_level: LogLevel,
+    /// How log messages are written: `text` for people, `json` (one object per line) for log
+    /// collectors.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How much the library logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogLevel {
+    /// Only errors.
+    Error,
+    /// Errors and warnings.
+    Warn,
+    /// Also what the engine does at large (journal recovered, version switched...).
+    Info,
+    /// Also details for troubleshooting.
+    Debug,
+    /// Everything.
+    Trace,
+}
+
+/// How log messages are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per message.
+    Text,
+    /// One JSON object per message.
+    Json,
+}
+
+/// Sends the library's `tracing` events to standard error, filtered by `RUST_LOG` if set, else
+/// by `--log-level`.
+fn init_logs(level: LogLevel, format: LogFormat) {
+    use std::io::IsTerminal;
+    let level = match level {
+        LogLevel::Error => "error",
+        LogLevel::Warn => "warn",
+        LogLevel::Info => "info",
+        LogLevel::Debug => "debug",
+        LogLevel::Trace => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => logs.json().with_ansi(false).try_init(),
+    };
 }
 
 /// The commands.
@@ -47,8 +102,10 @@ pub enum Command {
     Calendar(calendar::Args),
     /// Replay JSON Lines events through the bundle and print every action as JSON Lines.
     Run(run::Args),
-    /// Print a record's SLA clocks as a timeline: starts, pauses, milestones, breaches and why.
+    /// Print records' SLA clocks as timelines: starts, pauses, milestones, breaches and why.
     Explain(run::ExplainArgs),
+    /// Print every clock and open process instance as of an instant, one record per line.
+    Status(run::StatusArgs),
     /// Run the behaviour tests embedded in bundles.
     Test(test::Args),
 }
@@ -66,6 +123,7 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    init_logs(cli.log_level, cli.log_format);
     let status = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Schema(args) => schema::run(&args),
@@ -74,6 +132,7 @@ pub fn main() -> ExitCode {
         Command::Calendar(args) => calendar::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Explain(args) => run::explain(&args),
+        Command::Status(args) => run::status(&args),
         Command::Test(args) => test::run(&args),
     };
     ExitCode::from(status)
@@ -95,46 +154,18 @@ pub fn write_stdout(text: &str) -> Option<u8> {
     }
 }
 
-/// A bundle loaded and validated for a command that works on one bundle.
-pub struct LoadedBundle {
-    /// The bundle.
-    pub bundle: crate::model::Bundle,
-    /// Its files.
-    pub sources: crate::source::SourceMap,
-    /// The files that make up the bundle (rule files and holiday files), for its hash.
-    pub files: Vec<crate::source::FileId>,
-}
-
-impl LoadedBundle {
-    /// Loads and validates the bundle at `path`. If it has errors, prints them (human format, on
-    /// stderr) and returns the exit status 1; I/O problems return 2.
-    pub fn valid(path: &Path) -> Result<LoadedBundle, u8> {
-        let (loaded, sources) = crate::load::load_bundle(path).map_err(fail)?;
-        let mut diagnostics = loaded.diagnostics;
-        crate::validate::check(&loaded.bundle, &sources, &mut diagnostics);
-        if diagnostics.has_errors() {
-            diagnostics.sort();
+/// Loads, validates and compiles the bundle at `path`. If it has errors, prints them (human
+/// format, on stderr) and returns the exit status 1; I/O problems return 2.
+pub fn compile(path: &Path) -> Result<slaflow::program::Compiled, u8> {
+    match slaflow::program::Program::load(path) {
+        Ok(compiled) => Ok(compiled),
+        Err(slaflow::program::Failure::Load(error)) => Err(fail(error)),
+        Err(slaflow::program::Failure::Invalid(diagnostics, sources)) => {
             eprint!(
                 "{}",
-                crate::diagnostic::render::human(&diagnostics, &sources)
+                slaflow::diagnostic::render::human(&diagnostics, &sources)
             );
-            return Err(EXIT_FINDINGS);
+            Err(EXIT_FINDINGS)
         }
-        let mut files = loaded.files;
-        files.extend(loaded.bundle.attachments.values().copied());
-        Ok(LoadedBundle {
-            bundle: loaded.bundle,
-            sources,
-            files,
-        })
-    }
-
-    /// Compiles the bundle for the engine.
-    pub fn compile(&self) -> std::sync::Arc<crate::runtime::Compiled> {
-        std::sync::Arc::new(crate::runtime::Compiled::new(
-            &self.bundle,
-            &self.sources,
-            &self.files,
-        ))
     }
 }

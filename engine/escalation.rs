@@ -7,9 +7,14 @@
 //! delay, counted from the raise in the matrix's calendar, up to the matrix's level limit. It
 //! stops climbing when its subject is done: the clock stops or is cancelled, the task completes,
 //! the record is closed, or the condition no longer holds. The same topic is raised once per
-//! subject at a time.
+//! subject at a time. A raised topic climbs by the matrix of the bundle version it was raised
+//! under. Matrices are built from the model in [`build`].
+
+mod build;
 
 use std::sync::Arc;
+
+pub use build::matrices;
 
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +61,7 @@ pub struct Level {
 #[derive(Debug, Clone)]
 pub struct Topic {
     /// The topic id.
-    pub id: crate::runtime::action::Name,
+    pub id: crate::base::Name,
     /// Its triggers.
     pub triggers: Vec<Trigger>,
     /// Its levels, at most the matrix's limit.
@@ -69,7 +74,7 @@ pub struct Topic {
 #[derive(Debug, Clone)]
 pub struct Matrix {
     /// The matrix id.
-    pub id: crate::runtime::action::Name,
+    pub id: crate::base::Name,
     /// Templates are raised only by name, never by their triggers.
     pub template: bool,
     /// The calendar delays are counted in.
@@ -196,6 +201,8 @@ pub enum Subject {
 /// A raised topic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Escalation {
+    /// The bundle version its matrix belongs to (an index into the engine's versions).
+    pub version: u16,
     /// Matrix index.
     pub matrix: u32,
     /// Topic index.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::model::{Bundle, Timestamp};
+use crate::model::Timestamp;
 use crate::runtime::Engine;
 use crate::sla::{State, What};
 
@@ -17,7 +17,7 @@ pub struct Report {
     pub record: String,
     /// Its type.
     pub record_type: String,
-    /// The version of the bundle (hash) the clocks ran under.
+    /// The bundle version (hash) the engine ran at the end; each clock names its own.
     pub bundle: String,
     /// Its clocks, in the order they started.
     pub clocks: Vec<ClockReport>,
@@ -80,34 +80,17 @@ pub struct Pause {
     pub business: u64,
 }
 
-/// Builds the report of a record's clocks.
-pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
-    let r = engine.record(record);
+/// Builds the report of a record's clocks, if the engine has seen the record.
+pub fn explain(engine: &Engine, record: &str) -> Option<Report> {
+    let r = engine.record(record)?;
     let now = engine.state.now.unwrap_or(0);
-    let clocks = engine
-        .clocks_of(record)
-        .into_iter()
+    let clocks = r
+        .clocks
+        .indices()
         .filter_map(|index| {
             let clock = engine.state.clocks.get(index)?;
-            let target = engine.compiled.targets.get(clock.target as usize)?;
-            let model_target = bundle
-                .agreements
-                .get(&target.agreement)
-                .and_then(|a| a.targets.get(&target.id).map(|t| (a, t)));
-            let calendar = model_target
-                .and_then(|(a, t)| t.calendar.as_ref().or(a.calendar.as_ref()))
-                .map_or(crate::model::ALWAYS_OPEN.to_string(), |c| {
-                    c.value.to_string()
-                });
-            let goal = model_target
-                .and_then(|(_, t)| {
-                    t.goal.as_ref().map(|g| g.value.to_string()).or_else(|| {
-                        t.deadline
-                            .as_ref()
-                            .map(|d| format!("deadline in field `{}`", d.value))
-                    })
-                })
-                .unwrap_or_default();
+            let program = engine.version(clock.version)?;
+            let target = program.targets.get(clock.target as usize)?;
             let state = match clock.state {
                 State::Running if clock.breached => "breached",
                 State::Running => "running",
@@ -115,6 +98,13 @@ pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
                 State::Met => "met",
                 State::Stopped => "stopped",
                 State::Cancelled => "cancelled",
+            };
+            let target_name = |version: u16, index: u32| {
+                engine
+                    .version(version)
+                    .and_then(|p| p.targets.get(index as usize))
+                    .map_or("?", |t| &*t.id)
+                    .to_string()
             };
             let timeline = clock
                 .timeline
@@ -137,11 +127,14 @@ pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
                         What::Retargeted(previous) => format!(
                             "now measured against {} (was {})",
                             target.id,
-                            engine
-                                .compiled
-                                .targets
-                                .get(previous as usize)
-                                .map_or("?", |t| &*t.id)
+                            target_name(clock.version, previous)
+                        ),
+                        What::Adopted(version, previous) => format!(
+                            "now measured against {} of version {} (was {} of version {})",
+                            target.id,
+                            crate::runtime::engine::short_hash(&program.hash),
+                            target_name(version, previous),
+                            crate::runtime::engine::short_hash(engine.version_hash(version))
                         ),
                     },
                     business: e.business,
@@ -161,26 +154,26 @@ pub fn explain(engine: &Engine, bundle: &Bundle, record: &str) -> Report {
             Some(ClockReport {
                 agreement: target.agreement.to_string(),
                 target: target.id.to_string(),
-                measure: target.measure.clone(),
+                measure: target.measure.to_string(),
                 cycle: clock.cycle,
-                bundle: engine.version_hash(clock.version).to_string(),
+                bundle: program.hash.clone(),
                 state: state.into(),
                 start: Timestamp(clock.start),
                 goal_seconds: clock.goal(),
-                goal,
-                calendar,
+                goal: target.goal_text.clone(),
+                calendar: target.calendar_id.to_string(),
                 due: clock.due(&target.calendar).map(Timestamp),
                 timeline,
                 pauses,
             })
         })
         .collect();
-    Report {
+    Some(Report {
         record: record.to_string(),
-        record_type: r.map(|r| r.record_type.to_string()).unwrap_or_default(),
-        bundle: engine.state.bundle.clone(),
+        record_type: r.record_type.to_string(),
+        bundle: engine.program().hash.clone(),
         clocks,
-    }
+    })
 }
 
 /// Seconds as `1d 2h 3m 4s` (zero parts left out).

@@ -1,17 +1,25 @@
 //! slaflow: a service-level-management workflow and rules engine driven by declarative YAML.
 //!
-//! Data flows one way through the modules, from raw to running:
+//! Data flows one way through the modules, from raw to running; a module uses only those above
+//! it in this list (a test checks it):
 //!
-//! 1. [`source`]: files and spans; [`diagnostic`]: stable codes and their renderers.
-//! 2. [`model`]: the YAML shape of a bundle (serde + schemars, nothing else).
-//! 3. [`load`]: files to a spanned node tree, sections merged, `uses`/`overrides` applied.
-//! 4. [`validate`]: passes that check a loaded bundle and collect diagnostics.
-//! 5. [`schema`]: JSON Schemas generated from the model.
-//! 6. [`cli`]: the `slaflow` commands.
+//! 1. [`base`]: names, record fields, the fast hash map, value comparison.
+//! 2. [`source`]: files and spans; [`diagnostic`]: stable codes and their renderers.
+//! 3. [`model`]: the YAML shape of a bundle (serde + schemars, nothing else); [`schema`]: the
+//!    JSON Schemas generated from it.
+//! 4. [`load`]: files to a spanned node tree, sections merged, `uses`/`overrides` applied.
+//! 5. [`calendar`] (business time), [`graph`] (process graphs) and [`raci`]; [`script`] (the
+//!    rhai sandbox) and [`condition`] (conditions over a record change).
+//! 6. [`validate`]: the context the compile stage shares (calendars, graphs, scripts built
+//!    once) and the passes that check a loaded bundle.
+//! 7. Compiled forms with their builders: [`sla`] (targets and clocks), [`escalation`]
+//!    (matrices), [`process`] (definitions and instance state).
+//! 8. [`program`]: the compile stage, whose product is an immutable, versioned [`program::Program`].
+//! 9. [`runtime`]: the engine over every version it ran, the one event loop, sinks, status.
+//! 10. [`store`] (the durable journal, a sink) and [`explain`] (a clock's timeline).
 
 pub mod base;
 pub mod calendar;
-pub mod cli;
 pub mod condition;
 pub mod diagnostic;
 pub mod escalation;
@@ -19,6 +27,8 @@ pub mod explain;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod process;
+pub mod program;
 pub mod raci;
 pub mod runtime;
 pub mod schema;

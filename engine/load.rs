@@ -7,16 +7,19 @@
 
 pub mod de;
 pub mod discover;
+pub mod fs;
 pub mod overlay;
 pub mod yaml;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 
 pub use discover::{BundleInput, discover};
+use fs::{FileSystem, Kind};
 use overlay::RawEntry;
 use yaml::{Limits, Node, Value};
 
@@ -59,6 +62,11 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
     /// The rule files of the bundle, in load order.
     pub files: Vec<FileId>,
+    /// The manifests (`bundle.yaml`) read for it: the bundle's own and those of its imports.
+    pub manifests: Vec<FileId>,
+    /// The path the bundle was loaded from, as the file system names it (a directory or a
+    /// file); `None` for text loaded from memory.
+    pub entry: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,19 +77,37 @@ struct Parsed {
 }
 
 /// Loads bundles, sharing one [`SourceMap`] so a file imported by several bundles is read once.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Loader {
     sources: SourceMap,
     parsed: HashMap<PathBuf, Parsed>,
     limits: Limits,
     /// Never touch the file system beyond what was added (for in-memory loads).
     offline: bool,
+    fs: Arc<dyn FileSystem>,
+}
+
+impl Default for Loader {
+    fn default() -> Loader {
+        Loader::on(Arc::new(fs::Disk))
+    }
 }
 
 impl Loader {
-    /// A loader with the default limits.
+    /// A loader of files on disk, with the default limits.
     pub fn new() -> Loader {
         Loader::default()
+    }
+
+    /// A loader of the files of `fs` (the disk, or files in memory).
+    pub fn on(fs: Arc<dyn FileSystem>) -> Loader {
+        Loader {
+            sources: SourceMap::default(),
+            parsed: HashMap::new(),
+            limits: Limits::default(),
+            offline: false,
+            fs,
+        }
     }
 
     /// A loader with the given limits.
@@ -124,20 +150,23 @@ impl Loader {
             bundle: Bundle::default(),
             diagnostics: Diagnostics::new(),
             files: vec![file],
+            manifests: Vec::new(),
+            entry: None,
         })
     }
 
     /// Loads the bundle at `path` (a bundle root, a directory of YAML files, or one file).
     pub fn load_path(&mut self, path: &Path) -> Result<Loaded, LoadError> {
-        if !path.exists() {
+        let kind = self.fs.kind(path);
+        if kind == Kind::Missing {
             return Err(LoadError::NotFound {
                 path: path.to_path_buf(),
             });
         }
-        let input = if path.is_dir() && path.join(discover::MANIFEST).is_file() {
+        let input = if kind == Kind::Dir && self.is_file(&path.join(discover::MANIFEST)) {
             BundleInput::Root(path.to_path_buf())
-        } else if path.is_dir() {
-            let files = discover::root_files(path)?;
+        } else if kind == Kind::Dir {
+            let files = discover::root_files(&*self.fs, path)?;
             if files.is_empty() {
                 return Err(LoadError::NoYaml {
                     paths: display_path(path),
@@ -149,7 +178,9 @@ impl Loader {
         } else {
             BundleInput::Files(vec![path.to_path_buf()])
         };
-        self.load(&input)
+        let mut loaded = self.load(&input)?;
+        loaded.entry = Some(self.fs.absolute(path));
+        Ok(loaded)
     }
 
     /// Loads one bundle.
@@ -157,15 +188,22 @@ impl Loader {
         let mut diagnostics = Diagnostics::new();
         let mut name = None;
         let mut paths = Vec::new();
+        let mut manifests = Vec::new();
         match input {
             BundleInput::Root(dir) => {
                 let mut visited = HashSet::new();
-                name = self.collect_root(dir, &mut paths, &mut visited, &mut diagnostics)?;
+                name = self.collect_root(
+                    dir,
+                    &mut paths,
+                    &mut manifests,
+                    &mut visited,
+                    &mut diagnostics,
+                )?;
             }
             BundleInput::Files(files) => paths.extend(files.iter().cloned()),
         }
         let mut seen = HashSet::new();
-        paths.retain(|p| seen.insert(canonical(p)));
+        paths.retain(|p| seen.insert(self.fs.canonical(p)));
 
         let mut files = Vec::new();
         let mut raw: IndexMap<&'static str, IndexMap<String, RawEntry>> =
@@ -207,6 +245,8 @@ impl Loader {
             bundle,
             diagnostics,
             files,
+            manifests,
+            entry: None,
         })
     }
 
@@ -215,14 +255,16 @@ impl Loader {
         &mut self,
         dir: &Path,
         paths: &mut Vec<PathBuf>,
+        manifests: &mut Vec<FileId>,
         visited: &mut HashSet<PathBuf>,
         diagnostics: &mut Diagnostics,
     ) -> Result<Option<String>, LoadError> {
-        if !visited.insert(canonical(dir)) {
+        if !visited.insert(self.fs.canonical(dir)) {
             return Ok(None);
         }
         let manifest_path = dir.join(discover::MANIFEST);
         let parsed = self.parse(&manifest_path)?;
+        manifests.push(parsed.file);
         diagnostics.extend(parsed.diagnostics.clone());
         let manifest: Manifest = match &parsed.node {
             Some(node) => match de::from_node(node) {
@@ -236,11 +278,12 @@ impl Loader {
         };
         for import in &manifest.imports {
             let target = dir.join(&import.value);
-            if target.is_dir() && target.join(discover::MANIFEST).is_file() {
-                self.collect_root(&target, paths, visited, diagnostics)?;
-            } else if target.is_dir() {
-                paths.extend(discover::root_files(&target)?);
-            } else if target.is_file() && discover::is_yaml(&target) {
+            let kind = self.fs.kind(&target);
+            if kind == Kind::Dir && self.is_file(&target.join(discover::MANIFEST)) {
+                self.collect_root(&target, paths, manifests, visited, diagnostics)?;
+            } else if kind == Kind::Dir {
+                paths.extend(discover::root_files(&*self.fs, &target)?);
+            } else if kind == Kind::File && discover::is_yaml(&target) {
                 paths.push(target);
             } else {
                 diagnostics.push(
@@ -254,25 +297,29 @@ impl Loader {
                 );
             }
         }
-        paths.extend(discover::root_files(dir)?);
+        paths.extend(discover::root_files(&*self.fs, dir)?);
         Ok(manifest.name)
     }
 
+    fn is_file(&self, path: &Path) -> bool {
+        self.fs.kind(path) == Kind::File
+    }
+
     fn parse(&mut self, path: &Path) -> Result<Parsed, LoadError> {
-        let key = canonical(path);
+        let key = self.fs.canonical(path);
         if let Some(parsed) = self.parsed.get(&key) {
             return Ok(parsed.clone());
         }
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        let bytes = self.fs.read(path).map_err(|source| LoadError::Io {
             path: path.to_path_buf(),
             source,
         })?;
         let mut diagnostics = Diagnostics::new();
         let (file, node) = match String::from_utf8(bytes) {
             Ok(text) => {
-                let file = self
-                    .sources
-                    .add(path.to_path_buf(), display_path(path), text.as_str());
+                let file =
+                    self.sources
+                        .add(self.fs.absolute(path), display_path(path), text.as_str());
                 let node = yaml::parse(file, &text, self.limits, &mut diagnostics);
                 (file, node)
             }
@@ -281,7 +328,7 @@ impl Loader {
                 let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
                 let file = self
                     .sources
-                    .add(path.to_path_buf(), display_path(path), text);
+                    .add(self.fs.absolute(path), display_path(path), text);
                 diagnostics.push(Diagnostic::new(
                     Code::NotText,
                     Span::new(file, valid, valid + 1),
@@ -324,9 +371,18 @@ impl Loader {
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join(&file.value);
-            match std::fs::read_to_string(&path) {
+            let read = self.fs.read(&path).and_then(|bytes| {
+                String::from_utf8(bytes).map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "the file is not UTF-8 text",
+                    )
+                })
+            });
+            match read {
                 Ok(text) => {
-                    let id = self.sources.add(path.clone(), display_path(&path), text);
+                    let absolute = self.fs.absolute(&path);
+                    let id = self.sources.add(absolute, display_path(&path), text);
                     bundle.attachments.insert(file.span, id);
                 }
                 Err(error) => diagnostics.push(
@@ -341,10 +397,6 @@ impl Loader {
         }
         Ok(())
     }
-}
-
-fn canonical(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Splits a file's top-level mapping into section entries, checking section names and ids and

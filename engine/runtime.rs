@@ -1,18 +1,22 @@
-//! The runtime: compiled bundles, events in, the engine, timers and actions out.
+//! The runtime: events in, the engine, timers and actions out, through one event loop.
 //!
-//! [`compiled`] turns a validated bundle into what the engine runs; [`input`] reads JSON Lines
-//! events; [`engine`] applies them (with [`process`] for instances and tasks) and fires
-//! [`timer`]s; [`action`] is what comes out.
+//! [`input`] reads JSON Lines events; the [`driver`] feeds them (and version switches, and the
+//! passing of time) to the [`engine`], which keeps every bundle version it has run and moves
+//! clocks, instances and escalations by their own version's rules, firing [`timer`]s; the
+//! [`action`]s it takes go to [`sink`]s: a printer, the journal, behaviour tests, the HTTP
+//! stream. [`status`] reads the state as of an instant.
 
 pub mod action;
 pub mod behaviour;
-pub mod compiled;
+pub mod driver;
 pub mod engine;
 pub mod input;
-pub mod process;
+pub mod sink;
+pub mod status;
 pub mod timer;
 pub mod workload;
 
-pub use action::Action;
-pub use compiled::Compiled;
+pub use action::{Action, Kind};
+pub use driver::{Driver, DriverError, Switch};
 pub use engine::{Engine, State};
+pub use sink::{Input, Sink, SinkError};

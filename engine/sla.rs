@@ -11,18 +11,26 @@
 //! 3. **Update** every active clock, new ones included: cancel, then stop, then reset (which
 //!    completes the clock and attaches the next cycle), then pause or resume.
 //!
-//! The clock arithmetic itself is in [`clock`].
+//! Clocks are pinned to the bundle version they started under: every decision about a clock
+//! (pause, resume, stop, cancel, a change of target among its alternatives) is taken with its
+//! version's targets, while new clocks attach under the version running now. A target of a new
+//! version that says `on_new_version: adopt` takes over the running clocks of its measure at the
+//! switch, by its `on_change` policy.
+//!
+//! The clock arithmetic itself is in [`clock`]; targets are built from the model in [`build`].
 
+mod build;
 pub mod clock;
 
 use std::sync::Arc;
 
-use crate::base::Name;
+use crate::base::{FieldNames, Name};
 use crate::calendar::BusinessCalendar;
 use crate::condition::{Change, Condition, Evaluator};
 use crate::model::AgreementType;
-use crate::model::agreement::ChangePolicy;
+use crate::model::agreement::{ChangePolicy, VersionPolicy};
 
+pub use build::targets;
 pub use clock::{Because, Clock, Entry, Next, State, Timeline, What};
 
 /// A per-record goal.
@@ -81,7 +89,7 @@ pub struct Target {
     /// The target id.
     pub id: Name,
     /// The measure: targets of one agreement and measure are alternatives.
-    pub measure: String,
+    pub measure: Name,
     /// The record types it applies to.
     pub record_types: Vec<String>,
     /// The rest of `applies_to`.
@@ -102,21 +110,66 @@ pub struct Target {
     pub start_from: Option<String>,
     /// The goal.
     pub goal: Goal,
+    /// The goal as written (`4h`, `5 working days`, `deadline in field ...`).
+    pub goal_text: String,
     /// The calendar the goal is counted in.
     pub calendar: Arc<BusinessCalendar>,
+    /// That calendar's id.
+    pub calendar_id: Name,
     /// Milestones.
     pub milestones: Vec<Milestone>,
     /// Breach actions.
     pub breach: Vec<ActionSpec>,
     /// How this target takes over a clock from another of the same measure.
     pub policy: ChangePolicy,
+    /// Whether this target, in a new bundle version, takes over the running clocks of its
+    /// measure that started under an earlier version.
+    pub on_new_version: VersionPolicy,
+}
+
+impl Target {
+    /// Takes the field names its conditions read from `names` (see [`FieldNames`]).
+    pub fn share_names(&mut self, names: &mut FieldNames) {
+        for condition in [&mut self.applies, &mut self.start, &mut self.stop] {
+            condition.share_names(names);
+        }
+        let optional = [
+            &mut self.pause,
+            &mut self.resume,
+            &mut self.cancel,
+            &mut self.reset,
+        ];
+        for condition in optional.into_iter().flatten() {
+            condition.share_names(names);
+        }
+    }
+
+    /// Whether `other` (of any version) measures the same thing: same agreement and measure.
+    pub fn same_measure(&self, other: &Target) -> bool {
+        same_name(&self.agreement, &other.agreement) && same_name(&self.measure, &other.measure)
+    }
+}
+
+fn same_name(a: &Name, b: &Name) -> bool {
+    Arc::ptr_eq(a, b) || crate::base::same_text(a, b)
 }
 
 /// A group of alternative targets: one agreement, one measure, in document order.
 #[derive(Debug, Clone)]
 pub struct Group {
+    /// The agreement.
+    pub agreement: Name,
+    /// The measure.
+    pub measure: Name,
     /// Target indices, first match wins.
     pub targets: Vec<u32>,
+}
+
+impl Group {
+    /// Whether `target` measures what this group measures.
+    fn measures(&self, target: &Target) -> bool {
+        same_name(&self.agreement, &target.agreement) && same_name(&self.measure, &target.measure)
+    }
 }
 
 /// What a change did to a clock; the engine turns these into actions and timers.
@@ -134,8 +187,9 @@ pub enum Effect {
     Stopped(u32),
     /// A clock was cancelled, and why.
     Cancelled(u32, Because),
-    /// A clock now measures against another target (clock, previous target).
-    Retargeted(u32, u32),
+    /// A clock now measures against another target (clock, previous target in the clock's
+    /// version before the change, that version).
+    Retargeted(u32, u32, u16),
 }
 
 /// Reads a timestamp field (RFC 3339 text or epoch seconds) for retroactive starts and deadlines.
@@ -149,18 +203,20 @@ pub fn instant_field(fields: &crate::base::Fields, name: &str) -> Option<i64> {
     }
 }
 
-/// The clocks of one record, oldest first, each with its target and whether it is active, so a
-/// change finds the clocks it concerns without reading the others (clocks are many and scattered
-/// in memory; this list sits with its record).
+/// The clocks of one record, oldest first, each with its version, target and whether it is
+/// active, so a change finds the clocks it concerns without reading the others (clocks are many
+/// and scattered in memory; this list sits with its record).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordClocks(Vec<RecordClock>);
 
-/// One clock of a record: its index, and its target's index with [`ACTIVE`] set while the clock
-/// runs or is paused (a bundle has far fewer than 2^31 targets).
+/// One clock of a record: its index, its target's index (in its version) with [`ACTIVE`] set
+/// while the clock runs or is paused (a bundle has far fewer than 2^31 targets), and its
+/// version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct RecordClock {
     clock: u32,
     target: u32,
+    version: u16,
 }
 
 /// The flag of an active clock in [`RecordClock::target`].
@@ -192,26 +248,68 @@ impl RecordClocks {
         self.0.iter().map(|c| c.clock)
     }
 
-    fn push(&mut self, clock: u32, target: u32) {
+    /// The versions of the record's active clocks other than `current`, each once.
+    pub fn other_versions(&self, current: u16) -> impl Iterator<Item = u16> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(move |(i, c)| {
+                c.active()
+                    && c.version != current
+                    && !self
+                        .0
+                        .iter()
+                        .take(*i)
+                        .any(|e| e.active() && e.version == c.version)
+            })
+            .map(|(_, c)| c.version)
+    }
+
+    /// The active clocks, with their version and target.
+    pub fn active(&self) -> impl Iterator<Item = (u32, u16, u32)> + '_ {
+        self.0
+            .iter()
+            .filter(|c| c.active())
+            .map(|c| (c.clock, c.version, c.target()))
+    }
+
+    fn push(&mut self, clock: u32, version: u16, target: u32) {
         self.0.push(RecordClock {
             clock,
             target: target | ACTIVE,
+            version,
         });
     }
 
-    /// The first active clock of a group: its position here and its index.
-    fn active_in(&self, group: &Group) -> Option<(usize, u32)> {
-        self.0
-            .iter()
-            .position(|c| c.active() && group.targets.contains(&c.target()))
-            .and_then(|p| self.0.get(p).map(|c| (p, c.clock)))
+    /// The active clock measuring what `group` (of `view`'s version) measures, in any version:
+    /// its position here, its index, and whether it is of `view`'s version.
+    fn active_in(&self, view: &View<'_>, group: &Group) -> Option<(usize, u32, bool)> {
+        self.0.iter().enumerate().find_map(|(p, c)| {
+            if !c.active() {
+                return None;
+            }
+            let mine = c.version == view.version;
+            let same = if mine {
+                group.targets.contains(&c.target())
+            } else {
+                (view.other)(c.version, c.target()).is_some_and(|t| group.measures(t))
+            };
+            same.then_some((p, c.clock, mine))
+        })
     }
 
-    /// How many clocks of a group the record has had: a new one is the next cycle.
-    fn cycles(&self, group: &Group) -> u32 {
+    /// How many clocks of a group's measure the record has had, in every version: a new one is
+    /// the next cycle.
+    fn cycles(&self, view: &View<'_>, group: &Group) -> u32 {
         self.0
             .iter()
-            .filter(|c| group.targets.contains(&c.target()))
+            .filter(|c| {
+                if c.version == view.version {
+                    group.targets.contains(&c.target())
+                } else {
+                    (view.other)(c.version, c.target()).is_some_and(|t| group.measures(t))
+                }
+            })
             .count() as u32
     }
 
@@ -221,11 +319,28 @@ impl RecordClocks {
         }
     }
 
-    fn retargeted(&mut self, position: usize, target: u32) {
+    fn retargeted(&mut self, position: usize, version: u16, target: u32) {
         if let Some(c) = self.0.get_mut(position) {
             c.target = target | (c.target & ACTIVE);
+            c.version = version;
         }
     }
+}
+
+/// What a change is evaluated against: the targets and groups of one bundle version, and how to
+/// read targets of the others.
+pub struct View<'a> {
+    /// The version (an index into the engine's versions).
+    pub version: u16,
+    /// Its targets.
+    pub targets: &'a [Target],
+    /// Its groups for the record's type.
+    pub groups: &'a [Group],
+    /// Whether new clocks attach under this version (the version running now) or only the
+    /// clocks already pinned to it are updated.
+    pub attach: bool,
+    /// A target of another version, by version and index.
+    pub other: &'a dyn Fn(u16, u32) -> Option<&'a Target>,
 }
 
 /// The clocks of all records, and the rules that move them.
@@ -233,72 +348,79 @@ impl RecordClocks {
 pub struct Clocks {
     /// Every clock ever attached, in attach order.
     pub all: Vec<Clock>,
-    /// The bundle version new clocks are pinned to (an index into the engine's versions).
-    #[serde(default)]
-    pub version: u16,
+}
+
+/// What a change of one record carries for its clocks.
+#[derive(Clone, Copy)]
+pub struct Moment<'a, 'c> {
+    /// The record's index.
+    pub record: u32,
+    /// The change.
+    pub change: &'a Change<'c>,
+    /// Its instant.
+    pub now: i64,
+    /// The interned event name, for timelines (`None` for a change without an event).
+    pub event: Option<u32>,
 }
 
 impl Clocks {
-    /// Applies one record change to the clocks of the record (`mine` lists them and gets new
-    /// ones appended). `event` is the interned event name for timelines.
-    #[allow(clippy::too_many_arguments)]
+    /// Applies one record change to the record's clocks of one version (`mine` lists them and
+    /// gets new ones appended): choose, take over or attach (only with `view.attach`), then
+    /// update the active clocks of that version.
     pub fn on_change(
         &mut self,
-        targets: &[Target],
-        groups: &[Group],
-        record: u32,
+        view: &View<'_>,
+        at: Moment<'_, '_>,
         mine: &mut RecordClocks,
-        change: &Change<'_>,
-        now: i64,
-        event: u32,
         eval: &mut Evaluator<'_>,
         effects: &mut Vec<Effect>,
     ) {
-        let event = Some(event);
+        let Moment {
+            record,
+            change,
+            now,
+            event,
+        } = at;
         // Clocks attached by this change are not updated by its reset condition.
         let existing = mine.len();
         // 1 and 2: choose, take over or attach.
-        for group in groups {
+        for group in view.groups {
             let chosen = group
                 .targets
                 .iter()
-                .filter_map(|t| targets.get(*t as usize))
+                .filter_map(|t| view.targets.get(*t as usize))
                 .find(|t| t.applies.holds(change, eval));
-            let active = mine.active_in(group);
+            let active = mine.active_in(view, group);
             match (active, chosen) {
-                (Some((position, index)), Some(to)) if self.target_of(index) != Some(to.index) => {
-                    let Some(from) = self.target_of(index).and_then(|t| targets.get(t as usize))
+                // A clock of another version keeps its own rules; this group neither takes it
+                // over nor attaches beside it.
+                (Some((_, _, false)), _) => {}
+                (Some((position, index, true)), Some(to))
+                    if self.target_of(index) != Some(to.index) =>
+                {
+                    let Some(from) = self
+                        .target_of(index)
+                        .and_then(|t| view.targets.get(t as usize))
                     else {
                         continue;
                     };
-                    let cycle = mine.cycles(group) + 1;
-                    let Some(clock) = self.all.get_mut(index as usize) else {
-                        continue;
-                    };
-                    if to.policy == ChangePolicy::Restart {
-                        clock.cancel(&from.calendar, now, Because::TargetChanged, event);
-                        mine.stopped(position);
-                        effects.push(Effect::Cancelled(index, Because::TargetChanged));
-                        let start = Clock::start(to, record, cycle, now, deadline(to, change));
-                        self.attach(
-                            start,
-                            &to.calendar,
-                            now,
-                            Because::TargetChanged,
-                            event,
-                            mine,
-                            effects,
-                        );
-                    } else {
-                        let previous = clock.target;
-                        let keep = to.policy == ChangePolicy::KeepElapsed;
-                        clock.retarget(from, to, now, keep, deadline(to, change), event);
-                        mine.retargeted(position, to.index);
-                        effects.push(Effect::Retargeted(index, previous));
-                    }
+                    let cycle = mine.cycles(view, group) + 1;
+                    self.take_over(
+                        view.version,
+                        index,
+                        position,
+                        from,
+                        to,
+                        cycle,
+                        at,
+                        mine,
+                        effects,
+                    );
                 }
-                (Some((position, index)), None) => {
-                    let Some(from) = self.target_of(index).and_then(|t| targets.get(t as usize))
+                (Some((position, index, true)), None) => {
+                    let Some(from) = self
+                        .target_of(index)
+                        .and_then(|t| view.targets.get(t as usize))
                     else {
                         continue;
                     };
@@ -308,7 +430,7 @@ impl Clocks {
                         effects.push(Effect::Cancelled(index, Because::NoLongerApplies));
                     }
                 }
-                (None, Some(to)) => {
+                (None, Some(to)) if view.attach => {
                     // Start must become true for this target with this change: either start did
                     // not hold before, or the target did not apply before.
                     let became = to.start.holds(change, eval)
@@ -316,7 +438,7 @@ impl Clocks {
                             let before = group
                                 .targets
                                 .iter()
-                                .filter_map(|t| targets.get(*t as usize))
+                                .filter_map(|t| view.targets.get(*t as usize))
                                 .find(|t| !change.is_new && t.applies.held_before(change, eval));
                             before.is_none_or(|t| t.index != to.index)
                         });
@@ -332,24 +454,37 @@ impl Clocks {
                             Some(at) if at <= now => (at, Because::StartFrom),
                             _ => (now, Because::Start),
                         };
-                        let cycle = mine.cycles(group) + 1;
+                        let cycle = mine.cycles(view, group) + 1;
                         let clock = Clock::start(to, record, cycle, start, deadline(to, change));
-                        self.attach(clock, &to.calendar, start, because, event, mine, effects);
+                        self.attach(
+                            clock,
+                            view.version,
+                            to,
+                            start,
+                            because,
+                            event,
+                            mine,
+                            effects,
+                        );
                     }
                 }
                 _ => {}
             }
         }
-        // 3: update every active clock of the record (not those a reset attaches on the way).
+        // 3: update every active clock of this version (not those a reset attaches on the way).
         let attached = mine.len();
         for position in 0..attached {
             // Updating one clock never changes another, so this is whether it was active
             // before the first update.
-            let Some(&entry) = mine.0.get(position).filter(|c| c.active()) else {
+            let Some(&entry) = mine
+                .0
+                .get(position)
+                .filter(|c| c.active() && c.version == view.version)
+            else {
                 continue;
             };
             let index = entry.clock;
-            let Some(target) = targets.get(entry.target() as usize) else {
+            let Some(target) = view.targets.get(entry.target() as usize) else {
                 continue;
             };
             let calendar = &target.calendar;
@@ -384,7 +519,16 @@ impl Clocks {
                     Effect::Stopped(index)
                 });
                 let next = Clock::start(target, record, cycle, now, deadline(target, change));
-                self.attach(next, calendar, now, Because::Reset, event, mine, effects);
+                self.attach(
+                    next,
+                    view.version,
+                    target,
+                    now,
+                    Because::Reset,
+                    event,
+                    mine,
+                    effects,
+                );
             } else {
                 if let Goal::Deadline(field) = &target.goal {
                     let moved = position < existing
@@ -394,7 +538,7 @@ impl Clocks {
                     if moved {
                         let previous = clock.target;
                         clock.set_deadline(calendar, now, instant_field(change.fields, field));
-                        effects.push(Effect::Retargeted(index, previous));
+                        effects.push(Effect::Retargeted(index, previous, view.version));
                     }
                 }
                 let pausing = target.pause.as_ref().is_some_and(|c| c.holds(change, eval));
@@ -419,26 +563,121 @@ impl Clocks {
         }
     }
 
+    /// Moves the record's clocks of earlier versions whose measure has, in `view` (the version
+    /// just switched to), a target that applies and says `on_new_version: adopt`: by that
+    /// target's `on_change` policy, as if the record had changed to it.
+    pub fn adopt(
+        &mut self,
+        view: &View<'_>,
+        at: Moment<'_, '_>,
+        mine: &mut RecordClocks,
+        eval: &mut Evaluator<'_>,
+        effects: &mut Vec<Effect>,
+    ) {
+        for group in view.groups {
+            let Some((position, index, false)) = mine.active_in(view, group) else {
+                continue;
+            };
+            let Some(to) = group
+                .targets
+                .iter()
+                .filter_map(|t| view.targets.get(*t as usize))
+                .find(|t| t.applies.holds(at.change, eval))
+                .filter(|t| t.on_new_version == VersionPolicy::Adopt)
+            else {
+                continue;
+            };
+            let Some(&entry) = mine.0.get(position) else {
+                continue;
+            };
+            let Some(from) = (view.other)(entry.version, entry.target()) else {
+                continue;
+            };
+            let cycle = mine.cycles(view, group) + 1;
+            self.take_over(
+                view.version,
+                index,
+                position,
+                from,
+                to,
+                cycle,
+                at,
+                mine,
+                effects,
+            );
+        }
+    }
+
+    /// `to` (of `version`) takes over the active clock `index` (at `position` in `mine`),
+    /// measured until now against `from`, by `to`'s change policy.
+    #[allow(clippy::too_many_arguments)]
+    fn take_over(
+        &mut self,
+        version: u16,
+        index: u32,
+        position: usize,
+        from: &Target,
+        to: &Target,
+        cycle: u32,
+        at: Moment<'_, '_>,
+        mine: &mut RecordClocks,
+        effects: &mut Vec<Effect>,
+    ) {
+        let Some(clock) = self.all.get_mut(index as usize) else {
+            return;
+        };
+        let Moment {
+            record,
+            change,
+            now,
+            event,
+        } = at;
+        if to.policy == ChangePolicy::Restart {
+            clock.cancel(&from.calendar, now, Because::TargetChanged, event);
+            mine.stopped(position);
+            effects.push(Effect::Cancelled(index, Because::TargetChanged));
+            let start = Clock::start(to, record, cycle, now, deadline(to, change));
+            self.attach(
+                start,
+                version,
+                to,
+                now,
+                Because::TargetChanged,
+                event,
+                mine,
+                effects,
+            );
+        } else {
+            let (previous, was) = (clock.target, clock.version);
+            // `retarget` records the version change, if any, in the timeline.
+            let keep = to.policy == ChangePolicy::KeepElapsed;
+            clock.retarget(from, (version, to), now, keep, deadline(to, change), event);
+            mine.retargeted(position, version, to.index);
+            effects.push(Effect::Retargeted(index, previous, was));
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn attach(
         &mut self,
         mut clock: Clock,
-        calendar: &BusinessCalendar,
+        version: u16,
+        target: &Target,
         at: i64,
         because: Because,
         event: Option<u32>,
         mine: &mut RecordClocks,
         effects: &mut Vec<Effect>,
     ) {
-        clock.log(calendar, at, What::Started, because, event);
-        clock.version = self.version;
+        clock.log(&target.calendar, at, What::Started, because, event);
+        clock.version = version;
         let index = u32::try_from(self.all.len()).unwrap_or(u32::MAX);
-        mine.push(index, clock.target);
+        mine.push(index, version, clock.target);
         self.all.push(clock);
         effects.push(Effect::Started(index));
     }
 
-    /// The target index of a clock.
+    /// The target index of a clock (in its version).
     pub fn target_of(&self, clock: u32) -> Option<u32> {
         self.all.get(clock as usize).map(|c| c.target)
     }

@@ -1,40 +1,49 @@
-//! The durable journal of `slaflow run --db`: accepted events, emitted actions and periodic
-//! snapshots of the engine's state, in SQLite.
+//! The durable journal: every input the engine applied (event lines, bundle version switches,
+//! the passing of time in a live engine), the actions they produced, every bundle version with
+//! its files, and periodic snapshots of the engine's state, in SQLite.
 //!
-//! Events are applied in batches. For each batch the actions are written to standard output
-//! and flushed first, then the batch's input lines and actions are committed in one
-//! transaction (one row per batch: its lines, numbered, and the text of its actions as
-//! printed). A crash (even `kill -9`) therefore loses nothing that was committed, and a batch
-//! that was printed but not committed is applied again on restart, printing the same actions
-//! with the same ids: a consumer may see a few repeated lines, never a missing or different one.
+//! The journal is a [`Sink`]: the driver hands it each input with its actions and flushes it at
+//! the end of each batch, after the sinks before it (the printer flushes first). A flush commits
+//! the batch's inputs and actions in one transaction (one row per batch), with the versions it
+//! switched to, and a snapshot when one is due. A crash (even `kill -9`) therefore loses nothing
+//! that was committed, and a batch that was printed but not committed is applied again on
+//! restart, printing the same actions with the same ids: a consumer may see a few repeated
+//! lines, never a missing or different one.
 //!
-//! On restart the latest snapshot is loaded, the events journaled after it are applied again
-//! without printing (their actions were printed before they were committed), and reading the
-//! input continues after the last journaled line. A snapshot is taken after at least
-//! [`SNAPSHOT_EVERY`] lines, and after at least [`SNAPSHOT_PER_ITEM`] lines per record, clock,
-//! escalation, instance and task, so that writing snapshots costs a bounded share of the run
-//! however large the state grows (and replaying after a restart at most that many lines).
-//! SQLite runs in WAL mode with `synchronous=NORMAL`: a committed batch survives a crash of the
-//! process; surviving a power loss would need `synchronous=FULL`.
+//! On restart ([`Journal::recover`]) the versions the state needs are compiled again from the
+//! files the journal keeps, the latest snapshot is loaded, and the inputs journaled after it are
+//! applied again without printing (their actions were printed before they were committed). A
+//! snapshot is taken after at least [`SNAPSHOT_EVERY`] inputs, and after at least
+//! [`SNAPSHOT_PER_ITEM`] inputs per record, clock, escalation, instance and task, so that
+//! writing snapshots costs a bounded share of the run however large the state grows. SQLite runs
+//! in WAL mode with `synchronous=NORMAL`: a committed batch survives a crash of the process;
+//! surviving a power loss would need `synchronous=FULL`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod batch;
+
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::runtime::input::{Line, Lines, parse};
-use crate::runtime::{Action, Compiled, Engine, State};
+use crate::program::{Origin, Program};
+use crate::runtime::engine::short_hash;
+use crate::runtime::input::parse;
+use crate::runtime::sink::{Actions, Input, Sink, SinkError};
+use crate::runtime::{Engine, State};
 
-/// Lines applied per transaction.
-pub const BATCH: usize = 4_096;
-/// Fewest lines between snapshots.
+pub use batch::Entry;
+
+/// Fewest inputs between snapshots.
 pub const SNAPSHOT_EVERY: u64 = 100_000;
-/// Fewest lines between snapshots for each item of the state (record, clock, escalation,
+/// Fewest inputs between snapshots for each item of the state (record, clock, escalation,
 /// process instance, task): a large state is written less often.
 pub const SNAPSHOT_PER_ITEM: u64 = 2;
-/// The version of the journal's tables and snapshots (3: clock timelines encoded as bytes).
-const FORMAT: &str = "3";
+/// The version of the journal's tables and snapshots (4: bundle versions and switches).
+const FORMAT: &str = "4";
+/// SQLite's application id of an slaflow journal (`slaf`).
+const APPLICATION_ID: i64 = 0x736c_6166;
 
 /// Why the journal could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -48,102 +57,194 @@ pub enum StoreError {
         /// What SQLite said.
         source: rusqlite::Error,
     },
-    /// The journal was written by another version of the bundle.
+    /// The journal was written in another format.
     #[error(
-        "journal `{path}` was written with bundle version {journal}, but this bundle is version {bundle}; use a new --db file for a changed bundle"
+        "journal `{path}` was written in journal format {found} by another version of slaflow (this one writes format {FORMAT}); use a new --db file"
     )]
-    OtherBundle {
-        /// The database file.
-        path: String,
-        /// The journal's bundle hash.
-        journal: String,
-        /// This bundle's hash.
-        bundle: String,
-    },
-    /// The journal was written by an earlier version of slaflow, in another format.
-    #[error("journal `{path}` was written by an earlier version of slaflow; use a new --db file")]
     OtherFormat {
         /// The database file.
         path: String,
+        /// The format found.
+        found: String,
     },
-    /// A snapshot could not be read.
-    #[error("journal `{path}`: snapshot at line {line} is unreadable: {reason}")]
-    Snapshot {
+    /// The file is an SQLite database, but not an slaflow journal.
+    #[error(
+        "`{path}` is not an slaflow journal (it is an SQLite database with other tables); give a new or an slaflow --db file"
+    )]
+    NotAJournal {
         /// The database file.
         path: String,
-        /// The snapshot's line.
-        line: u64,
+    },
+    /// No journal at the path (reading only).
+    #[error("no journal at `{path}`")]
+    Missing {
+        /// The database file.
+        path: String,
+    },
+    /// Something stored cannot be read back.
+    #[error("journal `{path}`: {reason}")]
+    Damaged {
+        /// The database file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The engine refused an input while replaying.
+    #[error("journal `{path}`: {reason}")]
+    Replay {
+        /// The database file.
+        path: String,
         /// Why.
         reason: String,
     },
-    /// Reading events or writing actions failed.
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
+}
+
+/// An engine rebuilt from a journal.
+pub struct Recovered {
+    /// The engine, as it was after the last committed input.
+    pub engine: Engine,
+    /// The number of the last input line journaled (0 for none): reading resumes after it.
+    pub last_line: u64,
+    /// Whether the journal held nothing yet.
+    pub fresh: bool,
 }
 
 /// An open journal.
 pub struct Journal {
     connection: Connection,
     path: String,
+    /// Versions stored, by hash, with their number.
+    versions: HashMap<String, i64>,
+    /// The batch being gathered: its inputs and the text of their actions.
+    inputs: Vec<u8>,
+    actions: Vec<u8>,
+    /// Inputs gathered since the last commit.
+    pending: u64,
+    /// Inputs committed since the last snapshot.
+    since_snapshot: u64,
+    /// The last input line number received.
+    last_line: u64,
+    /// Whether `Advance` inputs are journaled (a live engine's clock) or left out (the end of
+    /// a replay, which the next run with more events must not have moved past).
+    keep_advances: bool,
+    /// An advance that was left out has moved the engine: its state must not be snapshotted.
+    moved: bool,
 }
 
 impl Journal {
-    /// Opens (or creates) the journal at `path` for a bundle version.
-    pub fn open(path: &Path, bundle: &str) -> Result<Journal, StoreError> {
+    /// Opens (or creates) the journal at `path` for writing.
+    pub fn open(path: &Path) -> Result<Journal, StoreError> {
+        Journal::open_with(path, false)
+    }
+
+    /// Opens the journal at `path` to read it (it must exist).
+    pub fn open_read_only(path: &Path) -> Result<Journal, StoreError> {
+        Journal::open_with(path, true)
+    }
+
+    fn open_with(path: &Path, read_only: bool) -> Result<Journal, StoreError> {
         let shown = crate::source::display_path(path);
         let sql = |source| StoreError::Sqlite {
             path: shown.clone(),
             source,
         };
-        let connection = Connection::open(path).map_err(sql)?;
-        // Large pages suit rows of whole batches (the size only applies to a new file).
-        connection
-            .execute_batch(
-                "PRAGMA page_size = 65536;
-                 PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = NORMAL;
-                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                 CREATE TABLE IF NOT EXISTS snapshots (line INTEGER PRIMARY KEY, state TEXT NOT NULL);",
+        if read_only && !path.exists() {
+            return Err(StoreError::Missing { path: shown });
+        }
+        let flags = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::default()
+        };
+        let connection = Connection::open_with_flags(path, flags).map_err(sql)?;
+        let application: i64 = connection
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(sql)?;
+        let tables: i64 = connection
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
             )
             .map_err(sql)?;
-        let meta = |key: &str| -> Result<Option<String>, StoreError> {
-            connection
-                .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(sql)
-        };
-        match (meta("bundle")?, meta("format")?) {
-            (Some(_), format) if format.as_deref() != Some(FORMAT) => {
-                return Err(StoreError::OtherFormat { path: shown });
-            }
-            (Some(journal), _) if journal != bundle => {
-                return Err(StoreError::OtherBundle {
-                    path: shown,
-                    journal,
-                    bundle: bundle.to_string(),
-                });
-            }
-            (Some(_), _) => {}
-            (None, _) => {
-                connection
-                    .execute(
-                        "INSERT INTO meta (key, value) VALUES ('bundle', ?1), ('format', ?2)",
-                        params![bundle, FORMAT],
-                    )
-                    .map_err(sql)?;
+        if application != APPLICATION_ID && tables > 0 {
+            let ours: bool = connection
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(sql)?
+                > 0;
+            if !ours {
+                return Err(StoreError::NotAJournal { path: shown });
             }
         }
-        connection
-            .execute_batch(
-                "CREATE TABLE IF NOT EXISTS batches (last_line INTEGER PRIMARY KEY, lines BLOB NOT NULL, actions BLOB NOT NULL);",
-            )
+        if !read_only {
+            // Large pages suit rows of whole batches (the size only applies to a new file).
+            connection
+                .execute_batch(&format!(
+                    "PRAGMA page_size = 65536;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA application_id = {APPLICATION_ID};
+                     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                ))
+                .map_err(sql)?;
+        }
+        let format: Option<String> = connection
+            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .or_else(|e| if read_only { Err(e) } else { Ok(None) })
             .map_err(sql)?;
+        match format {
+            Some(found) if found != FORMAT => {
+                return Err(StoreError::OtherFormat { path: shown, found });
+            }
+            Some(_) => {}
+            None if read_only => return Err(StoreError::Missing { path: shown }),
+            None => connection
+                .execute_batch(&format!(
+                    "CREATE TABLE IF NOT EXISTS versions (number INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, origin TEXT NOT NULL);
+                     CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, inputs BLOB NOT NULL, actions BLOB NOT NULL);
+                     CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, last_line INTEGER NOT NULL, state TEXT NOT NULL);
+                     INSERT OR REPLACE INTO meta (key, value) VALUES ('format', '{FORMAT}');"
+                ))
+                .map_err(sql)?,
+        }
+        let mut versions = HashMap::new();
+        {
+            let mut statement = connection
+                .prepare("SELECT number, hash FROM versions")
+                .map_err(sql)?;
+            let rows = statement
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                .map_err(sql)?;
+            for row in rows {
+                let (number, hash) = row.map_err(sql)?;
+                versions.insert(hash, number);
+            }
+        }
         Ok(Journal {
             connection,
             path: shown,
+            versions,
+            inputs: Vec::new(),
+            actions: Vec::new(),
+            pending: 0,
+            since_snapshot: 0,
+            last_line: 0,
+            keep_advances: false,
+            moved: false,
         })
+    }
+
+    /// Journals `Advance` inputs too (a live engine, whose timers fire by the wall clock).
+    pub fn keep_advances(mut self) -> Journal {
+        self.keep_advances = true;
+        self
     }
 
     fn sql(&self, source: rusqlite::Error) -> StoreError {
@@ -153,191 +254,260 @@ impl Journal {
         }
     }
 
-    /// Rebuilds the engine from the latest snapshot and the events journaled after it; returns
-    /// the engine and the last journaled input line.
-    pub fn recover(&self, compiled: &Arc<Compiled>) -> Result<(Engine, u64), StoreError> {
-        let snapshot: Option<(i64, String)> = self
+    fn damaged(&self, reason: impl Into<String>) -> StoreError {
+        StoreError::Damaged {
+            path: self.path.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Every version the journal holds, oldest first: number, hash.
+    pub fn version_list(&self) -> Vec<(i64, String)> {
+        let mut list: Vec<(i64, String)> = self
+            .versions
+            .iter()
+            .map(|(hash, number)| (*number, hash.clone()))
+            .collect();
+        list.sort();
+        list
+    }
+
+    /// Compiles a stored version again from its files.
+    fn compile_version(&self, hash: &str) -> Result<Arc<Program>, StoreError> {
+        let origin: String = self
             .connection
             .query_row(
-                "SELECT line, state FROM snapshots ORDER BY line DESC LIMIT 1",
+                "SELECT origin FROM versions WHERE hash = ?1",
+                params![hash],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| self.damaged(format!("bundle version {hash} is not stored")))?;
+        let origin: Origin = serde_json::from_str(&origin)
+            .map_err(|e| self.damaged(format!("bundle version {hash} is unreadable: {e}")))?;
+        let compiled = origin
+            .compile(hash)
+            .map_err(|e| self.damaged(e.to_string()))?;
+        Ok(Arc::new(compiled.program))
+    }
+
+    /// Rebuilds the engine from the latest snapshot and the inputs journaled after it. `initial`
+    /// runs a journal that holds nothing yet (and is the first version it records).
+    pub fn recover(&mut self, initial: &Arc<Program>) -> Result<Recovered, StoreError> {
+        let mut programs: HashMap<String, Arc<Program>> = HashMap::new();
+        programs.insert(initial.hash.clone(), Arc::clone(initial));
+        let mut program = |journal: &Journal, hash: &str| -> Result<Arc<Program>, StoreError> {
+            if let Some(found) = programs.get(hash) {
+                return Ok(Arc::clone(found));
+            }
+            let compiled = journal.compile_version(hash)?;
+            tracing::info!(version = %short_hash(hash), "Compiled a journaled bundle version again");
+            programs.insert(hash.to_string(), Arc::clone(&compiled));
+            Ok(compiled)
+        };
+        let snapshot: Option<(i64, i64, String)> = self
+            .connection
+            .query_row(
+                "SELECT seq, last_line, state FROM snapshots ORDER BY seq DESC LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(|e| self.sql(e))?;
-        let (mut engine, from) = match snapshot {
-            Some((line, text)) => {
-                let state: State =
-                    serde_json::from_str(&text).map_err(|e| StoreError::Snapshot {
-                        path: self.path.clone(),
-                        line: u64::try_from(line).unwrap_or(0),
-                        reason: e.to_string(),
-                    })?;
-                (Engine::resume(Arc::clone(compiled), state), line)
+        let (mut engine, from, mut last_line) = match snapshot {
+            Some((seq, last_line, text)) => {
+                let state: State = serde_json::from_str(&text).map_err(|e| {
+                    self.damaged(format!("the snapshot after batch {seq} is unreadable: {e}"))
+                })?;
+                let mut failed = None;
+                let engine = Engine::resume(state, |hash| match program(self, hash) {
+                    Ok(p) => Some(p),
+                    Err(error) => {
+                        failed.get_or_insert(error);
+                        None
+                    }
+                });
+                let engine = match (engine, failed) {
+                    (Ok(engine), _) => engine,
+                    (Err(_), Some(error)) => return Err(error),
+                    (Err(reason), None) => return Err(self.damaged(reason)),
+                };
+                tracing::info!(batch = seq, "Resumed from a snapshot");
+                (engine, seq, u64::try_from(last_line).unwrap_or(0))
             }
-            None => (Engine::new(Arc::clone(compiled)), 0),
+            None => {
+                let first = self
+                    .version_list()
+                    .first()
+                    .map(|(_, hash)| hash.clone())
+                    .unwrap_or_else(|| initial.hash.clone());
+                (Engine::new(program(self, &first)?), 0, 0)
+            }
         };
-        let from = u64::try_from(from).unwrap_or(0);
-        let mut last = from;
         let mut statement = self
             .connection
-            .prepare("SELECT lines FROM batches WHERE last_line > ?1 ORDER BY last_line")
+            .prepare("SELECT seq, inputs FROM batches WHERE seq > ?1 ORDER BY seq")
             .map_err(|e| self.sql(e))?;
-        let rows = statement
-            .query_map(params![i64::try_from(from).unwrap_or(i64::MAX)], |r| {
-                r.get::<_, Vec<u8>>(0)
-            })
+        let rows: Vec<(i64, Vec<u8>)> = statement
+            .query_map(params![from], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
             .map_err(|e| self.sql(e))?;
-        for row in rows {
-            let lines = row.map_err(|e| self.sql(e))?;
-            for (number, raw) in journaled(&lines) {
-                if number > from {
-                    engine.apply_line(&parse(number, raw));
-                    engine.drain_actions();
-                    last = number;
+        drop(statement);
+        let mut replayed = 0u64;
+        for (seq, inputs) in rows {
+            for entry in batch::entries(&inputs) {
+                match entry.map_err(|e| self.damaged(format!("batch {seq}: {e}")))? {
+                    Entry::Line { number, raw } => {
+                        engine.apply_line(&parse(number, raw));
+                        last_line = number;
+                    }
+                    Entry::Switch { at, hash } => {
+                        let switched = program(self, &hash)?;
+                        engine
+                            .switch(at, switched)
+                            .map_err(|reason| StoreError::Replay {
+                                path: self.path.clone(),
+                                reason,
+                            })?;
+                    }
+                    Entry::Advance { at } => engine.finish(Some(at)),
                 }
+                engine.clear_pending();
+                replayed += 1;
             }
         }
-        Ok((engine, last))
+        if replayed > 0 {
+            tracing::info!(
+                inputs = replayed,
+                "Replayed the journal after its last snapshot"
+            );
+        }
+        let fresh = self.versions.is_empty();
+        self.last_line = last_line;
+        self.since_snapshot = replayed;
+        Ok(Recovered {
+            engine,
+            last_line,
+            fresh,
+        })
     }
 
-    /// Commits a batch: its input lines (`number raw` per line, see [`journal_line`]), the
-    /// text of its actions as printed, and a snapshot when one is due.
-    pub fn commit(
-        &mut self,
-        last_line: u64,
-        lines: &[u8],
-        actions: &[u8],
-        snapshot: Option<&State>,
-    ) -> Result<(), StoreError> {
+    /// Records a bundle version (its files), if the journal does not hold it yet; committed
+    /// with the next batch.
+    fn remember(&mut self, program: &Program) -> Result<(), StoreError> {
+        if self.versions.contains_key(&program.hash) {
+            return Ok(());
+        }
+        let number = i64::try_from(self.versions.len()).unwrap_or(i64::MAX) + 1;
+        let origin = serde_json::to_string(&program.origin)
+            .map_err(|e| self.damaged(format!("cannot store a bundle version: {e}")))?;
+        self.connection
+            .execute(
+                "INSERT INTO versions (number, hash, origin) VALUES (?1, ?2, ?3)",
+                params![number, program.hash, origin],
+            )
+            .map_err(|e| self.sql(e))?;
+        self.versions.insert(program.hash.clone(), number);
+        Ok(())
+    }
+
+    /// Commits the gathered batch, and a snapshot of `state` if one is due.
+    fn commit(&mut self, state: &State) -> Result<(), StoreError> {
+        if self.pending == 0 {
+            return Ok(());
+        }
         let path = self.path.clone();
         let sql = |source| StoreError::Sqlite {
             path: path.clone(),
             source,
         };
-        let line = i64::try_from(last_line).unwrap_or(i64::MAX);
+        self.since_snapshot += self.pending;
+        let snapshot = !self.moved && snapshot_due(self.since_snapshot, state);
+        let text =
+            if snapshot {
+                Some(serde_json::to_string(state).map_err(|e| {
+                    self.damaged(format!("cannot write a snapshot of the engine: {e}"))
+                })?)
+            } else {
+                None
+            };
         let tx = self.connection.transaction().map_err(sql)?;
-        tx.prepare_cached(
-            "INSERT OR REPLACE INTO batches (last_line, lines, actions) VALUES (?1, ?2, ?3)",
-        )
-        .and_then(|mut insert| insert.execute(params![line, lines, actions]))
-        .map_err(sql)?;
-        if let Some(state) = snapshot {
-            let text = serde_json::to_string(state).unwrap_or_default();
+        let seq: i64 = tx
+            .query_row("SELECT coalesce(max(seq), 0) + 1 FROM batches", [], |r| {
+                r.get(0)
+            })
+            .map_err(sql)?;
+        tx.prepare_cached("INSERT INTO batches (seq, inputs, actions) VALUES (?1, ?2, ?3)")
+            .and_then(|mut insert| insert.execute(params![seq, self.inputs, self.actions]))
+            .map_err(sql)?;
+        if let Some(text) = text {
+            let last_line = i64::try_from(self.last_line).unwrap_or(i64::MAX);
             tx.execute(
-                "INSERT OR REPLACE INTO snapshots (line, state) VALUES (?1, ?2)",
-                params![line, text],
+                "INSERT OR REPLACE INTO snapshots (seq, last_line, state) VALUES (?1, ?2, ?3)",
+                params![seq, last_line, text],
             )
             .map_err(sql)?;
-            tx.execute("DELETE FROM snapshots WHERE line < ?1", params![line])
+            tx.execute("DELETE FROM snapshots WHERE seq < ?1", params![seq])
                 .map_err(sql)?;
+            self.since_snapshot = 0;
         }
-        tx.commit().map_err(sql)
+        tx.commit().map_err(sql)?;
+        self.inputs.clear();
+        self.actions.clear();
+        self.pending = 0;
+        Ok(())
     }
 }
 
-/// Appends one input line as the journal keeps it: its number, a space, and the line.
-pub fn journal_line(out: &mut Vec<u8>, line: &Line) {
-    out.extend_from_slice(line.number.to_string().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(line.raw.as_bytes());
-    out.push(b'\n');
+impl Sink for Journal {
+    fn receive(&mut self, input: &Input<'_>, actions: &Actions<'_>) -> Result<(), SinkError> {
+        let journal = |e: StoreError| SinkError::Journal(e.to_string());
+        match input {
+            Input::Line(line) => {
+                batch::put_line(&mut self.inputs, line.number, &line.raw);
+                self.last_line = line.number;
+            }
+            Input::Switch { at, program } => {
+                self.remember(program).map_err(journal)?;
+                batch::put_switch(&mut self.inputs, *at, &program.hash);
+            }
+            Input::Advance(at) if self.keep_advances => batch::put_advance(&mut self.inputs, *at),
+            Input::Advance(_) => {
+                // Not journaled: its actions are printed, and printed again by the next run.
+                self.moved = true;
+                return Ok(());
+            }
+        }
+        self.actions.extend_from_slice(actions.json_lines());
+        self.pending += 1;
+        Ok(())
+    }
+
+    fn flush(&mut self, engine: &Engine) -> Result<(), SinkError> {
+        // The first version is recorded with the first batch.
+        let first = engine
+            .state
+            .versions
+            .first()
+            .and_then(|hash| engine.versions().iter().find(|p| p.hash == *hash))
+            .map(Arc::clone);
+        if let Some(first) = first {
+            self.remember(&first)
+                .map_err(|e| SinkError::Journal(e.to_string()))?;
+        }
+        self.commit(&engine.state)
+            .map_err(|e| SinkError::Journal(e.to_string()))
+    }
 }
 
-/// The lines of a journaled batch (see [`journal_line`]).
-fn journaled(lines: &[u8]) -> impl Iterator<Item = (u64, String)> + '_ {
-    lines.split(|b| *b == b'\n').filter_map(|line| {
-        let space = line.iter().position(|b| *b == b' ')?;
-        let number = std::str::from_utf8(line.get(..space)?).ok()?.parse().ok()?;
-        let raw = String::from_utf8_lossy(line.get(space + 1..)?).into_owned();
-        Some((number, raw))
-    })
-}
-
-/// Whether a snapshot is due after `lines` lines since the last one.
-fn snapshot_due(lines: u64, state: &State) -> bool {
+/// Whether a snapshot is due after `inputs` inputs since the last one.
+fn snapshot_due(inputs: u64, state: &State) -> bool {
     let items = state.records.len()
         + state.clocks.all.len()
         + state.escalations.len()
         + state.instances.len()
         + state.tasks.len();
-    lines >= SNAPSHOT_EVERY.max(SNAPSHOT_PER_ITEM.saturating_mul(items as u64))
-}
-
-/// `slaflow run --db`: replays `events` durably, resuming from the journal, writing actions to
-/// `out` (flushed before each batch commits).
-pub fn run_durable(
-    compiled: Arc<Compiled>,
-    db: &Path,
-    events: impl Read,
-    until: Option<i64>,
-    out: impl Write,
-) -> Result<(), StoreError> {
-    let mut journal = Journal::open(db, &compiled.hash)?;
-    let (mut engine, last) = journal.recover(&compiled)?;
-    let mut lines = Lines::new(BufReader::new(events));
-    lines.skip_to(last)?;
-    let mut out = out;
-    let mut since_snapshot = 0u64;
-    let mut batch: Vec<u8> = Vec::new();
-    let mut printed: Vec<u8> = Vec::new();
-    let mut done = false;
-    while !done {
-        batch.clear();
-        printed.clear();
-        let mut count = 0;
-        let mut last_line = None;
-        for line in lines.by_ref() {
-            let line = line?;
-            engine.apply_line(&line);
-            print_actions(&mut printed, engine.drain_actions());
-            journal_line(&mut batch, &line);
-            last_line = Some(line.number);
-            count += 1;
-            if count >= BATCH {
-                break;
-            }
-        }
-        if count < BATCH {
-            done = true;
-        }
-        out.write_all(&printed)?;
-        out.flush()?;
-        let Some(last_line) = last_line else {
-            continue;
-        };
-        since_snapshot += count as u64;
-        let snapshot = snapshot_due(since_snapshot, &engine.state).then_some(&engine.state);
-        if snapshot.is_some() {
-            since_snapshot = 0;
-        }
-        journal.commit(last_line, &batch, &printed, snapshot)?;
-    }
-    engine.finish(until);
-    printed.clear();
-    print_actions(&mut printed, engine.drain_actions());
-    out.write_all(&printed)?;
-    out.flush()?;
-    Ok(())
-}
-
-/// Appends actions to `printed` as JSON Lines, and prints each rejected event on standard
-/// error as `line N: reason`.
-pub fn print_actions(printed: &mut Vec<u8>, actions: impl IntoIterator<Item = Action>) {
-    for action in actions {
-        if action.kind == "event.rejected" {
-            eprintln!(
-                "line {}: {}",
-                action.line.unwrap_or(0),
-                action.error.as_deref().unwrap_or("rejected")
-            );
-        }
-        action.write_json(printed);
-        printed.push(b'\n');
-    }
-}
-
-/// Reads every line of a reader (used by tests to compare runs).
-pub fn read_lines(reader: impl Read) -> std::io::Result<Vec<String>> {
-    BufReader::new(reader).lines().collect()
+    inputs >= SNAPSHOT_EVERY.max(SNAPSHOT_PER_ITEM.saturating_mul(items as u64))
 }

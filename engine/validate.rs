@@ -13,14 +13,19 @@ mod scripts;
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::calendar::Calendars;
+use crate::calendar::{BusinessCalendar, Calendars};
+use crate::condition::{Assignment, CompiledScript, Condition, Memo};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, fuzzy};
 use crate::graph::ProcessGraph;
-use crate::model::{Bundle, Section, Spanned};
-use crate::source::SourceMap;
+use crate::model::{self, Bundle, Script, Section, Spanned};
+use crate::script::{self, CompileError, ScriptContext};
+use crate::source::{SourceMap, Span};
 
-/// What passes can see: the bundle, its sources, and what earlier work derived from it.
+/// What passes and builders share: the bundle, its sources, and what is derived from it once
+/// (process graphs, calendars, every script compiled), so the compile stage builds each of
+/// them a single time.
 pub struct Context<'a> {
     /// The loaded bundle.
     pub bundle: &'a Bundle,
@@ -30,10 +35,24 @@ pub struct Context<'a> {
     pub graphs: HashMap<&'a str, ProcessGraph>,
     /// The calendars that compiled (problems are reported while compiling).
     pub calendars: Calendars,
+    /// The rhai sandbox every script of the bundle is compiled for and runs in.
+    pub sandbox: rhai::Engine,
+    /// Every script of the bundle, compiled once, by its position.
+    pub scripts: HashMap<Span, Compiled<'a>>,
+}
+
+/// One script of the bundle, compiled for the context it runs in.
+pub struct Compiled<'a> {
+    /// The script as written.
+    pub script: &'a Script,
+    /// Where it runs, which decides the variables it can use.
+    pub context: ScriptContext,
+    /// The compiled script, or why it does not compile.
+    pub result: Result<Arc<rhai::AST>, CompileError>,
 }
 
 impl<'a> Context<'a> {
-    /// Prepares what the passes share.
+    /// Prepares what the passes and builders share.
     pub fn new(
         bundle: &'a Bundle,
         sources: &'a SourceMap,
@@ -45,12 +64,83 @@ impl<'a> Context<'a> {
             .map(|(id, entry)| (id.as_str(), ProcessGraph::build(&entry.value)))
             .collect();
         let calendars = Calendars::compile(bundle, sources, diagnostics);
+        let sandbox = script::sandbox();
+        let scripts = scripts::all_scripts(bundle)
+            .into_iter()
+            .map(|(script, context)| {
+                let result = script::compile(&sandbox, context, script.text()).map(Arc::new);
+                (
+                    script.0.span,
+                    Compiled {
+                        script,
+                        context,
+                        result,
+                    },
+                )
+            })
+            .collect();
         Context {
             bundle,
             sources,
             graphs,
             calendars,
+            sandbox,
+            scripts,
         }
+    }
+
+    /// A script compiled for the engine, named for its runtime errors by its `owner` (e.g.
+    /// `rule licence-overuse`) and its position; `None` without a script or if it does not
+    /// compile (which the scripts pass reports).
+    pub fn script(
+        &self,
+        script: Option<&Script>,
+        owner: impl FnOnce() -> String,
+    ) -> Option<CompiledScript> {
+        let script = script?;
+        let compiled = self.scripts.get(&script.0.span)?;
+        let ast = compiled.result.as_ref().ok()?;
+        let start = self.sources.start(script.0.span);
+        let origin = format!(
+            "{}:{}:{}",
+            self.sources.name(script.0.span),
+            start.line,
+            start.col
+        );
+        Some(CompiledScript {
+            ast: Arc::clone(ast),
+            origin: origin.into(),
+            owner: owner().into(),
+            memo: match compiled.context {
+                ScriptContext::Record => Memo::for_text(script.text()).map(Arc::new),
+                ScriptContext::Decision => None,
+            },
+        })
+    }
+
+    /// A record condition compiled for the engine; `assignment` tells where `assigned` looks.
+    pub fn condition(
+        &self,
+        model: Option<&Spanned<model::Condition>>,
+        assignment: &Option<Assignment>,
+        owner: impl Fn() -> String,
+    ) -> Option<Condition> {
+        let model = model?;
+        let mut compile = |script: &Script| self.script(Some(script), &owner);
+        Some(Condition::new(
+            &model.value,
+            assignment.clone(),
+            &mut compile,
+        ))
+    }
+
+    /// The calendar with this id (or `24x7` without one); `24x7` too for an id that did not
+    /// compile, which validation reports.
+    pub fn calendar(&self, id: Option<&Spanned<model::CalendarId>>) -> Arc<BusinessCalendar> {
+        self.calendars
+            .get_or_always(id.map(|c| c.value.as_str()))
+            .cloned()
+            .unwrap_or_else(|| Arc::new(BusinessCalendar::always_open()))
     }
 
     /// Reports `id` if `section` does not define it, with a "did you mean".
@@ -91,12 +181,17 @@ pub fn unknown<'c>(
 /// Runs every pass over a loaded bundle.
 pub fn check(bundle: &Bundle, sources: &SourceMap, diagnostics: &mut Diagnostics) {
     let cx = Context::new(bundle, sources, diagnostics);
-    references::check(&cx, diagnostics);
-    processes::check(&cx, diagnostics);
-    agreements::check(&cx, diagnostics);
-    escalations::check(&cx, diagnostics);
-    governance::check(&cx, diagnostics);
-    scripts::check(&cx, diagnostics);
+    run_passes(&cx, diagnostics);
+}
+
+/// Runs every pass with a prepared context (the compile stage keeps the context to build with).
+pub fn run_passes(cx: &Context<'_>, diagnostics: &mut Diagnostics) {
+    references::check(cx, diagnostics);
+    processes::check(cx, diagnostics);
+    agreements::check(cx, diagnostics);
+    escalations::check(cx, diagnostics);
+    governance::check(cx, diagnostics);
+    scripts::check(cx, diagnostics);
 }
 
 /// The outcome of validating paths: every diagnostic and the files they point into.

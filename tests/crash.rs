@@ -162,7 +162,7 @@ fn refused(dir: &Path, db: &Path, message: &str) {
 }
 
 #[test]
-fn a_journal_refuses_another_bundle_version_and_another_format() {
+fn a_changed_bundle_becomes_the_next_version_and_another_format_is_refused() {
     let dir = scratch("version", 10, 1);
     let db = dir.join("journal.db");
     assert!(
@@ -171,26 +171,45 @@ fn a_journal_refuses_another_bundle_version_and_another_format() {
             .unwrap()
             .success()
     );
-    // Edit the bundle: the journal belongs to the old version.
+    // Edit the bundle: the journal records it as its next version, at the journal's time.
     std::fs::write(
         dir.join("bundle/workload.yaml"),
         format!("{}\n# edited\n", workload::BUNDLE),
     )
     .unwrap();
-    refused(&dir, &db, "was written with bundle version");
-    // A journal of an older layout (format 2 stored timelines as lists of entries) is refused
-    // before its snapshots are read.
+    let out = dir.join("b.jsonl");
+    assert!(run(&dir, Some(&db), &out).wait().unwrap().success());
+    let printed = complete_lines(&out);
+    assert!(
+        printed
+            .first()
+            .is_some_and(|l| l.contains(r#""kind":"bundle.switched""#)),
+        "{printed:?}"
+    );
+    let versions: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM versions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(versions, 2);
+    // A journal of another layout is refused before its snapshots are read.
     let older = dir.join("older.db");
     assert!(
-        run(&dir, Some(&older), &dir.join("b.jsonl"))
+        run(&dir, Some(&older), &dir.join("c.jsonl"))
             .wait()
             .unwrap()
             .success()
     );
     rusqlite::Connection::open(&older)
         .unwrap()
-        .execute("UPDATE meta SET value = '2' WHERE key = 'format'", [])
+        .execute("UPDATE meta SET value = '3' WHERE key = 'format'", [])
         .unwrap();
-    refused(&dir, &older, "was written by an earlier version of slaflow");
+    refused(&dir, &older, "was written in journal format 3");
+    // An SQLite database of something else is not touched.
+    let foreign = dir.join("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY);")
+        .unwrap();
+    refused(&dir, &foreign, "is not an slaflow journal");
     let _ = std::fs::remove_dir_all(&dir);
 }

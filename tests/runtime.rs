@@ -5,18 +5,19 @@
 
 use std::sync::Arc;
 
+use slaflow::program::Program;
 use slaflow::runtime::input::Lines;
-use slaflow::runtime::{Action, Compiled, Engine};
+use slaflow::runtime::{Action, Engine};
 
 /// A compiled bundle from one YAML text, which must validate without errors.
-pub fn compile(yaml: &str) -> Arc<Compiled> {
-    let (_, compiled) =
-        Compiled::from_text("test.yaml", yaml).unwrap_or_else(|findings| panic!("{findings}"));
-    Arc::new(compiled)
+pub fn compile(yaml: &str) -> Arc<Program> {
+    let compiled =
+        Program::from_text("test.yaml", yaml).unwrap_or_else(|findings| panic!("{findings}"));
+    Arc::new(compiled.program)
 }
 
 /// Runs JSON Lines events (and timers up to `until`) and returns every action.
-pub fn run(compiled: &Arc<Compiled>, events: &str, until: Option<&str>) -> Vec<Action> {
+pub fn run(compiled: &Arc<Program>, events: &str, until: Option<&str>) -> Vec<Action> {
     let mut engine = Engine::new(Arc::clone(compiled));
     for line in Lines::new(events.as_bytes()) {
         engine.apply_line(&line.unwrap());
@@ -29,7 +30,7 @@ pub fn run(compiled: &Arc<Compiled>, events: &str, until: Option<&str>) -> Vec<A
 fn lines(actions: &[Action], kinds: &[&str]) -> Vec<String> {
     actions
         .iter()
-        .filter(|a| kinds.contains(&a.kind))
+        .filter(|a| kinds.contains(&a.kind.as_str()))
         .map(|a| {
             let mut s = format!("{} {}", a.at, a.kind);
             for part in [
@@ -257,8 +258,7 @@ fn pause_time_is_measured_in_the_goal_calendar() {
 
 #[test]
 fn after_until_the_engine_time_is_until_whatever_timers_were_left() {
-    let (bundle, c) = Compiled::from_text("test.yaml", DESK).unwrap();
-    let c = Arc::new(c);
+    let c = compile(DESK);
     // The resolution clock pauses at 11:00, leaving its breach timer (10:00 Tuesday) stale;
     // the engine's time afterwards is `until`, not that stale timer's instant, so a clock
     // still paused shows its pause running up to `until`.
@@ -284,7 +284,7 @@ fn after_until_the_engine_time_is_until_whatever_timers_were_left() {
     let until: slaflow::model::Timestamp = "2026-11-25T00:00:00Z".parse().unwrap();
     engine.finish(Some(until.0));
     assert_eq!(engine.state.now, Some(until.0));
-    let report = slaflow::explain::explain(&engine, &bundle, "R");
+    let report = slaflow::explain::explain(&engine, "R").unwrap();
     let text = slaflow::explain::human(&report);
     assert!(
         text.contains("paused 2026-11-23T11:00:00Z to 2026-11-25T00:00:00Z"),
@@ -1023,7 +1023,7 @@ agreements:
     let actions = run(&c, &events, None);
     let cycles: Vec<(String, u32)> = actions
         .iter()
-        .filter(|a| a.kind.starts_with("sla."))
+        .filter(|a| a.kind.as_str().starts_with("sla."))
         .map(|a| (a.kind.to_string(), a.cycle.unwrap()))
         .collect();
     assert_eq!(

@@ -14,10 +14,10 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::{EXIT_OK, LoadedBundle, fail, write_stdout};
-use crate::calendar::BusinessCalendar;
-use crate::diagnostic::fuzzy;
-use crate::model::Timestamp;
+use super::{EXIT_OK, fail, write_stdout};
+use slaflow::calendar::BusinessCalendar;
+use slaflow::diagnostic::fuzzy;
+use slaflow::model::Timestamp;
 
 /// Arguments of `slaflow calendar`.
 #[derive(Debug, clap::Args)]
@@ -114,19 +114,16 @@ fn minutes(seconds: u64) -> String {
 
 /// Runs the command.
 pub fn run(args: &Args) -> u8 {
-    let loaded = match LoadedBundle::valid(&args.bundle) {
+    let loaded = match super::compile(&args.bundle) {
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
-    let mut ignored = crate::diagnostic::Diagnostics::new();
-    let calendars =
-        crate::calendar::Calendars::compile(&loaded.bundle, &loaded.sources, &mut ignored);
-    let Some(calendar) = calendars.get(&args.calendar) else {
+    let Some(calendar) = loaded.program.calendars.get(&args.calendar) else {
         let known = loaded
             .bundle
             .calendars
             .ids()
-            .chain(std::iter::once(crate::model::ALWAYS_OPEN));
+            .chain(std::iter::once(slaflow::model::ALWAYS_OPEN));
         let hint = fuzzy::did_you_mean(&args.calendar, known).unwrap_or_else(|| {
             "holiday-only calendars (without `hours`) cannot answer time questions".into()
         });

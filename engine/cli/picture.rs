@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use super::{EXIT_OK, LoadedBundle, fail, write_stdout};
-use crate::diagnostic::fuzzy;
-use crate::graph::render;
-use crate::model::process::Process;
+use super::{EXIT_OK, fail, write_stdout};
+use slaflow::diagnostic::fuzzy;
+use slaflow::graph::render;
+use slaflow::model::process::Process;
 
 /// Output formats of `slaflow graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,7 +51,7 @@ pub struct RaciArgs {
     pub format: RaciFormat,
 }
 
-fn find<'b>(loaded: &'b LoadedBundle, id: &str) -> Result<&'b Process, u8> {
+fn find<'b>(loaded: &'b slaflow::program::Compiled, id: &str) -> Result<&'b Process, u8> {
     let processes = &loaded.bundle.processes;
     processes.get(id).ok_or_else(|| {
         let hint = fuzzy::did_you_mean(id, processes.ids()).unwrap_or_else(|| {
@@ -70,7 +70,7 @@ fn find<'b>(loaded: &'b LoadedBundle, id: &str) -> Result<&'b Process, u8> {
 
 /// Runs `slaflow graph`.
 pub fn graph(args: &GraphArgs) -> u8 {
-    let loaded = match LoadedBundle::valid(&args.bundle) {
+    let loaded = match super::compile(&args.bundle) {
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
@@ -87,7 +87,7 @@ pub fn graph(args: &GraphArgs) -> u8 {
 
 /// Runs `slaflow raci`.
 pub fn raci(args: &RaciArgs) -> u8 {
-    let loaded = match LoadedBundle::valid(&args.bundle) {
+    let loaded = match super::compile(&args.bundle) {
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
@@ -95,7 +95,7 @@ pub fn raci(args: &RaciArgs) -> u8 {
         Ok(p) => p,
         Err(status) => return status,
     };
-    let matrix = crate::raci::matrix(process, &loaded.bundle);
+    let matrix = slaflow::raci::matrix(process, &loaded.bundle);
     let text = match args.format {
         RaciFormat::Markdown => matrix.markdown(),
         RaciFormat::Csv => matrix.csv(),

@@ -1,13 +1,18 @@
-//! `slaflow run` (replay events, print actions) and `slaflow explain` (a record's clocks as a
-//! timeline).
+//! `slaflow run` (replay events, print actions), `slaflow explain` (records' clocks as
+//! timelines) and `slaflow status` (every clock and open instance as of an instant).
 
-use std::io::{BufReader, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::BufWriter;
+use std::path::PathBuf;
 
-use super::{EXIT_OK, LoadedBundle, fail};
-use crate::model::Timestamp;
-use crate::runtime::Engine;
-use crate::runtime::input::Lines;
+use slaflow::model::Timestamp;
+use slaflow::runtime::Driver;
+use slaflow::runtime::sink::JsonLines;
+use slaflow::runtime::status;
+
+use super::replay::{
+    Prepared, SwitchArg, Warnings, lines_after, open_events, parse_switch, prepare, stopped,
+};
+use super::{EXIT_OK, fail};
 
 /// Arguments of `slaflow run`.
 #[derive(Debug, clap::Args)]
@@ -24,134 +29,292 @@ pub struct Args {
     /// Keep a durable journal here (SQLite) and resume from it after a crash.
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// From instant T on, run the bundle in DIR: new clocks and instances take that version,
+    /// running ones keep theirs (repeatable, in time order), e.g.
+    /// `--switch 2026-11-15T00:00:00Z=contract-v2`.
+    #[arg(long = "switch", value_name = "T=DIR", value_parser = parse_switch)]
+    pub switches: Vec<SwitchArg>,
+}
+
+/// Where `explain` and `status` read the history from.
+#[derive(Debug, clap::Args)]
+pub struct History {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// JSON Lines events, ordered by `at`; `-` reads standard input.
+    #[arg(long, required_unless_present = "db", conflicts_with = "db")]
+    pub events: Option<PathBuf>,
+    /// Read a journal written by `slaflow run --db` (or the server) instead of events; its
+    /// bundle versions are used.
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Run timers up to this instant after the last event, and report as of it.
+    #[arg(long)]
+    pub until: Option<Timestamp>,
+    /// Switch bundle versions while replaying the events, as `slaflow run --switch` does.
+    #[arg(long = "switch", value_name = "T=DIR", value_parser = parse_switch)]
+    pub switches: Vec<SwitchArg>,
 }
 
 /// Arguments of `slaflow explain`.
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// The bundle.
-    pub bundle: PathBuf,
-    /// JSON Lines events, ordered by `at`; `-` reads standard input.
+    /// The history.
+    #[command(flatten)]
+    pub history: History,
+    /// A record whose clocks to explain (repeatable).
+    #[arg(long, required_unless_present = "all")]
+    pub record: Vec<String>,
+    /// Explain every record.
     #[arg(long)]
-    pub events: PathBuf,
-    /// The record whose clocks to explain.
-    #[arg(long)]
-    pub record: String,
-    /// Run timers up to this instant after the last event.
-    #[arg(long)]
-    pub until: Option<Timestamp>,
+    pub all: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
-    pub format: ExplainFormat,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
-/// Output formats of `slaflow explain`.
+/// Arguments of `slaflow status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The history.
+    #[command(flatten)]
+    pub history: History,
+    /// Only this record (repeatable); by default every record, then the open instances that
+    /// are about no record.
+    #[arg(long)]
+    pub record: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+}
+
+/// Output formats of `explain` and `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExplainFormat {
-    /// A readable timeline.
+pub enum Format {
+    /// Readable text.
     Human,
-    /// One JSON document.
+    /// JSON.
     Json,
-}
-
-/// Opens the events file (or standard input).
-pub fn open_events(path: &Path) -> Result<Box<dyn Read>, u8> {
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(std::io::stdin()));
-    }
-    std::fs::File::open(path)
-        .map(|f| Box::new(f) as Box<dyn Read>)
-        .map_err(|error| fail(format!("cannot read `{}`: {error}", path.display())))
 }
 
 /// Runs `slaflow run`.
 pub fn run(args: &Args) -> u8 {
-    let loaded = match LoadedBundle::valid(&args.bundle) {
-        Ok(loaded) => loaded,
+    let prepared = match prepare(&args.bundle, &args.switches, args.db.as_deref(), true) {
+        Ok(prepared) => prepared,
         Err(status) => return status,
     };
-    let compiled = loaded.compile();
     let events = match open_events(&args.events) {
         Ok(events) => events,
         Err(status) => return status,
     };
-    if let Some(db) = &args.db {
-        let stdout = std::io::stdout().lock();
-        return match crate::store::run_durable(
-            compiled,
-            db,
-            events,
-            args.until.map(|t| t.0),
-            stdout,
-        ) {
-            Ok(()) => EXIT_OK,
-            Err(error) => fail(error),
-        };
+    let Prepared {
+        engine,
+        journal,
+        last_line,
+        switch_now,
+        switches,
+    } = prepared;
+    let lines = match lines_after(events, last_line) {
+        Ok(lines) => lines,
+        Err(status) => return status,
+    };
+    let mut printer = JsonLines::new(BufWriter::new(std::io::stdout().lock()));
+    let mut warnings = Warnings;
+    let mut journal = journal;
+    let mut driver = Driver::new(engine).sink(&mut printer).sink(&mut warnings);
+    if let Some(journal) = journal.as_mut() {
+        driver = driver.sink(journal);
     }
-    let mut engine = Engine::new(compiled);
-    let mut out = BufWriter::new(std::io::stdout().lock());
-    let mut printed = Vec::new();
-    for line in Lines::new(BufReader::new(events)) {
-        let line = match line {
-            Ok(line) => line,
-            Err(error) => return fail(format!("cannot read events: {error}")),
-        };
-        engine.apply_line(&line);
-        if write_actions(&mut engine, &mut printed, &mut out).is_err() {
-            return EXIT_OK; // The reader went away (broken pipe).
+    let result = (|| {
+        if let Some(program) = switch_now {
+            let now = driver.engine().state.now.unwrap_or(0);
+            driver.switch(now, program)?;
         }
+        driver.plan(switches)?;
+        driver.feed_lines(lines)?;
+        driver.finish(args.until.map(|t| t.0))
+    })();
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(error) => stopped(error),
     }
-    engine.finish(args.until.map(|t| t.0));
-    let _ = write_actions(&mut engine, &mut printed, &mut out);
-    let _ = out.flush();
-    EXIT_OK
 }
 
-/// Writes the engine's pending actions as JSON Lines through the reused buffer `printed`, and
-/// rejections to standard error too.
-fn write_actions(
-    engine: &mut Engine,
-    printed: &mut Vec<u8>,
-    out: &mut impl Write,
-) -> std::io::Result<()> {
-    printed.clear();
-    crate::store::print_actions(printed, engine.drain_actions());
-    out.write_all(printed)
+/// Replays the history of `explain` or `status` and runs the timers to `--until`.
+fn replay(history: &History) -> Result<slaflow::runtime::Engine, u8> {
+    let prepared = prepare(
+        &history.bundle,
+        &history.switches,
+        history.db.as_deref(),
+        false,
+    )?;
+    let mut driver = Driver::new(prepared.engine);
+    driver.plan(prepared.switches).map_err(stopped)?;
+    if let Some(path) = &history.events {
+        let lines = lines_after(open_events(path)?, 0)?;
+        driver.feed_lines(lines).map_err(stopped)?;
+    }
+    driver.finish(history.until.map(|t| t.0)).map_err(stopped)?;
+    Ok(driver.into_engine())
+}
+
+/// Where the history came from, for messages.
+fn origin(history: &History) -> String {
+    match (&history.events, &history.db) {
+        (Some(events), _) => format!("`{}`", events.display()),
+        (None, Some(db)) => format!("the journal `{}`", db.display()),
+        (None, None) => "the history".into(),
+    }
 }
 
 /// Runs `slaflow explain`.
 pub fn explain(args: &ExplainArgs) -> u8 {
-    let loaded = match LoadedBundle::valid(&args.bundle) {
-        Ok(loaded) => loaded,
+    let engine = match replay(&args.history) {
+        Ok(engine) => engine,
         Err(status) => return status,
     };
-    let events = match open_events(&args.events) {
-        Ok(events) => events,
-        Err(status) => return status,
+    let ids: Vec<String> = if args.all {
+        engine
+            .state
+            .records
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect()
+    } else {
+        args.record.clone()
     };
-    let mut engine = Engine::new(loaded.compile());
-    for line in Lines::new(BufReader::new(events)) {
-        match line {
-            Ok(line) => engine.apply_line(&line),
-            Err(error) => return fail(format!("cannot read events: {error}")),
+    let mut reports = Vec::new();
+    for id in &ids {
+        match slaflow::explain::explain(&engine, id) {
+            Some(report) => reports.push(report),
+            None => {
+                return fail(format!(
+                    "no event in {} concerns record `{id}`",
+                    origin(&args.history)
+                ));
+            }
         }
-        engine.drain_actions();
     }
-    engine.finish(args.until.map(|t| t.0));
-    if engine.record(&args.record).is_none() {
+    let mut text = String::new();
+    match args.format {
+        Format::Human => {
+            for (i, report) in reports.iter().enumerate() {
+                if i > 0 {
+                    text.push('\n');
+                }
+                text.push_str(&slaflow::explain::human(report));
+            }
+        }
+        // One record as one document (as before), several as JSON Lines.
+        Format::Json if reports.len() == 1 && !args.all => {
+            text = reports
+                .first()
+                .and_then(|r| serde_json::to_string_pretty(r).ok())
+                .unwrap_or_default();
+            text.push('\n');
+        }
+        Format::Json => {
+            for report in &reports {
+                text.push_str(&serde_json::to_string(report).unwrap_or_default());
+                text.push('\n');
+            }
+        }
+    }
+    super::write_stdout(&text).unwrap_or(EXIT_OK)
+}
+
+/// Runs `slaflow status`.
+pub fn status(args: &StatusArgs) -> u8 {
+    let engine = match replay(&args.history) {
+        Ok(engine) => engine,
+        Err(status) => return status,
+    };
+    if let Some(unknown) = args.record.iter().find(|id| engine.record(id).is_none()) {
         return fail(format!(
-            "no event in `{}` concerns record `{}`",
-            args.events.display(),
-            args.record
+            "no event in {} concerns record `{unknown}`",
+            origin(&args.history)
         ));
     }
-    let report = crate::explain::explain(&engine, &loaded.bundle, &args.record);
+    let only = (!args.record.is_empty()).then_some(args.record.as_slice());
+    let (records, loose) = status::status(&engine, only);
     let text = match args.format {
-        ExplainFormat::Human => crate::explain::human(&report),
-        ExplainFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        ),
+        Format::Json => {
+            let mut text = String::new();
+            for record in &records {
+                text.push_str(&serde_json::to_string(record).unwrap_or_default());
+                text.push('\n');
+            }
+            for instance in &loose {
+                text.push_str(&serde_json::to_string(instance).unwrap_or_default());
+                text.push('\n');
+            }
+            text
+        }
+        Format::Human => human_status(&records, &loose, engine.state.now.unwrap_or(0)),
     };
     super::write_stdout(&text).unwrap_or(EXIT_OK)
+}
+
+/// `status` as readable text: per record, one line per clock and one per open instance and
+/// task.
+fn human_status(
+    records: &[status::RecordStatus],
+    loose: &[status::InstanceStatus],
+    now: i64,
+) -> String {
+    use std::fmt::Write as _;
+    let span = slaflow::explain::span;
+    let at = |t: Option<Timestamp>| t.map_or("-".to_string(), |t| t.to_string());
+    let mut out = format!("as of {}\n", Timestamp(now));
+    let instances = |out: &mut String, list: &[status::InstanceStatus]| {
+        for i in list {
+            let _ = writeln!(
+                out,
+                "  instance {} ({}) waiting at {}",
+                i.instance,
+                i.process,
+                if i.steps.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    i.steps.join(", ")
+                }
+            );
+            for t in &i.tasks {
+                let _ = writeln!(
+                    out,
+                    "    task {} for {} opened {} due {}{}",
+                    t.step,
+                    t.roles.join(", "),
+                    t.opened,
+                    at(t.due),
+                    if t.overdue { " OVERDUE" } else { "" }
+                );
+            }
+        }
+    };
+    for record in records {
+        let _ = writeln!(out, "\n{} ({})", record.record, record.record_type);
+        for c in &record.clocks {
+            let _ = writeln!(
+                out,
+                "  {}/{} cycle {}: {} due {}, elapsed {}, remaining {}, paused {}{}",
+                c.agreement,
+                c.target,
+                c.cycle,
+                c.state,
+                at(c.due),
+                span(c.elapsed),
+                c.remaining.map_or("-".to_string(), span),
+                span(c.paused),
+                c.breached_at
+                    .map_or(String::new(), |b| format!(", breached {b}"))
+            );
+        }
+        instances(&mut out, &record.instances);
+    }
+    if !loose.is_empty() {
+        let _ = writeln!(out, "\ninstances about no record");
+        instances(&mut out, loose);
+    }
+    out
 }

@@ -23,7 +23,7 @@ pub fn run(args: &Args) -> u8 {
             return fail(format!("cannot create `{}`: {error}", args.out.display()));
         }
     }
-    for schema in crate::schema::all() {
+    for schema in slaflow::schema::all() {
         let path = args.out.join(schema.name);
         if args.check {
             if std::fs::read_to_string(&path).ok().as_deref() != Some(schema.text.as_str()) {

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::{EXIT_FINDINGS, EXIT_OK, LoadedBundle, fail};
-use crate::runtime::behaviour;
+use super::{EXIT_FINDINGS, EXIT_OK, fail};
+use slaflow::runtime::behaviour;
 
 /// Arguments of `slaflow test`.
 #[derive(Debug, clap::Args)]
@@ -25,15 +25,15 @@ pub fn run(args: &Args) -> u8 {
     let mut failed = 0;
     let mut suites = Vec::new();
     for path in &args.bundles {
-        let loaded = match LoadedBundle::valid(path) {
+        let loaded = match super::compile(path) {
             Ok(loaded) => loaded,
             Err(status) => return status,
         };
-        let compiled = loaded.compile();
-        let suite = crate::source::display_path(path);
+        let program = std::sync::Arc::new(loaded.program);
+        let suite = slaflow::source::display_path(path);
         let mut outcomes = Vec::new();
         for (id, entry) in loaded.bundle.tests.iter() {
-            let outcome = behaviour::run(&compiled, id.as_str(), &entry.value);
+            let outcome = behaviour::run(&program, id.as_str(), &entry.value);
             if outcome.passed() {
                 passed += 1;
                 println!("ok      {suite} {id}");

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::{EXIT_FINDINGS, EXIT_OK, fail, write_stdout};
-use crate::diagnostic::render::{Format, render};
+use slaflow::diagnostic::render::{Format, render};
 
 /// Arguments of `slaflow validate`.
 #[derive(Debug, clap::Args)]
@@ -22,7 +22,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> u8 {
-    let report = match crate::validate::validate_paths(&args.paths) {
+    let report = match slaflow::validate::validate_paths(&args.paths) {
         Ok(report) => report,
         Err(error) => return fail(error),
     };

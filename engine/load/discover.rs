@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::LoadError;
+use super::fs::{Disk, FileSystem, Kind};
 
 /// The manifest file name that marks a bundle root.
 pub const MANIFEST: &str = "bundle.yaml";
@@ -64,7 +65,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<BundleInput>, LoadError> {
         }
         let mut found_roots = Vec::new();
         let mut files = Vec::new();
-        walk(path, &mut files, &mut found_roots)?;
+        walk(&Disk, path, &mut files, &mut found_roots)?;
         roots.extend(found_roots);
         loose.extend(files);
     }
@@ -87,28 +88,26 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<BundleInput>, LoadError> {
 
 /// Collects YAML files under `dir` (sorted), stopping at nested bundle roots, which go to `roots`.
 pub fn walk(
+    fs: &dyn FileSystem,
     dir: &Path,
     files: &mut Vec<PathBuf>,
     roots: &mut Vec<PathBuf>,
 ) -> Result<(), LoadError> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| LoadError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    let mut entries: Vec<PathBuf> = fs.list(dir).map_err(|source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     entries.sort();
     for entry in entries {
         let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with('.') || name == "target" {
             continue;
         }
-        if entry.is_dir() {
-            if entry.join(MANIFEST).is_file() {
+        if fs.kind(&entry) == Kind::Dir {
+            if fs.kind(&entry.join(MANIFEST)) == Kind::File {
                 roots.push(entry);
             } else {
-                walk(&entry, files, roots)?;
+                walk(fs, &entry, files, roots)?;
             }
         } else if is_yaml(&entry) && name != MANIFEST {
             files.push(entry);
@@ -118,9 +117,9 @@ pub fn walk(
 }
 
 /// The rule files of a bundle root, without descending into nested roots.
-pub fn root_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+pub fn root_files(fs: &dyn FileSystem, dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let mut files = Vec::new();
     let mut nested = Vec::new();
-    walk(dir, &mut files, &mut nested)?;
+    walk(fs, dir, &mut files, &mut nested)?;
     Ok(files)
 }

@@ -191,6 +191,12 @@ pub struct Target {
     /// measure: `keep_elapsed`, `restart` or `retarget` (default).
     #[serde(default)]
     pub on_change: Option<Spanned<ChangePolicy>>,
+    /// When a new version of the bundle is loaded while clocks run: `keep` (default) leaves the
+    /// clocks of this measure that started under an earlier version on that version's rules
+    /// until they end; `adopt` makes this target take them over at the switch, by its
+    /// `on_change` policy.
+    #[serde(default)]
+    pub on_new_version: Option<Spanned<VersionPolicy>>,
     /// Penalties or service credits for missing the target.
     #[serde(default)]
     pub penalty: Option<Penalty>,
@@ -222,6 +228,18 @@ pub struct Milestone {
     /// What to do.
     #[serde(default)]
     pub actions: Vec<Action>,
+}
+
+/// What a new bundle version does to the running clocks of a target's measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionPolicy {
+    /// Running clocks keep the rules of the version they started under until they end.
+    #[default]
+    Keep,
+    /// This target takes running clocks of its measure over at the switch, by its `on_change`
+    /// policy.
+    Adopt,
 }
 
 /// What happens to a running clock when a change makes another target of the same measure apply.

@@ -11,6 +11,122 @@ use crate::model::Timestamp;
 
 pub use crate::base::Name;
 
+/// What an action says happened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A clock attached (also a new cycle, a restart).
+    #[default]
+    SlaStarted,
+    /// A clock paused.
+    SlaPaused,
+    /// A clock resumed.
+    SlaResumed,
+    /// A clock reached an `at` or `before_due` milestone.
+    SlaWarning,
+    /// A clock reached its goal or deadline while counting.
+    SlaBreached,
+    /// A clock stopped in time.
+    SlaMet,
+    /// A clock that had breached stopped.
+    SlaStopped,
+    /// A clock was cancelled.
+    SlaCancelled,
+    /// A clock is now measured against another target, or its deadline moved.
+    SlaRetargeted,
+    /// An escalation topic reached a level.
+    EscalationRaised,
+    /// A task (or a decision a person takes) opened.
+    TaskOpened,
+    /// An open task passed its due time.
+    TaskOverdue,
+    /// A task completed.
+    TaskCompleted,
+    /// A process instance started.
+    InstanceStarted,
+    /// A process instance completed.
+    InstanceCompleted,
+    /// Roles were notified.
+    Notify,
+    /// A record rule fired.
+    RuleFired,
+    /// An input line could not be applied.
+    EventRejected,
+    /// A script evaluation failed, or a process looped.
+    ScriptFailed,
+    /// The engine switched to another bundle version.
+    BundleSwitched,
+}
+
+impl Kind {
+    /// Every kind, in the order of the documentation.
+    pub const ALL: [Kind; 20] = [
+        Kind::SlaStarted,
+        Kind::SlaPaused,
+        Kind::SlaResumed,
+        Kind::SlaWarning,
+        Kind::SlaBreached,
+        Kind::SlaMet,
+        Kind::SlaStopped,
+        Kind::SlaCancelled,
+        Kind::SlaRetargeted,
+        Kind::EscalationRaised,
+        Kind::TaskOpened,
+        Kind::TaskOverdue,
+        Kind::TaskCompleted,
+        Kind::InstanceStarted,
+        Kind::InstanceCompleted,
+        Kind::Notify,
+        Kind::RuleFired,
+        Kind::EventRejected,
+        Kind::ScriptFailed,
+        Kind::BundleSwitched,
+    ];
+
+    /// The kind as written: `sla.started`, `escalation.raised`...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SlaStarted => "sla.started",
+            Kind::SlaPaused => "sla.paused",
+            Kind::SlaResumed => "sla.resumed",
+            Kind::SlaWarning => "sla.warning",
+            Kind::SlaBreached => "sla.breached",
+            Kind::SlaMet => "sla.met",
+            Kind::SlaStopped => "sla.stopped",
+            Kind::SlaCancelled => "sla.cancelled",
+            Kind::SlaRetargeted => "sla.retargeted",
+            Kind::EscalationRaised => "escalation.raised",
+            Kind::TaskOpened => "task.opened",
+            Kind::TaskOverdue => "task.overdue",
+            Kind::TaskCompleted => "task.completed",
+            Kind::InstanceStarted => "instance.started",
+            Kind::InstanceCompleted => "instance.completed",
+            Kind::Notify => "notify",
+            Kind::RuleFired => "rule.fired",
+            Kind::EventRejected => "event.rejected",
+            Kind::ScriptFailed => "script.failed",
+            Kind::BundleSwitched => "bundle.switched",
+        }
+    }
+
+    /// The kind written as `text`, if there is one.
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// A kind equals its written form (`Kind::SlaMet == "sla.met"`).
+impl PartialEq<&str> for Kind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One action.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Action {
@@ -18,12 +134,8 @@ pub struct Action {
     pub id: u64,
     /// When it happened.
     pub at: Timestamp,
-    /// What happened: `sla.started`, `sla.paused`, `sla.resumed`, `sla.warning`,
-    /// `sla.breached`, `sla.met`, `sla.stopped` (stopped after a breach), `sla.cancelled`,
-    /// `sla.retargeted`, `escalation.raised`,
-    /// `task.opened`, `task.overdue`, `task.completed`, `instance.started`,
-    /// `instance.completed`, `notify`, `rule.fired`, `event.rejected`, `script.failed`.
-    pub kind: &'static str,
+    /// What happened.
+    pub kind: Kind,
     /// The record concerned.
     pub record: Option<Name>,
     /// The record's type.
@@ -58,6 +170,8 @@ pub struct Action {
     pub level: Option<u32>,
     /// The record rule that fired.
     pub rule: Option<Name>,
+    /// The bundle version switched to (its hash).
+    pub version: Option<Name>,
     /// Roles concerned (the R roles of a task, the roles of an escalation level...).
     pub roles: Vec<String>,
     /// Who is notified: the members of the roles.
@@ -86,7 +200,7 @@ enum Field<'a> {
 
 impl Action {
     /// An action of `kind` at `at`; the id is given when it is emitted.
-    pub fn new(kind: &'static str, at: i64) -> Action {
+    pub fn new(kind: Kind, at: i64) -> Action {
         Action {
             kind,
             at: Timestamp(at),
@@ -156,7 +270,7 @@ impl Action {
     ) -> Result<(), E> {
         f("id", Field::Id(self.id))?;
         f("at", Field::At(self.at))?;
-        f("kind", Field::Text(self.kind))?;
+        f("kind", Field::Text(self.kind.as_str()))?;
         for (name, value) in [
             ("record", &self.record),
             ("record_type", &self.record_type),
@@ -197,6 +311,9 @@ impl Action {
         }
         if let Some(rule) = &self.rule {
             f("rule", Field::Text(rule))?;
+        }
+        if let Some(version) = &self.version {
+            f("version", Field::Text(version))?;
         }
         if !self.roles.is_empty() {
             f("roles", Field::List(&self.roles))?;
@@ -308,6 +425,7 @@ pub const FIELDS: &[&str] = &[
     "topic",
     "level",
     "rule",
+    "version",
     "roles",
     "recipients",
     "reason",
@@ -348,7 +466,7 @@ mod tests {
 
     #[test]
     fn serializes_in_a_fixed_order_without_empty_fields() {
-        let mut a = Action::new("sla.breached", 1_790_000_000);
+        let mut a = Action::new(Kind::SlaBreached, 1_790_000_000);
         a.id = 1;
         a.record = Some("INC1".into());
         a.target = Some("p1".into());
@@ -379,7 +497,7 @@ mod tests {
         let text = |s: &str| Some(Name::from(s));
         Action {
             id: 12,
-            kind: "notify",
+            kind: Kind::Notify,
             record: text("INC\"1\\"),
             record_type: text("incident"),
             agreement: text("sla"),
@@ -397,6 +515,7 @@ mod tests {
             topic: text("t"),
             level: Some(1),
             rule: text("r"),
+            version: text("0123abcd"),
             roles: vec!["a".into(), "b\u{7f}".into()],
             recipients: vec!["x@example.com".into()],
             reason: Some((0u8..0x20).map(char::from).collect()),
@@ -412,7 +531,7 @@ mod tests {
     fn the_direct_writer_writes_what_serde_json_writes() {
         let full = full();
         assert_eq!(full.to_json(), serde_json::to_string(&full).unwrap());
-        let short = Action::new("sla.met", -5);
+        let short = Action::new(Kind::SlaMet, -5);
         assert_eq!(short.to_json(), serde_json::to_string(&short).unwrap());
         assert_eq!(
             full.to_value(),

@@ -7,10 +7,13 @@
 
 use std::sync::Arc;
 
-use super::action::{Action, matches};
-use super::compiled::Compiled;
+use super::action::{Action, Kind, matches};
+use super::driver::Driver;
 use super::engine::Engine;
+use super::input::Line;
+use super::sink::Collect;
 use crate::model::BehaviourTest;
+use crate::program::Program;
 
 /// The result of one test.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,15 +34,26 @@ impl Outcome {
 }
 
 /// Runs one test.
-pub fn run(compiled: &Arc<Compiled>, id: &str, test: &BehaviourTest) -> Outcome {
-    let mut engine = Engine::new(Arc::clone(compiled));
-    for (index, event) in test.events.iter().enumerate() {
-        engine.apply(&event.value, index as u64 + 1);
-    }
-    engine.finish(test.until.as_ref().map(|u| u.value.0));
-    let actions = engine.take_actions();
-    let values: Vec<serde_json::Value> = actions.iter().map(Action::to_value).collect();
+pub fn run(program: &Arc<Program>, id: &str, test: &BehaviourTest) -> Outcome {
+    let mut collect = Collect::default();
+    let mut driver = Driver::new(Engine::new(Arc::clone(program))).sink(&mut collect);
     let mut failures = Vec::new();
+    for (index, event) in test.events.iter().enumerate() {
+        let line = Line {
+            number: index as u64 + 1,
+            event: Ok(event.value.clone()),
+            raw: String::new(),
+        };
+        if let Err(error) = driver.feed(&line) {
+            failures.push(error.to_string());
+        }
+    }
+    if let Err(error) = driver.finish(test.until.as_ref().map(|u| u.value.0)) {
+        failures.push(error.to_string());
+    }
+    drop(driver);
+    let actions = collect.actions;
+    let values: Vec<serde_json::Value> = actions.iter().map(Action::to_value).collect();
     let mut from = 0;
     for (n, expected) in test.expect.iter().enumerate() {
         match values
@@ -74,7 +88,7 @@ pub fn run(compiled: &Arc<Compiled>, id: &str, test: &BehaviourTest) -> Outcome 
             ));
         }
     }
-    for action in actions.iter().filter(|a| a.kind == "event.rejected") {
+    for action in actions.iter().filter(|a| a.kind == Kind::EventRejected) {
         failures.push(format!("event rejected: {}", action.to_json()));
     }
     Outcome {

@@ -7,19 +7,25 @@
 //! older than the engine's time) is rejected with an `event.rejected` action and changes
 //! nothing. The engine's state is plain data (serde), so the store can snapshot it.
 //!
+//! The engine keeps every bundle version it has run ([`Program`]s, by index); each clock,
+//! instance and escalation records its version and is moved by that version's rules, while new
+//! ones take the current version (see [`Engine::switch`]).
+//!
 //! Clock actions and timers are in [`clocks`], escalations in [`escalations`], process
-//! instances in [`super::process`].
+//! instances in [`instances`].
 
 mod clocks;
 mod escalations;
+mod instances;
+
+pub use instances::MAX_MOVES;
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::action::Action;
-use super::compiled::Compiled;
+use super::action::{Action, Kind};
 use super::input::Line;
 use super::timer::{Due, Timers};
 use crate::base::{FastMap, FieldNames, Fields, Name, same_text};
@@ -27,7 +33,9 @@ use crate::condition::{Change, Evaluator};
 use crate::escalation::{Escalation, Signal, Subject};
 use crate::model::Event;
 use crate::model::escalation::TriggerOn;
-use crate::sla::{Because, Clocks, Effect, RecordClocks};
+use crate::process::{Instance, Task};
+use crate::program::Program;
+use crate::sla::{Because, Clocks, Effect, Moment, RecordClocks, Target, View};
 
 /// A ticket or other record the engine has seen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +51,17 @@ pub struct Record {
     pub last_at: i64,
     /// Its clocks, oldest first.
     pub clocks: RecordClocks,
+}
+
+impl Record {
+    /// Shared copies of its id, type and fields, to look at while the engine changes.
+    pub fn shared(&self) -> (Name, Name, Arc<Fields>) {
+        (
+            Name::clone(&self.id),
+            Name::clone(&self.record_type),
+            Arc::clone(&self.fields),
+        )
+    }
 }
 
 /// A record id as the record index keeps it: a short id (most are) in the index's own memory,
@@ -101,9 +120,9 @@ pub struct State {
     /// SLA clocks.
     pub clocks: Clocks,
     /// Process instances.
-    pub instances: Vec<super::process::Instance>,
+    pub instances: Vec<Instance>,
     /// Process tasks.
-    pub tasks: Vec<super::process::Task>,
+    pub tasks: Vec<Task>,
     /// Raised escalations.
     pub escalations: Vec<Escalation>,
     /// Pending timers.
@@ -114,22 +133,30 @@ pub struct State {
     pub instance_counts: std::collections::BTreeMap<String, u64>,
     /// Event names, interned for clock timelines.
     pub event_names: Vec<String>,
-    /// The bundle version (hash) the engine runs now.
-    pub bundle: String,
-    /// Every bundle version the state has run under, oldest first; clocks and instances are
-    /// pinned to one of them by index.
-    #[serde(default)]
+    /// Every bundle version (hash) the engine has run, oldest first; clocks, instances and
+    /// escalations are pinned to one of them by index.
     pub versions: Vec<String>,
+    /// The version new clocks and instances take (an index into `versions`).
+    pub current: u16,
+    /// Every switch of version so far: its instant and the version switched to.
+    pub switches: Vec<(i64, u16)>,
 }
 
-/// The engine over one compiled bundle.
+/// The most bundle versions one engine (and its journal) can hold.
+pub const MAX_VERSIONS: usize = u16::MAX as usize;
+
+/// The engine: every bundle version it has run, and its state.
 pub struct Engine {
-    /// The bundle it runs.
-    pub compiled: Arc<Compiled>,
+    /// The programs of the versions, by index (see [`State::versions`]).
+    versions: Vec<Arc<Program>>,
+    /// The program of the current version (`versions[state.current]`).
+    current: Arc<Program>,
     /// Its state.
     pub state: State,
     /// Records by id (rebuilt from the state on resume).
     record_index: FastMap<RecordKey, u32>,
+    /// Process instances by id (rebuilt from the state on resume).
+    instance_index: FastMap<Name, u32>,
     /// Escalations still climbing, by subject (rebuilt from the state on resume).
     climbing: FastMap<Subject, Vec<u32>>,
     /// Record types seen, so records of one type share its name.
@@ -142,40 +169,56 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// A fresh engine.
-    pub fn new(compiled: Arc<Compiled>) -> Engine {
+    /// A fresh engine running `program`.
+    pub fn new(program: Arc<Program>) -> Engine {
         let state = State {
-            bundle: compiled.hash.clone(),
+            versions: vec![program.hash.clone()],
             ..State::default()
         };
-        Engine::resume(compiled, state)
+        Engine::build(vec![Arc::clone(&program)], program, state)
     }
 
-    /// The hash of the bundle version with this index.
-    pub fn version_hash(&self, version: u16) -> &str {
-        self.state
+    /// An engine continuing from a saved state; `program` gives the program of each version
+    /// the state has run, by hash.
+    pub fn resume(
+        state: State,
+        mut program: impl FnMut(&str) -> Option<Arc<Program>>,
+    ) -> Result<Engine, String> {
+        let versions = state
             .versions
-            .get(usize::from(version))
-            .map_or(self.state.bundle.as_str(), String::as_str)
+            .iter()
+            .map(|hash| program(hash).ok_or_else(|| format!("bundle version {hash} is not known")))
+            .collect::<Result<Vec<_>, String>>()?;
+        let current = versions
+            .get(usize::from(state.current))
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "the saved state runs version {} of {}",
+                    state.current + 1,
+                    versions.len()
+                )
+            })?;
+        Ok(Engine::build(versions, current, state))
     }
 
-    /// An engine continuing from a saved state.
-    pub fn resume(compiled: Arc<Compiled>, mut state: State) -> Engine {
-        // New clocks and instances are pinned to the version now running.
-        let version = match state.versions.iter().position(|v| *v == compiled.hash) {
-            Some(i) => i,
-            None => {
-                state.versions.push(compiled.hash.clone());
-                state.versions.len() - 1
-            }
-        };
-        state.bundle = compiled.hash.clone();
-        state.clocks.version = u16::try_from(version).unwrap_or(u16::MAX);
+    fn build(versions: Vec<Arc<Program>>, current: Arc<Program>, state: State) -> Engine {
         let record_index = state
             .records
             .iter()
             .enumerate()
             .map(|(i, r)| (RecordKey::new(&r.id), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        let instance_index = state
+            .instances
+            .iter()
+            .enumerate()
+            .map(|(i, instance)| {
+                (
+                    Name::clone(&instance.id),
+                    u32::try_from(i).unwrap_or(u32::MAX),
+                )
+            })
             .collect();
         let mut climbing: FastMap<Subject, Vec<u32>> = FastMap::default();
         for (i, e) in state.escalations.iter().enumerate() {
@@ -186,16 +229,100 @@ impl Engine {
                     .push(u32::try_from(i).unwrap_or(u32::MAX));
             }
         }
+        let field_names = current.names.clone();
         Engine {
-            field_names: compiled.names.clone(),
-            compiled,
+            versions,
+            current,
             state,
             record_index,
+            instance_index,
             climbing,
             record_types: Vec::new(),
+            field_names,
             effects: Vec::new(),
             out: Vec::new(),
         }
+    }
+
+    /// The program new clocks and instances take.
+    pub fn program(&self) -> &Arc<Program> {
+        &self.current
+    }
+
+    /// The program of version `index`.
+    pub fn version(&self, index: u16) -> Option<&Arc<Program>> {
+        self.versions.get(usize::from(index))
+    }
+
+    /// Every version the engine has run, oldest first.
+    pub fn versions(&self) -> &[Arc<Program>] {
+        &self.versions
+    }
+
+    /// The hash of the bundle version with this index.
+    pub fn version_hash(&self, version: u16) -> &str {
+        self.version(version).map_or("", |p| p.hash.as_str())
+    }
+
+    /// The target of a clock, in the clock's own version.
+    pub fn clock_target(&self, clock: &crate::sla::Clock) -> Option<&crate::sla::Target> {
+        self.version(clock.version)?
+            .targets
+            .get(clock.target as usize)
+    }
+
+    /// Switches to `program` at `at`: timers due before `at` fire first, then new clocks and
+    /// instances take the new version, schedules follow it, and targets of the new version
+    /// that say `on_new_version: adopt` take over the running clocks of their measure. Running
+    /// clocks, instances and escalations otherwise keep their own version. Switching to a
+    /// version already run (the same hash) makes it current again. Fails if `at` is before
+    /// the engine's time.
+    pub fn switch(&mut self, at: i64, program: Arc<Program>) -> Result<(), String> {
+        if let Some(now) = self.state.now.filter(|now| at < *now) {
+            return Err(format!(
+                "cannot switch bundle version at {}: the engine is already at {}",
+                crate::model::Timestamp(at),
+                crate::model::Timestamp(now)
+            ));
+        }
+        let index = match self.state.versions.iter().position(|h| *h == program.hash) {
+            Some(index) => index,
+            None if self.versions.len() != self.state.versions.len() => {
+                return Err("the engine's versions do not match its state".into());
+            }
+            None if self.versions.len() >= MAX_VERSIONS => {
+                return Err(format!(
+                    "cannot switch bundle version: the engine already holds {MAX_VERSIONS} versions; start a new journal"
+                ));
+            }
+            None => {
+                self.state.versions.push(program.hash.clone());
+                self.versions.push(program);
+                self.versions.len() - 1
+            }
+        };
+        let started = self.state.now.is_some();
+        self.begin(at);
+        let previous = self.state.current;
+        if let (Ok(index), Some(program)) = (u16::try_from(index), self.versions.get(index)) {
+            self.state.current = index;
+            self.current = Arc::clone(program);
+            self.state.switches.push((at, index));
+        }
+        let mut action = Action::new(Kind::BundleSwitched, at);
+        action.version = Some(Name::from(self.program().hash.as_str()));
+        action.reason = Some(format!(
+            "from version {}",
+            short_hash(self.version_hash(previous))
+        ));
+        self.emit(action);
+        if started {
+            // The schedules of the previous version stop (their timers are dropped when they
+            // come up); the new version's start from here.
+            self.init_schedules(at);
+        }
+        self.adopt_clocks(at);
+        Ok(())
     }
 
     /// Takes the actions emitted since the last call, in order.
@@ -203,8 +330,18 @@ impl Engine {
         std::mem::take(&mut self.out)
     }
 
+    /// The actions emitted since they were last cleared, in order.
+    pub fn pending(&self) -> &[Action] {
+        &self.out
+    }
+
+    /// Forgets the pending actions, keeping the buffer for the next input.
+    pub fn clear_pending(&mut self) {
+        self.out.clear();
+    }
+
     /// Drains the actions emitted since the last call, in order, keeping the buffer for the
-    /// next event (the replay loops use this: a fresh buffer per event costs an allocation).
+    /// next event.
     pub fn drain_actions(&mut self) -> std::vec::Drain<'_, Action> {
         self.out.drain(..)
     }
@@ -214,6 +351,17 @@ impl Engine {
         self.record_index
             .get(id.as_bytes())
             .and_then(|i| self.state.records.get(*i as usize))
+    }
+
+    /// The index of the record with this id.
+    pub fn record_number(&self, id: &str) -> Option<u32> {
+        self.record_index.get(id.as_bytes()).copied()
+    }
+
+    /// The process instance with this id.
+    pub fn instance(&self, id: &str) -> Option<(u32, &Instance)> {
+        let index = *self.instance_index.get(id)?;
+        Some((index, self.state.instances.get(index as usize)?))
     }
 
     pub(super) fn emit(&mut self, mut action: Action) {
@@ -230,8 +378,8 @@ impl Engine {
         }
     }
 
-    fn reject(&mut self, at: i64, line: u64, error: String) {
-        let mut action = Action::new("event.rejected", at.max(self.state.now.unwrap_or(at)));
+    pub(super) fn reject(&mut self, at: i64, line: u64, error: String) {
+        let mut action = Action::new(Kind::EventRejected, at.max(self.state.now.unwrap_or(at)));
         action.line = Some(line);
         action.error = Some(error);
         self.emit(action);
@@ -290,7 +438,7 @@ impl Engine {
         }
         let Some(record_id) = event.record.as_deref() else {
             self.begin(at);
-            if !self.start_by_event(event, None) {
+            if !self.start_by_event(event) {
                 self.reject(
                     at,
                     line,
@@ -374,7 +522,7 @@ impl Engine {
     fn change_record(&mut self, index: u32, event: &Event, is_new: bool) {
         let at = event.at.0;
         let name_id = self.intern(&event.event);
-        let compiled = Arc::clone(&self.compiled);
+        let program = Arc::clone(&self.current);
         let Some(record) = self.state.records.get_mut(index as usize) else {
             return;
         };
@@ -389,10 +537,7 @@ impl Engine {
         }
         record.last_at = at;
         // Shared copies: the record itself may change while the engine acts on this change.
-        let id = Name::clone(&record.id);
-        let record_type = Name::clone(&record.record_type);
-        let fields = Arc::clone(&record.fields);
-        let mut mine = std::mem::take(&mut record.clocks);
+        let (id, record_type, fields) = record.shared();
         let change = Change {
             record: &id,
             record_type: &record_type,
@@ -401,31 +546,18 @@ impl Engine {
             before: &before,
             is_new,
         };
-        let mut eval = Evaluator::new(&compiled.script);
-        // SLA clocks.
-        let mut effects = std::mem::take(&mut self.effects);
-        if let Some(groups) = compiled.groups.get(&*record_type) {
-            self.state.clocks.on_change(
-                &compiled.targets,
-                groups,
-                index,
-                &mut mine,
-                &change,
-                at,
-                name_id,
-                &mut eval,
-                &mut effects,
-            );
-        }
-        if let Some(r) = self.state.records.get_mut(index as usize) {
-            r.clocks = mine;
-        }
-        for effect in effects.drain(..) {
-            self.clock_effect(effect, at);
-        }
-        self.effects = effects;
+        let mut eval = Evaluator::new(&program.script);
+        // SLA clocks: the current version attaches and updates its clocks; clocks pinned to
+        // earlier versions are updated by their own version's rules.
+        let moment = Moment {
+            record: index,
+            change: &change,
+            now: at,
+            event: Some(name_id),
+        };
+        self.clocks_on_change(&program, moment, &mut eval, false);
         // Record rules.
-        for rule in &compiled.rules {
+        for rule in &program.rules {
             let type_ok = rule.record_types.is_empty()
                 || rule.record_types.iter().any(|t| *t == *record_type);
             let event_ok = rule.events.is_empty() || rule.events.contains(&event.event);
@@ -434,29 +566,169 @@ impl Engine {
                 && rule.when.holds(&change, &mut eval)
                 && !rule.when.held_before(&change, &mut eval)
             {
-                let mut action = Action::new("rule.fired", at);
+                let mut action = Action::new(Kind::RuleFired, at);
                 action.rule = Some(Name::clone(&rule.id));
                 action.record = Some(Name::clone(&id));
                 action.record_type = Some(Name::clone(&record_type));
                 self.emit(action);
                 let reason = format!("rule {} fired", rule.id);
+                let subject = Subject::Record(index);
                 self.run_actions(
+                    self.state.current,
                     &rule.actions,
                     at,
                     &reason,
-                    Subject::Record(index),
+                    subject,
                     Some(index),
                 );
             }
         }
-        // Escalation topics listening to record events and conditions.
-        let signal = Signal::Event {
-            name: &event.event,
-            record_type: &record_type,
+        self.record_triggers(&program, index, &change, &mut eval);
+        if matches!(event.event.as_str(), "resolved" | "closed") {
+            self.calm(Subject::Record(index), |_, _| true);
+        }
+        // Processes started by this change.
+        self.start_by_event_with(event, Some((index, &change)), &mut eval);
+        let failures = eval.take_failures();
+        self.script_failures(failures, at, Some(&id));
+    }
+
+    /// Applies a record change to the record's clocks: under the current version (which may
+    /// attach new ones; with `adopting`, only the adoption of earlier versions' clocks), then
+    /// under each earlier version with active clocks on the record.
+    fn clocks_on_change(
+        &mut self,
+        program: &Arc<Program>,
+        at: Moment<'_, '_>,
+        eval: &mut Evaluator<'_>,
+        adopting: bool,
+    ) {
+        let Some(record) = self.state.records.get_mut(at.record as usize) else {
+            return;
         };
+        let mut mine = std::mem::take(&mut record.clocks);
+        let mut effects = std::mem::take(&mut self.effects);
+        let mut failures = Vec::new();
+        let current = self.state.current;
+        let versions = &self.versions;
+        let other = |version: u16, target: u32| -> Option<&Target> {
+            versions
+                .get(usize::from(version))?
+                .targets
+                .get(target as usize)
+        };
+        let groups = program
+            .groups
+            .get(at.change.record_type)
+            .map_or(&[][..], Vec::as_slice);
+        let view = View {
+            version: current,
+            targets: &program.targets,
+            groups,
+            attach: true,
+            other: &other,
+        };
+        if adopting {
+            self.state
+                .clocks
+                .adopt(&view, at, &mut mine, eval, &mut effects);
+        } else {
+            self.state
+                .clocks
+                .on_change(&view, at, &mut mine, eval, &mut effects);
+            let older: Vec<u16> = mine.other_versions(current).collect();
+            for version in older {
+                let Some(old) = versions.get(usize::from(version)) else {
+                    continue;
+                };
+                let view = View {
+                    version,
+                    targets: &old.targets,
+                    groups: old
+                        .groups
+                        .get(at.change.record_type)
+                        .map_or(&[][..], Vec::as_slice),
+                    attach: false,
+                    other: &other,
+                };
+                // Its own version's scripts run in the program they were compiled for.
+                let mut own = Evaluator::new(&old.script);
+                self.state
+                    .clocks
+                    .on_change(&view, at, &mut mine, &mut own, &mut effects);
+                failures.extend(own.take_failures());
+            }
+        }
+        if let Some(r) = self.state.records.get_mut(at.record as usize) {
+            r.clocks = mine;
+        }
+        if !failures.is_empty() {
+            let id = Name::from(at.change.record);
+            self.script_failures(failures, at.now, Some(&id));
+        }
+        for effect in effects.drain(..) {
+            self.clock_effect(effect, at.now);
+        }
+        self.effects = effects;
+    }
+
+    /// After a switch, lets the new version's adopting targets take over running clocks.
+    fn adopt_clocks(&mut self, at: i64) {
+        let program = Arc::clone(&self.current);
+        let adopts = program
+            .targets
+            .iter()
+            .any(|t| t.on_new_version == crate::model::agreement::VersionPolicy::Adopt);
+        if !adopts {
+            return;
+        }
+        let current = self.state.current;
+        for index in 0..self.state.records.len() {
+            let Some(record) = self.state.records.get(index) else {
+                continue;
+            };
+            if record.clocks.other_versions(current).next().is_none() {
+                continue;
+            }
+            let (id, record_type, fields) = record.shared();
+            let change = Change {
+                record: &id,
+                record_type: &record_type,
+                event: "",
+                fields: &fields,
+                before: &[],
+                is_new: false,
+            };
+            let mut eval = Evaluator::new(&program.script);
+            let moment = Moment {
+                record: u32::try_from(index).unwrap_or(u32::MAX),
+                change: &change,
+                now: at,
+                event: None,
+            };
+            self.clocks_on_change(&program, moment, &mut eval, true);
+            let failures = eval.take_failures();
+            self.script_failures(failures, at, Some(&id));
+        }
+    }
+
+    /// Escalation topics of the current version listening to record events and conditions;
+    /// and condition topics raised under any version that no longer hold.
+    fn record_triggers(
+        &mut self,
+        program: &Arc<Program>,
+        index: u32,
+        change: &Change<'_>,
+        eval: &mut Evaluator<'_>,
+    ) {
+        let at = self.state.now.unwrap_or(0);
+        let signal = Signal::Event {
+            name: change.event,
+            record_type: change.record_type,
+        };
+        let current = self.state.current;
         let mut raise = Vec::new();
-        let mut calm = Vec::new();
-        for (m, matrix) in compiled.matrices.iter().enumerate() {
+        for (m, matrix) in program.matrices.iter().enumerate() {
             if matrix.template {
                 continue;
             }
@@ -467,41 +739,63 @@ impl Engine {
                         let type_ok = trigger
                             .record_type
                             .as_deref()
-                            .is_none_or(|r| r == &*record_type);
-                        if !type_ok {
-                            continue;
-                        }
-                        let now = trigger.when_holds(Some(&change), &mut eval);
-                        let before = trigger.when_held_before(&change, &mut eval);
-                        if now && !before {
+                            .is_none_or(|r| r == change.record_type);
+                        if type_ok
+                            && trigger.when_holds(Some(change), eval)
+                            && !trigger.when_held_before(change, eval)
+                        {
                             raise.push((
                                 key,
                                 format!("condition of topic {} became true", topic.id),
                             ));
-                        } else if !now && before {
-                            calm.push(key);
                         }
-                    } else if trigger.matches(&signal, Some(&change), &mut eval) {
-                        raise.push((key, format!("event {} on {}", event.event, id)));
+                    } else if trigger.matches(&signal, Some(change), eval) {
+                        raise.push((key, format!("event {} on {}", change.event, change.record)));
                     }
                 }
             }
         }
+        // A condition topic calms when its condition no longer holds, judged by the version it
+        // was raised under.
+        let subject = Subject::Record(index);
+        let calm: Vec<u32> = self
+            .climbing
+            .get(&subject)
+            .map(|list| {
+                list.iter()
+                    .copied()
+                    .filter(|e| {
+                        let Some(e) = self.state.escalations.get(*e as usize) else {
+                            return false;
+                        };
+                        let Some(topic) = self
+                            .version(e.version)
+                            .and_then(|p| p.matrices.get(e.matrix as usize))
+                            .and_then(|m| m.topics.get(e.topic as usize))
+                        else {
+                            return false;
+                        };
+                        let conditions = topic
+                            .triggers
+                            .iter()
+                            .filter(|t| t.on == TriggerOn::Condition)
+                            .collect::<Vec<_>>();
+                        conditions.iter().any(|t| {
+                            t.when_held_before(change, eval) && !t.when_holds(Some(change), eval)
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         for ((m, t), reason) in raise {
-            self.raise(m, t, Subject::Record(index), at, reason);
+            self.raise(current, m, t, subject, at, reason);
         }
-        for (m, t) in calm {
-            self.calm(Subject::Record(index), |e| e.matrix == m && e.topic == t);
+        if !calm.is_empty() {
+            self.calm(subject, |i, _| calm.contains(&i));
         }
-        if matches!(event.event.as_str(), "resolved" | "closed") {
-            self.calm(Subject::Record(index), |_| true);
-        }
-        // Processes started by this change.
-        self.start_by_event_with(event, Some((index, &change)), &mut eval);
-        let failures = eval.take_failures();
-        self.script_failures(failures, at, Some(&id));
     }
 
+    /// Emits a `script.failed` action per failed evaluation.
     pub(super) fn script_failures(
         &mut self,
         failures: Vec<crate::condition::ScriptFailure>,
@@ -515,15 +809,11 @@ impl Engine {
             .and_then(|id| self.record(id))
             .map(|r| Name::clone(&r.record_type));
         for failure in failures {
-            let mut action = Action::new("script.failed", at);
+            let mut action = Action::new(Kind::ScriptFailed, at);
             action.record = record.cloned();
             action.record_type = record_type.clone();
             action.reason = Some(format!("{} at {}", failure.owner, failure.origin));
-            action.error = Some(failure.error.clone());
-            eprintln!(
-                "warning: script of {} at {} failed: {}",
-                failure.owner, failure.origin, failure.error
-            );
+            action.error = Some(failure.error);
             self.emit(action);
         }
     }
@@ -547,7 +837,7 @@ impl Engine {
                 Due::Clock(clock, generation) => self.clock_timer(clock, generation, at),
                 Due::Escalation(e, level) => self.escalation_timer(e, level, at),
                 Due::Task(task) => self.task_timer(task, at),
-                Due::Schedule(trigger) => self.schedule_timer(trigger, at),
+                Due::Schedule(version, trigger) => self.schedule_timer(version, trigger, at),
             }
         }
     }
@@ -571,6 +861,13 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// The instance ids, for their index.
+    pub(super) fn index_instance(&mut self, index: u32) {
+        if let Some(instance) = self.state.instances.get(index as usize) {
+            self.instance_index.insert(Name::clone(&instance.id), index);
+        }
+    }
+
     /// Why a clock changed, for explain.
     pub fn because_text(&self, because: Because, event: Option<u32>) -> String {
         match event.and_then(|e| self.state.event_names.get(e as usize)) {
@@ -578,4 +875,9 @@ impl Engine {
             None => because.describe().to_string(),
         }
     }
+}
+
+/// The first twelve digits of a version hash, as people see it.
+pub fn short_hash(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
 }

@@ -20,8 +20,9 @@ pub enum Due {
     Escalation(u32, u32),
     /// A task passing its due time (task index).
     Task(u32),
-    /// A scheduled trigger (trigger index).
-    Schedule(u32),
+    /// A scheduled trigger (bundle version, trigger index): dropped when that version is no
+    /// longer the current one.
+    Schedule(u16, u32),
 }
 
 /// A priority queue of timers.

@@ -56,6 +56,8 @@ pub enum Because {
     NoLongerApplies,
     /// Business time reached a milestone or the due time.
     Time,
+    /// A new bundle version's target adopted the clock.
+    NewVersion,
 }
 
 impl Because {
@@ -72,6 +74,7 @@ impl Because {
             Because::TargetChanged => "a change made another target apply",
             Because::NoLongerApplies => "no target of the measure applies any more",
             Because::Time => "business time",
+            Because::NewVersion => "a new bundle version adopted the clock",
         }
     }
 }
@@ -97,8 +100,11 @@ pub enum What {
     Cancelled,
     /// Completed by a reset; a new cycle follows.
     Reset,
-    /// Now measured against another target (index of the previous one).
+    /// Now measured against another target (index of the previous one, in the same version).
     Retargeted(u32),
+    /// Now measured against a target of a newer bundle version, which adopted the clock (the
+    /// previous version and the index of the previous target in it).
+    Adopted(u16, u32),
 }
 
 /// One line of a clock's timeline.
@@ -135,8 +141,9 @@ pub struct Timeline {
 const WHAT_STARTED: u8 = 0;
 const WHAT_MILESTONE: u8 = 3;
 const WHAT_RETARGETED: u8 = 9;
+const WHAT_ADOPTED: u8 = 10;
 
-const BECAUSE: [Because; 10] = [
+const BECAUSE: [Because; 11] = [
     Because::Start,
     Because::StartFrom,
     Because::Pause,
@@ -147,25 +154,31 @@ const BECAUSE: [Because; 10] = [
     Because::TargetChanged,
     Because::NoLongerApplies,
     Because::Time,
+    Because::NewVersion,
 ];
 
-/// The number of a [`What`] (four bits) and its detail: the milestone or the previous target.
-fn what_code(what: What) -> (u8, u32) {
+/// The number of a [`What`] (four bits) and its detail: the milestone or the previous target
+/// (and for an adoption, the previous version in the high bits of a 64-bit detail).
+fn what_code(what: What) -> (u8, u64) {
     match what {
         What::Started => (WHAT_STARTED, 0),
         What::Paused => (1, 0),
         What::Resumed => (2, 0),
-        What::Milestone(i) => (WHAT_MILESTONE, u32::from(i)),
+        What::Milestone(i) => (WHAT_MILESTONE, u64::from(i)),
         What::Breached => (4, 0),
         What::Met => (5, 0),
         What::Stopped => (6, 0),
         What::Cancelled => (7, 0),
         What::Reset => (8, 0),
-        What::Retargeted(target) => (WHAT_RETARGETED, target),
+        What::Retargeted(target) => (WHAT_RETARGETED, u64::from(target)),
+        What::Adopted(version, target) => {
+            (WHAT_ADOPTED, (u64::from(version) << 32) | u64::from(target))
+        }
     }
 }
 
-fn what_of(code: u8, detail: u32) -> What {
+fn what_of(code: u8, detail: u64) -> What {
+    let low = (detail & 0xffff_ffff) as u32;
     match code {
         WHAT_STARTED => What::Started,
         1 => What::Paused,
@@ -176,7 +189,8 @@ fn what_of(code: u8, detail: u32) -> What {
         6 => What::Stopped,
         7 => What::Cancelled,
         8 => What::Reset,
-        _ => What::Retargeted(detail),
+        WHAT_ADOPTED => What::Adopted(u16::try_from(detail >> 32).unwrap_or(u16::MAX), low),
+        _ => What::Retargeted(low),
     }
 }
 
@@ -234,7 +248,7 @@ impl Iterator for Decoder<'_> {
         let event = self.varint()?.checked_sub(1).map(|e| e as u32);
         let code = head & 0x0f;
         let detail = match code {
-            WHAT_MILESTONE | WHAT_RETARGETED => self.varint()? as u32,
+            WHAT_MILESTONE | WHAT_RETARGETED | WHAT_ADOPTED => self.varint()?,
             _ => 0,
         };
         Some(Entry {
@@ -297,8 +311,8 @@ impl Timeline {
         put_difference(&mut self.bytes, entry.at.wrapping_sub(self.start));
         put_varint(&mut self.bytes, entry.business);
         put_varint(&mut self.bytes, entry.event.map_or(0, |e| u64::from(e) + 1));
-        if matches!(code, WHAT_MILESTONE | WHAT_RETARGETED) {
-            put_varint(&mut self.bytes, u64::from(detail));
+        if matches!(code, WHAT_MILESTONE | WHAT_RETARGETED | WHAT_ADOPTED) {
+            put_varint(&mut self.bytes, detail);
         }
     }
 }
@@ -330,9 +344,8 @@ pub struct Clock {
     pub generation: u32,
     /// Everything that happened to it.
     pub timeline: Timeline,
-    /// The version of the bundle the clock started under (an index into the engine's list of
-    /// bundle hashes): it keeps running under that version's rules.
-    #[serde(default)]
+    /// The bundle version whose rules the clock runs under (an index into the engine's
+    /// versions): the version it started under, unless a newer one adopted it.
     pub version: u16,
     goal: u64,
     fired: u64,
@@ -459,8 +472,25 @@ impl Clock {
         self.goal
     }
 
+    /// When the clock ended (met, stopped, cancelled or reset), if it has.
+    pub fn ended_at(&self) -> Option<i64> {
+        if self.state.is_active() {
+            return None;
+        }
+        self.timeline
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.what,
+                    What::Met | What::Stopped | What::Cancelled | What::Reset
+                )
+            })
+            .map(|e| e.at)
+            .last()
+    }
+
     /// Business seconds in pauses, in `calendar`, from the measuring start up to `t`.
-    fn paused_business(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
+    pub fn paused_business(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
         let measure_from = self.measure_from();
         let closed: u64 = self
             .closed_pauses()
@@ -662,19 +692,26 @@ impl Clock {
         }
     }
 
-    /// Measures the clock against `to` from `now` on, by `to`'s change policy: `keep_elapsed`
-    /// carries the business time so far; `retarget` re-measures from the original start with the
-    /// same pauses in `to`'s calendar. (`restart` is a cancel and a new clock; see the caller.)
+    /// Measures the clock against `to` (a target of bundle version `version`) from `now` on,
+    /// by `to`'s change policy: `keep_elapsed` carries the business time so far; `retarget`
+    /// re-measures from the original start with the same pauses in `to`'s calendar. (`restart`
+    /// is a cancel and a new clock; see the caller.)
     pub fn retarget(
         &mut self,
         from: &Target,
-        to: &Target,
+        (version, to): (u16, &Target),
         now: i64,
         keep_elapsed: bool,
         deadline: Option<i64>,
         event: Option<u32>,
     ) {
         let before = self.target;
+        let what = if version == self.version {
+            What::Retargeted(before)
+        } else {
+            What::Adopted(self.version, before)
+        };
+        self.version = version;
         if keep_elapsed {
             let carried = self.business(&from.calendar, now);
             let extra = self.extra_mut();
@@ -714,13 +751,12 @@ impl Clock {
             }
         }
         self.generation = self.generation.wrapping_add(1);
-        self.log(
-            &to.calendar,
-            now,
-            What::Retargeted(before),
-            Because::TargetChanged,
-            event,
-        );
+        let because = if matches!(what, What::Adopted(..)) {
+            Because::NewVersion
+        } else {
+            Because::TargetChanged
+        };
+        self.log(&to.calendar, now, what, because, event);
     }
 
     /// Moves the due instant of a deadline goal (its record field changed): the goal becomes
@@ -770,6 +806,7 @@ mod tests {
             What::Cancelled,
             What::Reset,
             What::Retargeted(u32::MAX),
+            What::Adopted(u16::MAX, u32::MAX),
         ];
         let mut timeline = Timeline::new(100);
         let mut written = Vec::new();

@@ -3,23 +3,25 @@
 
 use super::Context;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, fuzzy};
-use crate::model::Script;
-use crate::script::{self, CompileError, ScriptContext};
+use crate::model::{Bundle, Script};
+use crate::script::{CompileError, ScriptContext};
 use crate::source::{SourceMap, Span};
 
-/// Compiles every script of the bundle.
+/// Reports every script of the bundle that does not compile (the context compiled them all).
 pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
-    let engine = script::sandbox();
-    for (script, context) in all_scripts(cx) {
-        if let Err(error) = script::compile(&engine, context, script.text()) {
-            d.push(diagnostic(cx.sources, script, context, &error));
-        }
+    let mut failed: Vec<_> = cx
+        .scripts
+        .values()
+        .filter_map(|c| c.result.as_ref().err().map(|e| (c.script, c.context, e)))
+        .collect();
+    failed.sort_by_key(|(script, _, _)| script.0.span);
+    for (script, context, error) in failed {
+        d.push(diagnostic(cx.sources, script, context, error));
     }
 }
 
 /// Every script in the bundle with the context it runs in.
-pub fn all_scripts<'b>(cx: &Context<'b>) -> Vec<(&'b Script, ScriptContext)> {
-    let b = cx.bundle;
+pub fn all_scripts<'b>(b: &'b Bundle) -> Vec<(&'b Script, ScriptContext)> {
     let mut out = Vec::new();
     let mut record = |s: Option<&'b Script>| {
         if let Some(s) = s {

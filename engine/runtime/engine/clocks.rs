@@ -6,19 +6,19 @@ use std::sync::Arc;
 use super::Engine;
 use crate::condition::Evaluator;
 use crate::escalation::{Signal, Subject};
-use crate::runtime::action::{Action, Name};
+use crate::runtime::action::{Action, Kind, Name};
 use crate::runtime::timer::Due;
 use crate::sla::{Effect, Next, Point};
 
 impl Engine {
     /// An action about a clock, with its record, target, cycle, due time and (but when it
     /// starts) the business time elapsed.
-    fn clock_action(&self, kind: &'static str, at: i64, clock: u32) -> Action {
+    fn clock_action(&self, kind: Kind, at: i64, clock: u32) -> Action {
         let mut action = Action::new(kind, at);
         let Some(c) = self.state.clocks.get(clock) else {
             return action;
         };
-        let Some(target) = self.compiled.targets.get(c.target as usize) else {
+        let Some(target) = self.clock_target(c) else {
             return action;
         };
         (action.record, action.record_type) = self.names_of(Some(c.record));
@@ -26,7 +26,7 @@ impl Engine {
         action.target = Some(Name::clone(&target.id));
         action.cycle = Some(c.cycle);
         action.due = c.due(&target.calendar).map(crate::model::Timestamp);
-        if kind != "sla.started" {
+        if kind != Kind::SlaStarted {
             action.elapsed = Some(c.business(&target.calendar, at));
         }
         action
@@ -35,13 +35,13 @@ impl Engine {
     /// Emits what a record change did to a clock and schedules its next timer.
     pub(super) fn clock_effect(&mut self, effect: Effect, at: i64) {
         let (kind, clock) = match effect {
-            Effect::Started(c) => ("sla.started", c),
-            Effect::Paused(c) => ("sla.paused", c),
-            Effect::Resumed(c) => ("sla.resumed", c),
-            Effect::Met(c) => ("sla.met", c),
-            Effect::Stopped(c) => ("sla.stopped", c),
-            Effect::Cancelled(c, _) => ("sla.cancelled", c),
-            Effect::Retargeted(c, _) => ("sla.retargeted", c),
+            Effect::Started(c) => (Kind::SlaStarted, c),
+            Effect::Paused(c) => (Kind::SlaPaused, c),
+            Effect::Resumed(c) => (Kind::SlaResumed, c),
+            Effect::Met(c) => (Kind::SlaMet, c),
+            Effect::Stopped(c) => (Kind::SlaStopped, c),
+            Effect::Cancelled(c, _) => (Kind::SlaCancelled, c),
+            Effect::Retargeted(c, ..) => (Kind::SlaRetargeted, c),
         };
         let mut action = self.clock_action(kind, at, clock);
         match effect {
@@ -60,20 +60,26 @@ impl Engine {
                 }
             }
             Effect::Cancelled(_, because) => action.reason = Some(because.describe().to_string()),
-            Effect::Retargeted(c, previous) => {
-                if self
+            Effect::Retargeted(c, previous, was) => {
+                let same = self
                     .state
                     .clocks
                     .get(c)
-                    .is_some_and(|c| c.target == previous)
-                {
+                    .is_some_and(|c| c.target == previous && c.version == was);
+                if same {
                     action.reason = Some("the record's deadline field changed".into());
                 } else {
                     action.previous_target = self
-                        .compiled
-                        .targets
-                        .get(previous as usize)
+                        .version(was)
+                        .and_then(|p| p.targets.get(previous as usize))
                         .map(|t| Name::clone(&t.id));
+                    let now = self.state.clocks.get(c).map(|c| c.version);
+                    if now.is_some_and(|v| v != was) {
+                        action.reason = Some(format!(
+                            "adopted by bundle version {}",
+                            super::short_hash(self.program().hash.as_str())
+                        ));
+                    }
                 }
             }
             _ => {}
@@ -83,7 +89,7 @@ impl Engine {
             effect,
             Effect::Met(_) | Effect::Stopped(_) | Effect::Cancelled(..)
         ) {
-            self.calm(Subject::Clock(clock), |_| true);
+            self.calm(Subject::Clock(clock), |_, _| true);
         }
         self.schedule_clock(clock);
     }
@@ -93,7 +99,7 @@ impl Engine {
         let Some(c) = self.state.clocks.get(clock) else {
             return;
         };
-        let Some(target) = self.compiled.targets.get(c.target as usize) else {
+        let Some(target) = self.clock_target(c) else {
             return;
         };
         if let Some((at, _)) = c.next(target) {
@@ -110,14 +116,18 @@ impl Engine {
 
     /// A clock's timer: the milestone or breach it was set for, unless the clock changed since.
     pub(super) fn clock_timer(&mut self, clock: u32, generation: u32, at: i64) {
-        let compiled = Arc::clone(&self.compiled);
         let Some(c) = self.state.clocks.get(clock) else {
             return;
         };
         if c.generation != generation || !c.state.is_active() {
             return;
         }
-        let Some(target) = compiled.targets.get(c.target as usize) else {
+        // The clock's own version decides what its milestones and breach do.
+        let version = c.version;
+        let Some(program) = self.version(version).map(Arc::clone) else {
+            return;
+        };
+        let Some(target) = program.targets.get(c.target as usize) else {
             return;
         };
         let Some((_, next)) = c.next(target) else {
@@ -130,7 +140,7 @@ impl Engine {
         let (record_id, record_type) = self.names_of(Some(record_index));
         let record = record_id.as_ref().map(|_| record_index);
         let record_type = record_type.as_deref().unwrap_or("");
-        let mut eval = Evaluator::new(&compiled.script);
+        let mut eval = Evaluator::new(&program.script);
         match next {
             Next::Milestone(i) => {
                 let Some(milestone) = target.milestones.get(i as usize) else {
@@ -138,14 +148,14 @@ impl Engine {
                 };
                 let warning = !matches!(milestone.point, Point::AfterDue(_));
                 if warning {
-                    let mut action = self.clock_action("sla.warning", at, clock);
+                    let mut action = self.clock_action(Kind::SlaWarning, at, clock);
                     action.milestone = Some(Name::clone(&milestone.name));
                     self.emit(action);
                 }
                 if !milestone.actions.is_empty() {
                     let reason = format!("milestone {} of target {}", milestone.name, target.id);
                     let subject = Subject::Clock(clock);
-                    self.run_actions(&milestone.actions, at, &reason, subject, record);
+                    self.run_actions(version, &milestone.actions, at, &reason, subject, record);
                 }
                 if warning {
                     let signal = Signal::SlaWarning {
@@ -154,16 +164,17 @@ impl Engine {
                         target: &target.id,
                         record_type,
                     };
-                    self.signal(&signal, Subject::Clock(clock), at, record, &mut eval, None);
+                    let subject = Subject::Clock(clock);
+                    self.signal(version, &signal, subject, at, record, &mut eval, None);
                 }
             }
             Next::Breach => {
-                let action = self.clock_action("sla.breached", at, clock);
+                let action = self.clock_action(Kind::SlaBreached, at, clock);
                 self.emit(action);
                 if !target.breach.is_empty() {
                     let reason = format!("breach of target {}", target.id);
                     let subject = Subject::Clock(clock);
-                    self.run_actions(&target.breach, at, &reason, subject, record);
+                    self.run_actions(version, &target.breach, at, &reason, subject, record);
                 }
                 let signal = Signal::SlaBreached {
                     agreement: &target.agreement,
@@ -171,7 +182,8 @@ impl Engine {
                     target: &target.id,
                     record_type,
                 };
-                self.signal(&signal, Subject::Clock(clock), at, record, &mut eval, None);
+                let subject = Subject::Clock(clock);
+                self.signal(version, &signal, subject, at, record, &mut eval, None);
             }
         }
         let failures = eval.take_failures();

@@ -6,16 +6,18 @@ use std::sync::Arc;
 use super::Engine;
 use crate::condition::{Change, Evaluator};
 use crate::escalation::{Escalation, Signal, Subject};
-use crate::runtime::action::{Action, Name};
-use crate::runtime::compiled::find_topic;
+use crate::runtime::action::{Action, Kind, Name};
 use crate::runtime::timer::Due;
 use crate::sla::ActionSpec;
 
 impl Engine {
-    /// Raises every topic whose triggers match the signal, in matrices that are not templates
-    /// and in `named` (the matrix a step names for its overdue escalation, even a template).
+    /// Raises every topic of bundle version `version` whose triggers match the signal, in
+    /// matrices that are not templates and in `named` (the matrix a step names for its overdue
+    /// escalation, even a template).
+    #[allow(clippy::too_many_arguments)]
     pub(in crate::runtime) fn signal(
         &mut self,
+        version: u16,
         signal: &Signal<'_>,
         subject: Subject,
         at: i64,
@@ -23,17 +25,13 @@ impl Engine {
         eval: &mut Evaluator<'_>,
         named: Option<u32>,
     ) {
-        let compiled = Arc::clone(&self.compiled);
+        let Some(program) = self.version(version).map(Arc::clone) else {
+            return;
+        };
         // Shared copies, so the engine can change while the change is looked at.
         let seen = record
             .and_then(|r| self.state.records.get(r as usize))
-            .map(|r| {
-                (
-                    Name::clone(&r.id),
-                    Name::clone(&r.record_type),
-                    Arc::clone(&r.fields),
-                )
-            });
+            .map(super::Record::shared);
         let change = seen.as_ref().map(|(id, record_type, fields)| Change {
             record: id,
             record_type,
@@ -43,7 +41,7 @@ impl Engine {
             is_new: false,
         });
         let mut reason = None;
-        for (m, matrix) in compiled.matrices.iter().enumerate() {
+        for (m, matrix) in program.matrices.iter().enumerate() {
             if matrix.template && named != u32::try_from(m).ok() {
                 continue;
             }
@@ -64,42 +62,48 @@ impl Engine {
                         Signal::Event { name, .. } => format!("event {name}"),
                     });
                     let key = (u32::try_from(m).unwrap_or(0), u32::try_from(t).unwrap_or(0));
-                    self.raise(key.0, key.1, subject, at, reason.clone());
+                    self.raise(version, key.0, key.1, subject, at, reason.clone());
                 }
             }
         }
     }
 
-    /// Performs actions: notifications and escalations.
+    /// Performs actions of bundle version `version`: notifications and escalations.
     pub(in crate::runtime) fn run_actions(
         &mut self,
+        version: u16,
         actions: &[ActionSpec],
         at: i64,
         reason: &str,
         subject: Subject,
         record: Option<u32>,
     ) {
+        let Some(program) = self.version(version).map(Arc::clone) else {
+            return;
+        };
         for spec in actions {
             if !spec.notify.is_empty() {
-                let mut action = Action::new("notify", at);
+                let mut action = Action::new(Kind::Notify, at);
                 (action.record, action.record_type) = self.names_of(record);
                 action.roles = spec.notify.clone();
-                action.recipients = self.compiled.recipients(&spec.notify);
+                action.recipients = program.recipients(&spec.notify);
                 action.reason = Some(reason.to_string());
                 action.message = spec.message.clone();
                 self.emit(action);
             }
             if let Some((matrix, topic)) = &spec.escalate {
-                if let Some((m, t)) = find_topic(&self.compiled, matrix, topic.as_deref()) {
-                    self.raise(m, t, subject, at, reason.to_string());
+                if let Some((m, t)) = program.find_topic(matrix, topic.as_deref()) {
+                    self.raise(version, m, t, subject, at, reason.to_string());
                 }
             }
         }
     }
 
-    /// Raises a topic for a subject, unless it is already climbing for it.
+    /// Raises a topic of bundle version `version` for a subject, unless it is already climbing
+    /// for it.
     pub(in crate::runtime) fn raise(
         &mut self,
+        version: u16,
         matrix: u32,
         topic: u32,
         subject: Subject,
@@ -109,10 +113,9 @@ impl Engine {
         // Every escalation still climbing is listed under its subject.
         let duplicate = self.climbing.get(&subject).is_some_and(|list| {
             list.iter().any(|i| {
-                self.state
-                    .escalations
-                    .get(*i as usize)
-                    .is_some_and(|e| e.active && e.matrix == matrix && e.topic == topic)
+                self.state.escalations.get(*i as usize).is_some_and(|e| {
+                    e.active && e.version == version && e.matrix == matrix && e.topic == topic
+                })
             })
         });
         if duplicate {
@@ -120,6 +123,7 @@ impl Engine {
         }
         let index = u32::try_from(self.state.escalations.len()).unwrap_or(u32::MAX);
         self.state.escalations.push(Escalation {
+            version,
             matrix,
             topic,
             subject,
@@ -140,7 +144,7 @@ impl Engine {
 
     fn level_time(&self, escalation: u32, level: u32) -> Option<i64> {
         let e = self.state.escalations.get(escalation as usize)?;
-        let matrix = self.compiled.matrices.get(e.matrix as usize)?;
+        let matrix = self.version(e.version)?.matrices.get(e.matrix as usize)?;
         let topic = matrix.topics.get(e.topic as usize)?;
         matrix.level_at(topic, level as usize, e.raised_at)
     }
@@ -165,14 +169,16 @@ impl Engine {
 
     /// An escalation reaching a level: the level's roles are told, and the next is scheduled.
     pub(super) fn escalation_timer(&mut self, escalation: u32, level: u32, at: i64) {
-        let compiled = Arc::clone(&self.compiled);
         let Some(e) = self.state.escalations.get(escalation as usize) else {
             return;
         };
         if !e.active || e.reached != level {
             return;
         }
-        let Some(matrix) = compiled.matrices.get(e.matrix as usize) else {
+        let Some(program) = self.version(e.version).map(Arc::clone) else {
+            return;
+        };
+        let Some(matrix) = program.matrices.get(e.matrix as usize) else {
             return;
         };
         let Some(topic) = matrix.topics.get(e.topic as usize) else {
@@ -182,12 +188,12 @@ impl Engine {
             return;
         };
         let subject = e.subject;
-        let mut action = Action::new("escalation.raised", at);
+        let mut action = Action::new(Kind::EscalationRaised, at);
         action.matrix = Some(Name::clone(&matrix.id));
         action.topic = Some(Name::clone(&topic.id));
         action.level = Some(level + 1);
         action.roles = spec.roles.clone();
-        action.recipients = compiled.recipients(&spec.roles);
+        action.recipients = program.recipients(&spec.roles);
         action.reason = Some(e.reason.clone());
         action.message = spec.action.clone();
         let record = match subject {
@@ -208,12 +214,7 @@ impl Engine {
             }
         }
         if let Subject::Clock(c) = subject {
-            if let Some(target) = self
-                .state
-                .clocks
-                .get(c)
-                .and_then(|c| compiled.targets.get(c.target as usize))
-            {
+            if let Some(target) = self.state.clocks.get(c).and_then(|c| self.clock_target(c)) {
                 action.agreement = Some(Name::clone(&target.agreement));
                 action.target = Some(Name::clone(&target.id));
             }
@@ -234,18 +235,18 @@ impl Engine {
         self.schedule_level(escalation);
     }
 
-    /// Stops the escalations of a subject that `done` picks.
+    /// Stops the escalations of a subject that `done` picks (given their index).
     pub(in crate::runtime) fn calm(
         &mut self,
         subject: Subject,
-        done: impl Fn(&Escalation) -> bool,
+        done: impl Fn(u32, &Escalation) -> bool,
     ) {
         let Some(list) = self.climbing.get_mut(&subject) else {
             return;
         };
         let escalations = &mut self.state.escalations;
         list.retain(|i| match escalations.get_mut(*i as usize) {
-            Some(e) if done(e) => {
+            Some(e) if done(*i, e) => {
                 e.active = false;
                 false
             }

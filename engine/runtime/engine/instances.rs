@@ -1,92 +1,62 @@
-//! Process instances: triggers start them, tasks open for the roles that do them, decisions
-//! take outcomes from `step.completed` events or from conditions, parallel branches fork and
-//! join, subprocesses run, and overdue tasks escalate.
+//! Process instances in the engine: triggers start them, tasks open for the roles that do them,
+//! decisions take outcomes from `step.completed` events or from conditions, parallel branches
+//! fork and join, subprocesses run, and overdue tasks escalate.
 //!
-//! An instance waits at open tasks, running subprocesses and joins; it completes when it
-//! reaches an end step with nothing else waiting. Moves that need no person (conditional
-//! decisions, parallel forks) happen at once; a chain of more than [`MAX_MOVES`] of them within
-//! one event is stopped as a loop.
+//! An instance runs the process definition of the bundle version it started under (a
+//! subprocess that of its caller), whatever versions come later. It waits at open tasks,
+//! running subprocesses and joins; it completes when it reaches an end step with nothing else
+//! waiting. Moves that need no person (conditional decisions, parallel forks) happen at once; a
+//! chain of more than [`MAX_MOVES`] of them within one event is stopped as a loop. Instances are
+//! found by id, and an instance's open tasks by the instance, so the cost of an event does not
+//! grow with the number of instances or tasks.
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
-use super::action::{Action, Name};
-use super::engine::Engine;
-use super::timer::Due;
+use super::Engine;
+use crate::base::Name;
 use crate::condition::{Change, Evaluator, Side};
 use crate::escalation::{Signal, Subject};
 use crate::model::Event;
 use crate::model::process::StepKind;
+use crate::process::{Instance, Join, ProcessDef, StepDef, Task};
+use crate::program::Program;
+use crate::runtime::action::{Action, Kind};
+use crate::runtime::timer::Due;
 
 /// Most automatic moves one event may cause in one instance.
 pub const MAX_MOVES: u32 = 1_000;
 
-/// A join waiting for parallel branches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Join {
-    /// The step branches join at.
-    pub join: u32,
-    /// Branches that must arrive.
-    pub expected: u32,
-    /// Branches arrived.
-    pub arrived: u32,
-}
-
-/// A running or completed process instance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Instance {
-    /// Its id, `<process>-<n>`.
-    pub id: Name,
-    /// Process index.
-    pub process: u32,
-    /// The record it is about, if any.
-    pub record: Option<u32>,
-    /// When it started.
-    pub started_at: i64,
-    /// Places it waits at (open tasks, running subprocesses).
-    pub waiting: u32,
-    /// Joins it waits at.
-    pub joins: Vec<Join>,
-    /// Whether it has completed.
-    pub completed: bool,
-    /// The instance and step that called it as a subprocess.
-    pub parent: Option<(u32, u32)>,
-    /// The version of the bundle it started under (an index into the engine's versions).
-    #[serde(default)]
-    pub version: u16,
-}
-
-/// A task of an instance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Task {
-    /// Instance index.
-    pub instance: u32,
-    /// Step index in the process.
-    pub step: u32,
-    /// When it opened.
-    pub opened_at: i64,
-    /// When it is due.
-    pub due: Option<i64>,
-    /// Whether it is still open.
-    pub open: bool,
-    /// Whether it passed its due time.
-    pub overdue: bool,
+/// How a new instance is named and where it comes from.
+struct Start {
+    process: u32,
+    entry: u32,
+    record: Option<u32>,
+    reason: String,
+    parent: Option<(u32, u32)>,
+    scheduled: Option<String>,
 }
 
 impl Engine {
-    fn instance_action(
-        &self,
-        kind: &'static str,
-        at: i64,
-        instance: u32,
-        step: Option<u32>,
-    ) -> Action {
+    /// The program an instance runs.
+    fn instance_program(&self, instance: u32) -> Option<Arc<Program>> {
+        let version = self.state.instances.get(instance as usize)?.version;
+        self.version(version).map(Arc::clone)
+    }
+
+    /// The definition of an instance's process.
+    fn definition<'p>(&self, program: &'p Program, instance: u32) -> Option<&'p ProcessDef> {
+        let process = self.state.instances.get(instance as usize)?.process;
+        program.processes.get(process as usize)
+    }
+
+    fn instance_action(&self, kind: Kind, at: i64, instance: u32, step: Option<u32>) -> Action {
         let mut action = Action::new(kind, at);
         let Some(i) = self.state.instances.get(instance as usize) else {
             return action;
         };
-        let process = self.compiled.processes.get(i.process as usize);
+        let process = self
+            .version(i.version)
+            .and_then(|p| p.processes.get(i.process as usize));
         action.instance = Some(Name::clone(&i.id));
         action.process = process.map(|p| Name::clone(&p.id));
         action.step = step.and_then(|s| {
@@ -104,35 +74,28 @@ impl Engine {
     /// The id of a new instance: `<process>:<record>` for one started by a record,
     /// `<parent>/<step>` for a subprocess, `<process>@<local date>` for a scheduled one and
     /// `<process>` otherwise; a repeated id gets `#2`, `#3`...
-    fn instance_id(
-        &mut self,
-        process: u32,
-        record: Option<u32>,
-        parent: Option<(u32, u32)>,
-        scheduled: Option<String>,
-    ) -> String {
-        let name = self
-            .compiled
+    fn instance_id(&mut self, program: &Program, start: &Start) -> String {
+        let name = program
             .processes
-            .get(process as usize)
+            .get(start.process as usize)
             .map_or("", |p| &*p.id);
-        let base = if let Some((parent, step)) = parent {
+        let base = if let Some((parent, step)) = start.parent {
             let parent_id = self
                 .state
                 .instances
                 .get(parent as usize)
                 .map_or("", |i| &*i.id);
             let step_id = self
-                .state
-                .instances
-                .get(parent as usize)
-                .and_then(|i| self.compiled.processes.get(i.process as usize))
+                .definition(program, parent)
                 .and_then(|p| p.steps.get(step as usize))
                 .map_or("", |s| &*s.id);
             format!("{parent_id}/{step_id}")
-        } else if let Some(r) = record.and_then(|r| self.state.records.get(r as usize)) {
+        } else if let Some(r) = start
+            .record
+            .and_then(|r| self.state.records.get(r as usize))
+        {
             format!("{name}:{}", r.id)
-        } else if let Some(date) = scheduled {
+        } else if let Some(date) = &start.scheduled {
             format!("{name}@{date}")
         } else {
             name.to_string()
@@ -146,56 +109,44 @@ impl Engine {
         }
     }
 
-    /// Starts an instance of `process` at step `entry`.
-    pub(super) fn start_instance(
-        &mut self,
-        process: u32,
-        entry: u32,
-        record: Option<u32>,
-        at: i64,
-        reason: String,
-        parent: Option<(u32, u32)>,
-    ) {
-        self.start_instance_named(process, entry, record, at, reason, parent, None);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn start_instance_named(
-        &mut self,
-        process: u32,
-        entry: u32,
-        record: Option<u32>,
-        at: i64,
-        reason: String,
-        parent: Option<(u32, u32)>,
-        scheduled: Option<String>,
-    ) {
-        if self.compiled.processes.get(process as usize).is_none() {
+    /// Starts an instance of `start.process` of bundle version `version`.
+    fn start_instance(&mut self, version: u16, start: Start, at: i64, moves: &mut u32) {
+        let Some(program) = self.version(version).map(Arc::clone) else {
+            return;
+        };
+        if program.processes.get(start.process as usize).is_none() {
             return;
         }
-        let id = self.instance_id(process, record, parent, scheduled);
+        let id = self.instance_id(&program, &start);
         let index = u32::try_from(self.state.instances.len()).unwrap_or(u32::MAX);
         self.state.instances.push(Instance {
             id: id.into(),
-            process,
-            record,
+            process: start.process,
+            record: start.record,
             started_at: at,
             waiting: 0,
             joins: Vec::new(),
             completed: false,
-            parent,
-            version: self.state.clocks.version,
+            parent: start.parent,
+            version,
+            open: Vec::new(),
+            calls: Vec::new(),
         });
-        let mut action = self.instance_action("instance.started", at, index, Some(entry));
-        action.reason = Some(reason);
+        self.index_instance(index);
+        if let Some((parent, step)) = start.parent {
+            if let Some(p) = self.state.instances.get_mut(parent as usize) {
+                p.calls.push((step, index));
+            }
+        }
+        let mut action = self.instance_action(Kind::InstanceStarted, at, index, Some(start.entry));
+        action.reason = Some(start.reason);
         self.emit(action);
-        let mut moves = MAX_MOVES;
-        self.enter(index, entry, at, &mut moves);
+        self.enter(index, start.entry, at, moves);
     }
 
     fn enter(&mut self, instance: u32, step: u32, at: i64, moves: &mut u32) {
         if *moves == 0 {
-            let mut action = self.instance_action("script.failed", at, instance, Some(step));
+            let mut action = self.instance_action(Kind::ScriptFailed, at, instance, Some(step));
             action.error = Some(format!(
                 "more than {MAX_MOVES} automatic moves in one event: the process loops without waiting for anyone"
             ));
@@ -203,7 +154,9 @@ impl Engine {
             return;
         }
         *moves -= 1;
-        let compiled = Arc::clone(&self.compiled);
+        let Some(program) = self.instance_program(instance) else {
+            return;
+        };
         let Some(inst) = self.state.instances.get_mut(instance as usize) else {
             return;
         };
@@ -217,27 +170,28 @@ impl Engine {
             }
             inst.joins.remove(position);
         }
-        let Some(def) = compiled.processes.get(inst.process as usize) else {
+        let version = inst.version;
+        let Some(def) = program.processes.get(inst.process as usize) else {
             return;
         };
         let Some(spec) = def.steps.get(step as usize) else {
             return;
         };
         match spec.kind {
-            StepKind::Task => self.open_task(instance, step, at),
+            StepKind::Task => self.open_task(&program, instance, step, at),
             StepKind::Decision => {
                 if spec.outcomes.iter().any(|(_, _, when)| when.is_some()) {
-                    let chosen = self.decide(instance, step, at);
+                    let chosen = self.decide(&program, instance, spec, at);
                     if let Some((name, to)) = chosen {
                         let mut action =
-                            self.instance_action("task.completed", at, instance, Some(step));
+                            self.instance_action(Kind::TaskCompleted, at, instance, Some(step));
                         action.outcome = Some(name.into());
                         action.reason = Some("decided by conditions".into());
                         self.emit(action);
                         self.enter(instance, to, at, moves);
                     }
                 } else {
-                    self.open_task(instance, step, at);
+                    self.open_task(&program, instance, step, at);
                 }
             }
             StepKind::Parallel => {
@@ -250,81 +204,80 @@ impl Engine {
                         });
                     }
                 }
-                for branch in spec.branches.clone() {
-                    self.enter(instance, branch, at, moves);
+                for branch in &spec.branches {
+                    self.enter(instance, *branch, at, moves);
                 }
             }
             StepKind::Subprocess => {
                 let Some(child) = spec.subprocess else { return };
-                let Some(entry) = compiled.processes.get(child as usize).and_then(|p| p.start)
+                let Some(entry) = program.processes.get(child as usize).and_then(|p| p.start)
                 else {
                     return;
                 };
-                if let Some(inst) = self.state.instances.get_mut(instance as usize) {
-                    inst.waiting += 1;
-                }
-                let record = self
-                    .state
-                    .instances
-                    .get(instance as usize)
-                    .and_then(|i| i.record);
-                self.raci_notices(instance, step, at, spec, true);
-                let reason = format!("called by step {} of {}", spec.id, def.id);
-                self.start_instance(child, entry, record, at, reason, Some((instance, step)));
+                let Some(inst) = self.state.instances.get_mut(instance as usize) else {
+                    return;
+                };
+                inst.waiting += 1;
+                let record = inst.record;
+                self.raci_notices(&program, instance, step, at, spec, true);
+                let start = Start {
+                    process: child,
+                    entry,
+                    record,
+                    reason: format!("called by step {} of {}", spec.id, def.id),
+                    parent: Some((instance, step)),
+                    scheduled: None,
+                };
+                self.start_instance(version, start, at, moves);
             }
-            StepKind::End => {
-                let done = self
-                    .state
-                    .instances
-                    .get(instance as usize)
-                    .is_some_and(|i| i.waiting == 0 && i.joins.is_empty() && !i.completed);
-                if done {
-                    if let Some(inst) = self.state.instances.get_mut(instance as usize) {
-                        inst.completed = true;
-                    }
-                    let action =
-                        self.instance_action("instance.completed", at, instance, Some(step));
-                    self.emit(action);
-                    let parent = self
-                        .state
-                        .instances
-                        .get(instance as usize)
-                        .and_then(|i| i.parent);
-                    if let Some((parent, call)) = parent {
-                        if let Some(p) = self.state.instances.get_mut(parent as usize) {
-                            p.waiting = p.waiting.saturating_sub(1);
-                        }
-                        let next = self
-                            .state
-                            .instances
-                            .get(parent as usize)
-                            .and_then(|p| compiled.processes.get(p.process as usize))
-                            .and_then(|d| d.steps.get(call as usize))
-                            .and_then(|s| s.next);
-                        if let Some(next) = next {
-                            self.enter(parent, next, at, moves);
-                        }
-                    }
-                }
-            }
+            StepKind::End => self.reach_end(&program, instance, step, at, moves),
+        }
+    }
+
+    /// An instance reaching an end step: it completes if nothing else waits, and its caller
+    /// goes on.
+    fn reach_end(&mut self, program: &Program, instance: u32, step: u32, at: i64, moves: &mut u32) {
+        let Some(inst) = self.state.instances.get_mut(instance as usize) else {
+            return;
+        };
+        if inst.waiting != 0 || !inst.joins.is_empty() || inst.completed {
+            return;
+        }
+        inst.completed = true;
+        let parent = inst.parent;
+        let action = self.instance_action(Kind::InstanceCompleted, at, instance, Some(step));
+        self.emit(action);
+        let Some((parent, call)) = parent else {
+            return;
+        };
+        if let Some(p) = self.state.instances.get_mut(parent as usize) {
+            p.waiting = p.waiting.saturating_sub(1);
+            p.calls.retain(|(_, child)| *child != instance);
+        }
+        let next = self
+            .definition(program, parent)
+            .and_then(|d| d.steps.get(call as usize))
+            .and_then(|s| s.next);
+        if let Some(next) = next {
+            self.enter(parent, next, at, moves);
         }
     }
 
     /// Picks a decision's outcome by its conditions: the first that holds, else the one without.
-    fn decide(&mut self, instance: u32, step: u32, at: i64) -> Option<(String, u32)> {
-        let compiled = Arc::clone(&self.compiled);
+    fn decide(
+        &mut self,
+        program: &Program,
+        instance: u32,
+        spec: &StepDef,
+        at: i64,
+    ) -> Option<(String, u32)> {
         let inst = self.state.instances.get(instance as usize)?;
-        let spec = compiled
-            .processes
-            .get(inst.process as usize)?
-            .steps
-            .get(step as usize)?;
         let record = inst.record.and_then(|r| self.state.records.get(r as usize));
         let view = record.map(|r| (&*r.id, &*r.record_type, &r.fields));
         let mut map = rhai::Map::new();
         map.insert("id".into(), inst.id.to_string().into());
         map.insert("started_at".into(), inst.started_at.into());
-        let mut eval = Evaluator::new(&compiled.script);
+        let mut eval = Evaluator::new(&program.script);
         let mut chosen = None;
         for (name, to, when) in &spec.outcomes {
             if let Some(script) = when {
@@ -346,24 +299,24 @@ impl Engine {
         chosen
     }
 
-    fn open_task(&mut self, instance: u32, step: u32, at: i64) {
-        let compiled = Arc::clone(&self.compiled);
+    fn open_task(&mut self, program: &Program, instance: u32, step: u32, at: i64) {
+        let index = u32::try_from(self.state.tasks.len()).unwrap_or(u32::MAX);
         let Some(inst) = self.state.instances.get_mut(instance as usize) else {
             return;
         };
-        inst.waiting += 1;
-        let Some(spec) = compiled
+        let Some(spec) = program
             .processes
             .get(inst.process as usize)
             .and_then(|p| p.steps.get(step as usize))
         else {
             return;
         };
+        inst.waiting += 1;
+        inst.open.push(index);
         let due = spec.due.and_then(|d| match d {
             crate::model::Duration::Seconds(s) => spec.calendar.add(at, s),
             crate::model::Duration::WorkingDays(n) => spec.calendar.add_working_days(at, n),
         });
-        let index = u32::try_from(self.state.tasks.len()).unwrap_or(u32::MAX);
         self.state.tasks.push(Task {
             instance,
             step,
@@ -372,12 +325,12 @@ impl Engine {
             open: true,
             overdue: false,
         });
-        let mut action = self.instance_action("task.opened", at, instance, Some(step));
+        let mut action = self.instance_action(Kind::TaskOpened, at, instance, Some(step));
         action.roles = spec.doers.clone();
-        action.recipients = compiled.recipients(&spec.doers);
+        action.recipients = program.recipients(&spec.doers);
         action.due = due.map(crate::model::Timestamp);
         self.emit(action);
-        self.raci_notices(instance, step, at, spec, false);
+        self.raci_notices(program, instance, step, at, spec, false);
         if let Some(due) = due {
             self.state.timers.push(due, Due::Task(index));
         }
@@ -387,10 +340,11 @@ impl Engine {
     /// `doers` the roles that do it too (a subprocess step has no task to open for them).
     fn raci_notices(
         &mut self,
+        program: &Program,
         instance: u32,
         step: u32,
         at: i64,
-        spec: &super::compiled::StepDef,
+        spec: &StepDef,
         doers: bool,
     ) {
         let accountable: Vec<String> = spec
@@ -410,9 +364,9 @@ impl Engine {
             if roles.is_empty() {
                 continue;
             }
-            let mut action = self.instance_action("notify", at, instance, Some(step));
+            let mut action = self.instance_action(Kind::Notify, at, instance, Some(step));
             action.roles = roles.clone();
-            action.recipients = self.compiled.recipients(roles);
+            action.recipients = program.recipients(roles);
             action.reason = Some(format!("{why} step {}", spec.id));
             self.emit(action);
         }
@@ -421,50 +375,43 @@ impl Engine {
     /// Applies a `step.completed` event.
     pub(super) fn complete_step(&mut self, event: &Event, line: u64) {
         let at = event.at.0;
-        let compiled = Arc::clone(&self.compiled);
         let (Some(instance_id), Some(step_id)) = (&event.instance, &event.step) else {
-            return self.reject_line(
+            return self.reject(
                 at,
                 line,
                 "`step.completed` needs `instance` and `step`".into(),
             );
         };
-        let Some(instance) = self
-            .state
-            .instances
-            .iter()
-            .position(|i| *i.id == **instance_id)
-        else {
-            return self.reject_line(
+        let Some((instance, _)) = self.instance(instance_id) else {
+            return self.reject(
                 at,
                 line,
                 format!("unknown process instance `{instance_id}`"),
             );
         };
-        let instance = u32::try_from(instance).unwrap_or(u32::MAX);
-        let Some(process) = self
-            .state
-            .instances
-            .get(instance as usize)
-            .and_then(|i| compiled.processes.get(i.process as usize))
-        else {
+        let Some(program) = self.instance_program(instance) else {
             return;
         };
-        let Some(step) = process.steps.iter().position(|s| *s.id == **step_id) else {
-            return self.reject_line(
+        let Some(process) = self.definition(&program, instance) else {
+            return;
+        };
+        let Some(step) = process.step_index(step_id) else {
+            return self.reject(
                 at,
                 line,
                 format!("process `{}` has no step `{step_id}`", process.id),
             );
         };
-        let step = u32::try_from(step).unwrap_or(u32::MAX);
-        let Some(task) = self
-            .state
-            .tasks
-            .iter()
-            .rposition(|t| t.instance == instance && t.step == step && t.open)
-        else {
-            return self.reject_line(
+        let task = self.state.instances.get(instance as usize).and_then(|i| {
+            i.open.iter().rev().copied().find(|t| {
+                self.state
+                    .tasks
+                    .get(*t as usize)
+                    .is_some_and(|t| t.step == step && t.open)
+            })
+        });
+        let Some(task) = task else {
+            return self.reject(
                 at,
                 line,
                 format!("step `{step_id}` of instance `{instance_id}` has no open task"),
@@ -475,7 +422,6 @@ impl Engine {
         };
         let next = match spec.kind {
             StepKind::Decision => {
-                let names: Vec<&str> = spec.outcomes.iter().map(|(n, _, _)| n.as_str()).collect();
                 match event
                     .outcome
                     .as_deref()
@@ -483,25 +429,37 @@ impl Engine {
                 {
                     Some((_, to, _)) => Some(*to),
                     None => {
+                        let names: Vec<String> = spec
+                            .outcomes
+                            .iter()
+                            .map(|(n, _, _)| format!("`{n}`"))
+                            .collect();
                         let given = event
                             .outcome
                             .as_deref()
                             .map_or("no outcome".to_string(), |o| format!("outcome `{o}`"));
-                        return self.reject_line(at, line, format!("decision `{step_id}` of `{instance_id}` got {given}; expected one of {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+                        return self.reject(
+                            at,
+                            line,
+                            format!(
+                                "decision `{step_id}` of `{instance_id}` got {given}; expected one of {}",
+                                names.join(", ")
+                            ),
+                        );
                     }
                 }
             }
             _ => spec.next,
         };
-        if let Some(t) = self.state.tasks.get_mut(task) {
+        if let Some(t) = self.state.tasks.get_mut(task as usize) {
             t.open = false;
         }
         if let Some(inst) = self.state.instances.get_mut(instance as usize) {
             inst.waiting = inst.waiting.saturating_sub(1);
+            inst.open.retain(|t| *t != task);
         }
-        let task = u32::try_from(task).unwrap_or(u32::MAX);
-        self.calm(Subject::Task(task), |_| true);
-        let mut action = self.instance_action("task.completed", at, instance, Some(step));
+        self.calm(Subject::Task(task), |_, _| true);
+        let mut action = self.instance_action(Kind::TaskCompleted, at, instance, Some(step));
         action.outcome = event.outcome.as_deref().map(Name::from);
         self.emit(action);
         if let Some(next) = next {
@@ -510,15 +468,7 @@ impl Engine {
         }
     }
 
-    fn reject_line(&mut self, at: i64, line: u64, error: String) {
-        let mut action = Action::new("event.rejected", at);
-        action.line = Some(line);
-        action.error = Some(error);
-        self.emit(action);
-    }
-
     pub(super) fn task_timer(&mut self, task: u32, at: i64) {
-        let compiled = Arc::clone(&self.compiled);
         let Some(t) = self.state.tasks.get_mut(task as usize) else {
             return;
         };
@@ -527,13 +477,17 @@ impl Engine {
         }
         t.overdue = true;
         let (instance, step) = (t.instance, t.step);
-        let mut action = self.instance_action("task.overdue", at, instance, Some(step));
+        let mut action = self.instance_action(Kind::TaskOverdue, at, instance, Some(step));
         action.due = Some(crate::model::Timestamp(at));
         self.emit(action);
+        let Some(program) = self.instance_program(instance) else {
+            return;
+        };
         let Some(inst) = self.state.instances.get(instance as usize) else {
             return;
         };
-        let Some(process) = compiled.processes.get(inst.process as usize) else {
+        let version = inst.version;
+        let Some(process) = program.processes.get(inst.process as usize) else {
             return;
         };
         let Some(spec) = process.steps.get(step as usize) else {
@@ -546,10 +500,12 @@ impl Engine {
             process: &process.id,
             step: &spec.id,
         };
-        let mut eval = Evaluator::new(&compiled.script);
+        let mut eval = Evaluator::new(&program.script);
+        let subject = Subject::Task(task);
         self.signal(
+            version,
             &signal,
-            Subject::Task(task),
+            subject,
             at,
             record,
             &mut eval,
@@ -566,45 +522,60 @@ impl Engine {
         let Some(t) = self.state.tasks.get(task as usize) else {
             return;
         };
-        let described = self.instance_action("x", action.at.0, t.instance, Some(t.step));
+        let described = self.instance_action(Kind::Notify, action.at.0, t.instance, Some(t.step));
         action.instance = described.instance;
         action.process = described.process;
         action.step = described.step;
     }
 
-    /// Schedules every scheduled trigger from `from` on.
+    /// Schedules every scheduled trigger of the current version from `from` on.
     pub(super) fn init_schedules(&mut self, from: i64) {
-        for (index, trigger) in self.compiled.triggers.iter().enumerate() {
+        let version = self.state.current;
+        let program = Arc::clone(self.program());
+        for (index, trigger) in program.triggers.iter().enumerate() {
             if let Some((period, tz)) = trigger.schedule {
                 let at = crate::calendar::period::next_boundary(period, tz, from.saturating_sub(1));
-                self.state
-                    .timers
-                    .push(at, Due::Schedule(u32::try_from(index).unwrap_or(0)));
+                let index = u32::try_from(index).unwrap_or(0);
+                self.state.timers.push(at, Due::Schedule(version, index));
             }
         }
     }
 
-    pub(super) fn schedule_timer(&mut self, trigger: u32, at: i64) {
-        let compiled = Arc::clone(&self.compiled);
-        let Some(def) = compiled.triggers.get(trigger as usize) else {
+    pub(super) fn schedule_timer(&mut self, version: u16, trigger: u32, at: i64) {
+        // Schedules of a version that is no longer current have stopped.
+        if version != self.state.current {
+            return;
+        }
+        let program = Arc::clone(self.program());
+        let Some(def) = program.triggers.get(trigger as usize) else {
             return;
         };
         let Some((period, tz)) = def.schedule else {
             return;
         };
-        let reason = format!("schedule: {period}");
         let date = crate::calendar::period::local_date(tz, at)
             .format("%Y-%m-%d")
             .to_string();
-        self.start_instance_named(def.process, def.entry, None, at, reason, None, Some(date));
+        let start = Start {
+            process: def.process,
+            entry: def.entry,
+            record: None,
+            reason: format!("schedule: {period}"),
+            parent: None,
+            scheduled: Some(date),
+        };
+        let mut moves = MAX_MOVES;
+        self.start_instance(version, start, at, &mut moves);
         let next = crate::calendar::period::next_boundary(period, tz, at);
-        self.state.timers.push(next, Due::Schedule(trigger));
+        self.state
+            .timers
+            .push(next, Due::Schedule(version, trigger));
     }
 
     /// Whether an event may start `process`: any process, unless the event names one.
     fn wanted(&self, event: &Event, process: u32) -> bool {
         event.process.as_deref().is_none_or(|name| {
-            self.compiled
+            self.program()
                 .processes
                 .get(process as usize)
                 .is_some_and(|p| &*p.id == name)
@@ -614,10 +585,11 @@ impl Engine {
     /// Why an event naming a `process` cannot start it, checked before the event is applied.
     pub(super) fn process_mismatch(&self, event: &Event) -> Option<String> {
         let name = event.process.as_deref()?;
-        let Some(index) = self.compiled.process_index.get(name) else {
+        let program = self.program();
+        let Some(index) = program.process_index.get(name) else {
             return Some(format!("event names unknown process `{name}`"));
         };
-        let starts = self.compiled.triggers.iter().any(|t| {
+        let starts = program.triggers.iter().any(|t| {
             t.process == *index
                 && (t.event.as_deref() == Some(event.event.as_str())
                     || (t.event.is_none() && t.schedule.is_none()))
@@ -626,17 +598,26 @@ impl Engine {
     }
 
     /// Starts the processes an event without a record triggers; returns whether any started.
-    pub(super) fn start_by_event(&mut self, event: &Event, _record: Option<u32>) -> bool {
-        let compiled = Arc::clone(&self.compiled);
+    pub(super) fn start_by_event(&mut self, event: &Event) -> bool {
+        let program = Arc::clone(self.program());
+        let version = self.state.current;
         let mut started = false;
-        for def in &compiled.triggers {
+        for def in &program.triggers {
             if def.event.as_deref() == Some(event.event.as_str())
                 && def.record_type.is_none()
                 && def.when.is_none()
                 && self.wanted(event, def.process)
             {
-                let reason = format!("event {}", event.event);
-                self.start_instance(def.process, def.entry, None, event.at.0, reason, None);
+                let start = Start {
+                    process: def.process,
+                    entry: def.entry,
+                    record: None,
+                    reason: format!("event {}", event.event),
+                    parent: None,
+                    scheduled: None,
+                };
+                let mut moves = MAX_MOVES;
+                self.start_instance(version, start, event.at.0, &mut moves);
                 started = true;
             }
         }
@@ -654,8 +635,9 @@ impl Engine {
         let Some((index, change)) = record else {
             return;
         };
-        let compiled = Arc::clone(&self.compiled);
-        for def in &compiled.triggers {
+        let program = Arc::clone(self.program());
+        let version = self.state.current;
+        for def in &program.triggers {
             if !self.wanted(event, def.process) {
                 continue;
             }
@@ -685,14 +667,16 @@ impl Engine {
                     Some(name) => format!("event {name} on {}", change.record),
                     None => format!("condition became true on {}", change.record),
                 };
-                self.start_instance(
-                    def.process,
-                    def.entry,
-                    Some(index),
-                    event.at.0,
+                let start = Start {
+                    process: def.process,
+                    entry: def.entry,
+                    record: Some(index),
                     reason,
-                    None,
-                );
+                    parent: None,
+                    scheduled: None,
+                };
+                let mut moves = MAX_MOVES;
+                self.start_instance(version, start, event.at.0, &mut moves);
             }
         }
     }

@@ -1,0 +1,210 @@
+//! What `run`, `explain` and `status` share: the bundle, version switches (`--switch T=DIR`),
+//! the journal, and the engine they start from.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use slaflow::model::Timestamp;
+use slaflow::program::Program;
+use slaflow::runtime::sink::{Actions, Input, Sink, SinkError};
+use slaflow::runtime::{Engine, Kind, Switch};
+use slaflow::store::Journal;
+
+use super::{EXIT_USAGE, fail};
+
+/// A `--switch T=DIR` argument.
+#[derive(Debug, Clone)]
+pub struct SwitchArg {
+    /// The instant.
+    pub at: Timestamp,
+    /// The bundle.
+    pub bundle: PathBuf,
+}
+
+/// Reads `T=DIR`.
+pub fn parse_switch(text: &str) -> Result<SwitchArg, String> {
+    let (at, bundle) = text.split_once('=').ok_or_else(|| {
+        format!("expected INSTANT=BUNDLE, e.g. 2026-11-15T00:00:00Z=rules-v2, not `{text}`")
+    })?;
+    let at: Timestamp = at.parse().map_err(|e: String| e.to_string())?;
+    if bundle.is_empty() {
+        return Err("the bundle after `=` is empty".into());
+    }
+    Ok(SwitchArg {
+        at,
+        bundle: PathBuf::from(bundle),
+    })
+}
+
+/// The engine a command starts from, and what it still has to do.
+pub struct Prepared {
+    /// The engine: fresh, or recovered from the journal.
+    pub engine: Engine,
+    /// The journal, if one was given.
+    pub journal: Option<Journal>,
+    /// Input lines already journaled (reading resumes after them).
+    pub last_line: u64,
+    /// A version to switch to at the engine's time before anything else: the bundle given on
+    /// the command line, when it differs from the version the journal ran.
+    pub switch_now: Option<Arc<Program>>,
+    /// The switches still to apply, in time order.
+    pub switches: Vec<Switch>,
+}
+
+/// Compiles the bundle and the switches' bundles, and opens the journal (`write`: to go on with
+/// it; else to read it). Errors are printed; the exit status is returned.
+pub fn prepare(
+    bundle: &Path,
+    switches: &[SwitchArg],
+    db: Option<&Path>,
+    write: bool,
+) -> Result<Prepared, u8> {
+    let program = Arc::new(super::compile(bundle)?.program);
+    let mut planned = Vec::new();
+    for switch in switches {
+        let compiled = super::compile(&switch.bundle).map_err(|status| {
+            if status == super::EXIT_FINDINGS {
+                fail(format!(
+                    "--switch {}={}: the bundle has errors (above); nothing was run",
+                    switch.at,
+                    switch.bundle.display()
+                ))
+            } else {
+                status
+            }
+        })?;
+        planned.push(Switch {
+            at: switch.at.0,
+            program: Arc::new(compiled.program),
+        });
+    }
+    if let Some([a, b]) = planned
+        .windows(2)
+        .find(|w| matches!(w, [a, b] if b.at <= a.at))
+    {
+        return Err(fail(format!(
+            "--switch instants must increase: {} comes after {}",
+            Timestamp(b.at),
+            Timestamp(a.at)
+        )));
+    }
+    let Some(db) = db else {
+        return Ok(Prepared {
+            engine: Engine::new(program),
+            journal: None,
+            last_line: 0,
+            switch_now: None,
+            switches: planned,
+        });
+    };
+    let opened = if write {
+        Journal::open(db)
+    } else {
+        Journal::open_read_only(db)
+    };
+    let mut journal = opened.map_err(fail)?;
+    let recovered = journal.recover(&program).map_err(fail)?;
+    let mut engine = recovered.engine;
+    let mut switch_now = None;
+    if engine.program().hash != program.hash {
+        if engine.state.now.is_none() && engine.state.emitted == 0 {
+            // Nothing ran yet: the bundle given is the first version.
+            engine = Engine::new(Arc::clone(&program));
+        } else if write {
+            tracing::info!(
+                from = %slaflow::runtime::engine::short_hash(&engine.program().hash),
+                to = %slaflow::runtime::engine::short_hash(&program.hash),
+                "The bundle changed since the journal was written: it becomes the next version"
+            );
+            switch_now = Some(program);
+        }
+    }
+    // Switches up to the journal's time must be the ones it was written with.
+    let now = engine.state.now;
+    let mut rest = Vec::new();
+    for switch in planned {
+        if now.is_some_and(|now| switch.at <= now) {
+            let recorded = engine.state.switches.iter().any(|(at, version)| {
+                *at == switch.at && engine.version_hash(*version) == switch.program.hash
+            });
+            if !recorded {
+                return Err(fail(format!(
+                    "the journal is already at {} and did not switch to the bundle `{}` at {}: give the switches it was written with, and new ones after {}",
+                    Timestamp(now.unwrap_or(0)),
+                    slaflow::runtime::engine::short_hash(&switch.program.hash),
+                    Timestamp(switch.at),
+                    Timestamp(now.unwrap_or(0)),
+                )));
+            }
+        } else {
+            rest.push(switch);
+        }
+    }
+    Ok(Prepared {
+        engine,
+        journal: Some(journal),
+        last_line: recovered.last_line,
+        switch_now,
+        switches: rest,
+    })
+}
+
+/// Tells a person at the terminal what went wrong with the input: rejected lines
+/// (`line N: reason`) and failed scripts, on standard error.
+#[derive(Debug, Default)]
+pub struct Warnings;
+
+impl Sink for Warnings {
+    fn receive(&mut self, _: &Input<'_>, actions: &Actions<'_>) -> Result<(), SinkError> {
+        for action in actions.list() {
+            match action.kind {
+                Kind::EventRejected => eprintln!(
+                    "line {}: {}",
+                    action.line.unwrap_or(0),
+                    action.error.as_deref().unwrap_or("rejected")
+                ),
+                Kind::ScriptFailed => eprintln!(
+                    "warning: script of {} failed: {}",
+                    action.reason.as_deref().unwrap_or("?"),
+                    action.error.as_deref().unwrap_or("?")
+                ),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens the events file (or standard input).
+pub fn open_events(path: &Path) -> Result<Box<dyn std::io::Read>, u8> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdin()));
+    }
+    std::fs::File::open(path)
+        .map(|f| Box::new(f) as Box<dyn std::io::Read>)
+        .map_err(|error| fail(format!("cannot read `{}`: {error}", path.display())))
+}
+
+/// The exit status for a run that stopped with `error`: 0 when the reader of the output went
+/// away, else 2 with the message.
+pub fn stopped(error: slaflow::runtime::DriverError) -> u8 {
+    match error {
+        slaflow::runtime::DriverError::Sink(SinkError::Closed) => super::EXIT_OK,
+        other => {
+            fail(other);
+            EXIT_USAGE
+        }
+    }
+}
+
+/// The lines still to read of an events file, after those already journaled.
+pub fn lines_after(
+    events: Box<dyn std::io::Read>,
+    last_line: u64,
+) -> Result<slaflow::runtime::input::Lines<std::io::BufReader<Box<dyn std::io::Read>>>, u8> {
+    let mut lines = slaflow::runtime::input::Lines::new(std::io::BufReader::new(events));
+    lines
+        .skip_to(last_line)
+        .map_err(|error| fail(format!("cannot read events: {error}")))?;
+    Ok(lines)
+}

@@ -1,0 +1,194 @@
+//! The compile stage and its product: a loaded bundle checked by every validation pass and
+//! built, from one shared context, into a [`Program`], the immutable, versioned form the engine
+//! runs.
+//!
+//! [`compile`] is the only way to a program: it returns either the program or every diagnostic,
+//! so nothing unchecked can run. Calendars, process graphs and scripts are built once, in the
+//! [`Context`] that both the validation passes and the builders read; each builder lives next to
+//! the type it builds (targets in [`crate::sla`], matrices in [`crate::escalation`], process
+//! definitions in [`crate::process`], record rules here). A program is identified by the hash of
+//! its files and keeps their text ([`Origin`]), so a journal can store a version and compile it
+//! again on resume.
+
+mod origin;
+mod rule;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use origin::{Origin, OriginError};
+pub use rule::RuleDef;
+
+use crate::base::{FastMap, FieldNames};
+use crate::calendar::Calendars;
+use crate::diagnostic::Diagnostics;
+use crate::escalation::Matrix;
+use crate::load::{LoadError, Loaded, Loader};
+use crate::model::Bundle;
+use crate::process::{ProcessDef, TriggerDef};
+use crate::sla::{Group, Target};
+use crate::source::SourceMap;
+use crate::validate::Context;
+
+/// A bundle compiled for the engine: one immutable version, shared behind `Arc` by every clock,
+/// instance and escalation that started under it.
+#[derive(Debug)]
+pub struct Program {
+    /// SHA-256 of the bundle's files (paths and contents), hex: the version's identity.
+    pub hash: String,
+    /// The files it was compiled from.
+    pub origin: Origin,
+    /// The rhai sandbox its scripts run in.
+    pub script: rhai::Engine,
+    /// Calendars.
+    pub calendars: Calendars,
+    /// Targets with a clock, in document order.
+    pub targets: Vec<Target>,
+    /// Groups of alternative targets per record type.
+    pub groups: FastMap<String, Vec<Group>>,
+    /// Members of each role.
+    pub members: HashMap<String, Vec<String>>,
+    /// Escalation matrices.
+    pub matrices: Vec<Matrix>,
+    /// Matrix index by id.
+    pub matrix_index: HashMap<String, u32>,
+    /// Processes.
+    pub processes: Vec<ProcessDef>,
+    /// Process index by id.
+    pub process_index: HashMap<String, u32>,
+    /// What starts instances.
+    pub triggers: Vec<TriggerDef>,
+    /// Record rules.
+    pub rules: Vec<RuleDef>,
+    /// The record field names conditions read, shared with the records of every engine that
+    /// runs this program.
+    pub names: FieldNames,
+}
+
+/// A compiled bundle, with the model it came from and the warnings it has.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The program.
+    pub program: Program,
+    /// The bundle's model (behaviour tests, pictures).
+    pub bundle: Bundle,
+    /// Warnings (a bundle with errors does not compile).
+    pub warnings: Diagnostics,
+}
+
+/// Why a bundle at a path could not be compiled.
+#[derive(Debug)]
+pub enum Failure {
+    /// The path could not be read.
+    Load(LoadError),
+    /// The bundle has errors: every diagnostic, with the files to render them against.
+    Invalid(Diagnostics, SourceMap),
+}
+
+/// Checks a loaded bundle with every validation pass and, if it has no errors, builds its
+/// program. Returns every diagnostic (load problems included) when there are errors.
+pub fn compile(loaded: Loaded, sources: &SourceMap) -> Result<Compiled, Diagnostics> {
+    let mut diagnostics = loaded.diagnostics;
+    let cx = Context::new(&loaded.bundle, sources, &mut diagnostics);
+    crate::validate::run_passes(&cx, &mut diagnostics);
+    diagnostics.sort();
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let mut files = loaded.files.clone();
+    files.extend(loaded.bundle.attachments.values().copied());
+    let origin = Origin::of(sources, &files, &loaded.manifests, loaded.entry.as_deref());
+    let program = build(cx, origin);
+    Ok(Compiled {
+        program,
+        bundle: loaded.bundle,
+        warnings: diagnostics,
+    })
+}
+
+/// Builds the program from a context whose bundle has no errors.
+fn build(cx: Context<'_>, origin: Origin) -> Program {
+    let members = cx
+        .bundle
+        .roles
+        .iter()
+        .map(|(id, e)| (id.as_str().to_string(), e.value.members.clone()))
+        .collect();
+    let (matrices, matrix_index) = crate::escalation::matrices(&cx);
+    let (mut targets, groups) = crate::sla::targets(&cx, &matrix_index);
+    let (processes, process_index, triggers) = crate::process::processes(&cx, &matrix_index);
+    let mut rules = rule::rules(&cx, &matrix_index);
+    let mut names = FieldNames::default();
+    for target in &mut targets {
+        target.share_names(&mut names);
+    }
+    for rule in &mut rules {
+        rule.when.share_names(&mut names);
+    }
+    Program {
+        hash: origin.hash(),
+        origin,
+        script: cx.sandbox,
+        calendars: cx.calendars,
+        targets,
+        groups,
+        members,
+        matrices,
+        matrix_index,
+        processes,
+        process_index,
+        triggers,
+        rules,
+        names,
+    }
+}
+
+impl Program {
+    /// Loads the bundle at `path` from disk and compiles it.
+    pub fn load(path: &Path) -> Result<Compiled, Failure> {
+        Program::load_with(Loader::new(), path)
+    }
+
+    /// Loads the bundle at `path` with `loader` (its file system) and compiles it.
+    pub fn load_with(mut loader: Loader, path: &Path) -> Result<Compiled, Failure> {
+        let loaded = loader.load_path(path).map_err(Failure::Load)?;
+        let sources = loader.into_sources();
+        compile(loaded, &sources).map_err(|diagnostics| Failure::Invalid(diagnostics, sources))
+    }
+
+    /// Compiles one in-memory YAML file as a bundle (for tests, benchmarks and embedding;
+    /// holiday files are not read). Returns the findings in the plain format if there are
+    /// errors.
+    pub fn from_text(name: &str, text: &str) -> Result<Compiled, String> {
+        let mut loader = Loader::new();
+        let loaded = loader.load_text(name, text);
+        compile(loaded, loader.sources())
+            .map_err(|diagnostics| crate::diagnostic::render::plain(&diagnostics, loader.sources()))
+    }
+
+    /// The members of roles, sorted, without repeats.
+    pub fn recipients(&self, roles: &[String]) -> Vec<String> {
+        let mut all: Vec<String> = roles
+            .iter()
+            .flat_map(|r| self.members.get(r).cloned().unwrap_or_default())
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// A topic by matrix and optional topic id (the first topic when none is given).
+    pub fn find_topic(&self, matrix: &str, topic: Option<&str>) -> Option<(u32, u32)> {
+        let m = *self.matrix_index.get(matrix)?;
+        let found = self.matrices.get(m as usize)?;
+        let t = match topic {
+            Some(id) => found.topics.iter().position(|t| &*t.id == id)?,
+            None => 0,
+        };
+        (t < found.topics.len()).then(|| (m, u32::try_from(t).unwrap_or(0)))
+    }
+}
+
+/// Shares one program between the engine's versions.
+pub type Shared = Arc<Program>;
