@@ -129,6 +129,10 @@ pub struct Journal {
     keep_advances: bool,
     /// An advance that was left out has moved the engine: its state must not be snapshotted.
     moved: bool,
+    /// Opened only to read.
+    read_only: bool,
+    /// Inputs between snapshots, if fixed (else see [`snapshot_due`]).
+    every: Option<u64>,
 }
 
 impl Journal {
@@ -238,7 +242,17 @@ impl Journal {
             last_line: 0,
             keep_advances: false,
             moved: false,
+            read_only,
+            every: None,
         })
+    }
+
+    /// Takes a snapshot every `inputs` inputs, whatever the size of the state, instead of the
+    /// default rule (see [`SNAPSHOT_EVERY`]): more often shortens recovery, less often writes
+    /// less.
+    pub fn snapshot_every(mut self, inputs: Option<u64>) -> Journal {
+        self.every = inputs.map(|n| n.max(1));
+        self
     }
 
     /// Journals `Advance` inputs too (a live engine, whose timers fire by the wall clock).
@@ -295,6 +309,10 @@ impl Journal {
     /// Rebuilds the engine from the latest snapshot and the inputs journaled after it. `initial`
     /// runs a journal that holds nothing yet (and is the first version it records).
     pub fn recover(&mut self, initial: &Arc<Program>) -> Result<Recovered, StoreError> {
+        let fresh = self.versions.is_empty();
+        if fresh && !self.read_only {
+            self.remember(initial)?;
+        }
         let mut programs: HashMap<String, Arc<Program>> = HashMap::new();
         programs.insert(initial.hash.clone(), Arc::clone(initial));
         let mut program = |journal: &Journal, hash: &str| -> Result<Arc<Program>, StoreError> {
@@ -384,7 +402,6 @@ impl Journal {
                 "Replayed the journal after its last snapshot"
             );
         }
-        let fresh = self.versions.is_empty();
         self.last_line = last_line;
         self.since_snapshot = replayed;
         Ok(Recovered {
@@ -394,8 +411,24 @@ impl Journal {
         })
     }
 
-    /// Records a bundle version (its files), if the journal does not hold it yet; committed
-    /// with the next batch.
+    /// Starts the journal again with `program` as its first version, when it holds no input
+    /// yet (the bundle changed before anything ran).
+    pub fn restart_with(&mut self, program: &Program) -> Result<(), StoreError> {
+        let inputs: i64 = self
+            .connection
+            .query_row("SELECT count(*) FROM batches", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        if inputs > 0 {
+            return Err(self.damaged("cannot start again: the journal holds inputs"));
+        }
+        self.connection
+            .execute_batch("DELETE FROM versions; DELETE FROM snapshots;")
+            .map_err(|e| self.sql(e))?;
+        self.versions.clear();
+        self.remember(program)
+    }
+
+    /// Records a bundle version (its files), if the journal does not hold it yet.
     fn remember(&mut self, program: &Program) -> Result<(), StoreError> {
         if self.versions.contains_key(&program.hash) {
             return Ok(());
@@ -424,7 +457,11 @@ impl Journal {
             source,
         };
         self.since_snapshot += self.pending;
-        let snapshot = !self.moved && snapshot_due(self.since_snapshot, state);
+        let due = match self.every {
+            Some(every) => self.since_snapshot >= every,
+            None => snapshot_due(self.since_snapshot, state),
+        };
+        let snapshot = !self.moved && due;
         let text =
             if snapshot {
                 Some(serde_json::to_string(state).map_err(|e| {
@@ -486,23 +523,12 @@ impl Sink for Journal {
     }
 
     fn flush(&mut self, engine: &Engine) -> Result<(), SinkError> {
-        // The first version is recorded with the first batch.
-        let first = engine
-            .state
-            .versions
-            .first()
-            .and_then(|hash| engine.versions().iter().find(|p| p.hash == *hash))
-            .map(Arc::clone);
-        if let Some(first) = first {
-            self.remember(&first)
-                .map_err(|e| SinkError::Journal(e.to_string()))?;
-        }
         self.commit(&engine.state)
             .map_err(|e| SinkError::Journal(e.to_string()))
     }
 }
 
-/// Whether a snapshot is due after `inputs` inputs since the last one.
+/// Whether a snapshot is due after `inputs` inputs since the last one, by default.
 fn snapshot_due(inputs: u64, state: &State) -> bool {
     let items = state.records.len()
         + state.clocks.all.len()

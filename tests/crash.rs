@@ -10,12 +10,18 @@ use std::time::{Duration, Instant};
 
 use slaflow::runtime::workload;
 
-/// A scratch directory holding the workload bundle and a stream of its events.
+/// A scratch directory holding the workload bundle, a second version of it (`bundle-v2`: other
+/// goals) and a stream of its events.
 fn scratch(name: &str, records: usize, updates: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("slaflow-crash-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("bundle")).unwrap();
+    std::fs::create_dir_all(dir.join("bundle-v2")).unwrap();
     std::fs::write(dir.join("bundle/workload.yaml"), workload::BUNDLE).unwrap();
+    let v2 = workload::BUNDLE
+        .replace("goal: 4h", "goal: 3h")
+        .replace("goal: 2 days", "goal: 3 days");
+    std::fs::write(dir.join("bundle-v2/workload.yaml"), v2).unwrap();
     std::fs::write(dir.join("events.jsonl"), workload::events(records, updates)).unwrap();
     dir
 }
@@ -34,10 +40,28 @@ fn command(dir: &Path, db: Option<&Path>) -> Command {
     command
 }
 
+/// The instant the crash runs switch to `bundle-v2`: after the records opened, mid-updates.
+const SWITCH_AT: &str = "2026-11-02T10:00:00Z";
+
+/// `slaflow run` without a switch, printing to `out`.
+fn run_plain(dir: &Path, db: Option<&Path>, out: &Path) -> std::process::Child {
+    command(dir, db)
+        .stdout(Stdio::from(std::fs::File::create(out).unwrap()))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// `slaflow run` to the end of the year, switching to `bundle-v2` mid-stream and snapshotting
+/// often, printing to `out`.
 fn run(dir: &Path, db: Option<&Path>, out: &Path) -> std::process::Child {
     command(dir, db)
         .arg("--until")
         .arg("2026-12-31T00:00:00Z")
+        .arg("--switch")
+        .arg(format!("{SWITCH_AT}={}", dir.join("bundle-v2").display()))
+        .arg("--snapshot-every")
+        .arg("3000")
         .stdout(Stdio::from(std::fs::File::create(out).unwrap()))
         .stderr(Stdio::null())
         .spawn()
@@ -82,6 +106,12 @@ fn kill_9_at_random_moments_loses_and_changes_nothing() {
         reference.len() > 20_000,
         "the workload should produce many actions"
     );
+    assert!(
+        reference
+            .iter()
+            .any(|l| l.contains(r#""kind":"bundle.switched""#)),
+        "the runs switch bundle versions mid-stream"
+    );
 
     // How long an uninterrupted durable run takes, to spread the kills over it.
     let timing_db = dir.join("timing.db");
@@ -122,6 +152,11 @@ fn kill_9_at_random_moments_loses_and_changes_nothing() {
     let status = run(&dir, Some(&db), &out).wait().unwrap();
     assert!(status.success());
     printed.extend(complete_lines(&out));
+    let snapshots: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM snapshots", [], |r| r.get(0))
+        .unwrap();
+    assert!(snapshots > 0, "the runs resumed from snapshots");
 
     let expected: HashSet<&String> = reference.iter().collect();
     let got: HashSet<&String> = printed.iter().collect();
@@ -166,7 +201,7 @@ fn a_changed_bundle_becomes_the_next_version_and_another_format_is_refused() {
     let dir = scratch("version", 10, 1);
     let db = dir.join("journal.db");
     assert!(
-        run(&dir, Some(&db), &dir.join("a.jsonl"))
+        run_plain(&dir, Some(&db), &dir.join("a.jsonl"))
             .wait()
             .unwrap()
             .success()
@@ -178,7 +213,7 @@ fn a_changed_bundle_becomes_the_next_version_and_another_format_is_refused() {
     )
     .unwrap();
     let out = dir.join("b.jsonl");
-    assert!(run(&dir, Some(&db), &out).wait().unwrap().success());
+    assert!(run_plain(&dir, Some(&db), &out).wait().unwrap().success());
     let printed = complete_lines(&out);
     assert!(
         printed
@@ -194,7 +229,7 @@ fn a_changed_bundle_becomes_the_next_version_and_another_format_is_refused() {
     // A journal of another layout is refused before its snapshots are read.
     let older = dir.join("older.db");
     assert!(
-        run(&dir, Some(&older), &dir.join("c.jsonl"))
+        run_plain(&dir, Some(&older), &dir.join("c.jsonl"))
             .wait()
             .unwrap()
             .success()

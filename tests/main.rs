@@ -9,6 +9,7 @@
     missing_docs
 )]
 
+mod architecture;
 mod calendar;
 mod cli;
 mod codes;
@@ -19,3 +20,4 @@ mod examples;
 mod library;
 mod robustness;
 mod runtime;
+mod versions;

@@ -58,6 +58,7 @@ pub fn prepare(
     switches: &[SwitchArg],
     db: Option<&Path>,
     write: bool,
+    snapshot_every: Option<u64>,
 ) -> Result<Prepared, u8> {
     let program = Arc::new(super::compile(bundle)?.program);
     let mut planned = Vec::new();
@@ -98,30 +99,17 @@ pub fn prepare(
         });
     };
     let opened = if write {
-        Journal::open(db)
+        Journal::open(db).map(|j| j.snapshot_every(snapshot_every))
     } else {
         Journal::open_read_only(db)
     };
     let mut journal = opened.map_err(fail)?;
     let recovered = journal.recover(&program).map_err(fail)?;
     let mut engine = recovered.engine;
-    let mut switch_now = None;
-    if engine.program().hash != program.hash {
-        if engine.state.now.is_none() && engine.state.emitted == 0 {
-            // Nothing ran yet: the bundle given is the first version.
-            engine = Engine::new(Arc::clone(&program));
-        } else if write {
-            tracing::info!(
-                from = %slaflow::runtime::engine::short_hash(&engine.program().hash),
-                to = %slaflow::runtime::engine::short_hash(&program.hash),
-                "The bundle changed since the journal was written: it becomes the next version"
-            );
-            switch_now = Some(program);
-        }
-    }
-    // Switches up to the journal's time must be the ones it was written with.
     let now = engine.state.now;
+    // Switches up to the journal's time must be the ones it was written with.
     let mut rest = Vec::new();
+    let mut expected = Arc::clone(&program);
     for switch in planned {
         if now.is_some_and(|now| switch.at <= now) {
             let recorded = engine.state.switches.iter().any(|(at, version)| {
@@ -136,8 +124,28 @@ pub fn prepare(
                     Timestamp(now.unwrap_or(0)),
                 )));
             }
+            expected = switch.program;
         } else {
             rest.push(switch);
+        }
+    }
+    // The version the command line says runs at the journal's time, if it is not the one the
+    // journal runs, becomes the next version now.
+    let mut switch_now = None;
+    if engine.program().hash != expected.hash {
+        if engine.state.now.is_none() && engine.state.emitted == 0 {
+            // Nothing ran yet: the bundle given is the first version.
+            if write {
+                journal.restart_with(&expected).map_err(fail)?;
+            }
+            engine = Engine::new(Arc::clone(&expected));
+        } else if write {
+            tracing::info!(
+                from = %slaflow::runtime::engine::short_hash(&engine.program().hash),
+                to = %slaflow::runtime::engine::short_hash(&expected.hash),
+                "The bundle changed since the journal was written: it becomes the next version"
+            );
+            switch_now = Some(expected);
         }
     }
     Ok(Prepared {

@@ -34,6 +34,11 @@ pub struct Args {
     /// `--switch 2026-11-15T00:00:00Z=contract-v2`.
     #[arg(long = "switch", value_name = "T=DIR", value_parser = parse_switch)]
     pub switches: Vec<SwitchArg>,
+    /// With `--db`: snapshot the engine's state every N inputs (more often shortens a resume,
+    /// less often writes less). By default, after at least 100,000 inputs and two per item of
+    /// the state (record, clock, escalation, instance, task).
+    #[arg(long, value_name = "N")]
+    pub snapshot_every: Option<u64>,
 }
 
 /// Where `explain` and `status` read the history from.
@@ -99,7 +104,13 @@ pub enum Format {
 
 /// Runs `slaflow run`.
 pub fn run(args: &Args) -> u8 {
-    let prepared = match prepare(&args.bundle, &args.switches, args.db.as_deref(), true) {
+    let prepared = match prepare(
+        &args.bundle,
+        &args.switches,
+        args.db.as_deref(),
+        true,
+        args.snapshot_every,
+    ) {
         Ok(prepared) => prepared,
         Err(status) => return status,
     };
@@ -147,6 +158,7 @@ fn replay(history: &History) -> Result<slaflow::runtime::Engine, u8> {
         &history.switches,
         history.db.as_deref(),
         false,
+        None,
     )?;
     let mut driver = Driver::new(prepared.engine);
     driver.plan(prepared.switches).map_err(stopped)?;

@@ -36,3 +36,35 @@ pub struct Event {
     #[serde(default)]
     pub process: Option<String>,
 }
+
+/// The fields an action can have, in output order.
+pub const ACTION_FIELDS: &[&str] = &[
+    "id",
+    "at",
+    "kind",
+    "record",
+    "record_type",
+    "agreement",
+    "target",
+    "previous_target",
+    "cycle",
+    "milestone",
+    "due",
+    "elapsed",
+    "instance",
+    "process",
+    "step",
+    "outcome",
+    "matrix",
+    "topic",
+    "level",
+    "rule",
+    "version",
+    "roles",
+    "recipients",
+    "reason",
+    "message",
+    "fields",
+    "line",
+    "error",
+];

@@ -403,37 +403,9 @@ fn push_text(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
-/// The fields an action can have, in output order.
-pub const FIELDS: &[&str] = &[
-    "id",
-    "at",
-    "kind",
-    "record",
-    "record_type",
-    "agreement",
-    "target",
-    "previous_target",
-    "cycle",
-    "milestone",
-    "due",
-    "elapsed",
-    "instance",
-    "process",
-    "step",
-    "outcome",
-    "matrix",
-    "topic",
-    "level",
-    "rule",
-    "version",
-    "roles",
-    "recipients",
-    "reason",
-    "message",
-    "fields",
-    "line",
-    "error",
-];
+/// The fields an action can have, in output order (defined with the event contract, in
+/// the model, so validation can check references to them).
+pub use crate::model::event::ACTION_FIELDS as FIELDS;
 
 /// Whether every field of `pattern` has the same value in `action` (test expectations).
 ///

@@ -103,7 +103,7 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
         }
         for expectation in entry.value.expect.iter().chain(&entry.value.expect_none) {
             for key in expectation.value.0.keys() {
-                if !crate::runtime::action::FIELDS.contains(&key.as_str()) {
+                if !crate::model::event::ACTION_FIELDS.contains(&key.as_str()) {
                     d.push(
                         Diagnostic::new(
                             Code::InvalidTestEvent,
@@ -111,7 +111,7 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
                             format!("expectation of test `{id}` has unknown field `{key}`"),
                         )
                         .with_help(
-                            crate::diagnostic::fuzzy::did_you_mean(key, crate::runtime::action::FIELDS.iter().copied())
+                            crate::diagnostic::fuzzy::did_you_mean(key, crate::model::event::ACTION_FIELDS.iter().copied())
                                 .unwrap_or_else(|| "an unquoted comma in a flow mapping (`message: a, b`) makes a field of each part; quote the value".into()),
                         ),
                     );
