@@ -66,7 +66,12 @@ impl Calendars {
             );
             let calendar = &entry.value;
             let Some(hours) = &calendar.hours else {
-                continue; // A holiday list, for others to inherit.
+                // A holiday list, for others to inherit: it counts no time, but a zone it names
+                // must still exist.
+                if let Some(name) = &calendar.timezone {
+                    zone(name, diagnostics);
+                }
+                continue;
             };
             let Some(tz) = timezone(calendar, entry.id_span, diagnostics) else {
                 continue;
@@ -128,6 +133,11 @@ fn timezone(calendar: &Calendar, id_span: Span, diagnostics: &mut Diagnostics) -
         );
         return None;
     };
+    zone(name, diagnostics)
+}
+
+/// The IANA zone `name` names, or an unknown-zone diagnostic with a "did you mean".
+fn zone(name: &Spanned<String>, diagnostics: &mut Diagnostics) -> Option<Tz> {
     match Tz::from_str(name.value.trim()) {
         Ok(tz) => Some(tz),
         Err(_) => {
