@@ -13,6 +13,10 @@ use super::{CalendarId, Date, Interval, Spanned};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Calendar {
+    /// A calendar this one is based on (e.g. a library calendar); the fields given here are merged
+    /// over a copy of it: `hours` day by day, other fields (lists too) replace the base's.
+    #[serde(default)]
+    pub uses: Option<Spanned<CalendarId>>,
     /// Display name; defaults to the id.
     #[serde(default)]
     pub name: Option<String>,
