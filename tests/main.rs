@@ -17,3 +17,4 @@ mod examples;
 mod library;
 mod robustness;
 mod runtime;
+mod schemas;
