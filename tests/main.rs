@@ -17,4 +17,5 @@ mod examples;
 mod library;
 mod robustness;
 mod runtime;
+mod sarif;
 mod schemas;
