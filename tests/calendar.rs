@@ -4,5 +4,6 @@
 mod bundles;
 mod helpers;
 mod ics_feeds;
+mod library_holidays;
 mod properties;
 mod table;

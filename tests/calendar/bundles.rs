@@ -5,6 +5,8 @@ use slaflow::diagnostic::Diagnostics;
 use slaflow::diagnostic::render::plain;
 use slaflow::load::Loader;
 
+use super::helpers::utc;
+
 /// Loads and validates one in-memory bundle file: its plain diagnostics, each followed by its
 /// help line.
 pub fn validate(text: &str) -> String {
@@ -60,13 +62,6 @@ pub fn compile(text: &str) -> slaflow::calendar::Calendars {
         plain(&diagnostics, loader.sources())
     );
     calendars
-}
-
-/// `"2026-12-28T08:30:00Z"` as an instant.
-fn utc(text: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .timestamp()
 }
 
 #[test]
