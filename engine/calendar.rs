@@ -95,6 +95,7 @@
 
 mod business;
 pub mod compile;
+pub mod holidays;
 mod ics;
 mod local;
 pub mod period;

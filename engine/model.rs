@@ -42,7 +42,9 @@ pub use process::Process;
 pub use rule::RecordRule;
 pub use spanned::Spanned;
 pub use test::BehaviourTest;
-pub use value::{Date, Duration, Interval, Percent, Period, PeriodUnit, TimeOfDay, Timestamp};
+pub use value::{
+    Date, Duration, Interval, Percent, Period, PeriodUnit, TimeOfDay, Timestamp, YearlyDay,
+};
 
 use crate::source::Span;
 

@@ -20,4 +20,6 @@ mod examples;
 mod library;
 mod robustness;
 mod runtime;
+mod sarif;
+mod schemas;
 mod versions;

@@ -108,6 +108,12 @@ impl BusinessCalendar {
         self.rules.tz
     }
 
+    /// The local dates the calendar removes as holidays (its own and those it inherits, rules
+    /// expanded), in order.
+    pub fn holidays(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.rules.holidays.iter().copied()
+    }
+
     /// Whether there is any working second at all in the supported horizon.
     pub fn has_working_time(&self) -> bool {
         self.has_work

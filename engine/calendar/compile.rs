@@ -11,7 +11,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::{BusinessCalendar, CalendarSpec, parse_ics};
+use super::holidays::{Coverage, expand};
+use super::{BusinessCalendar, CalendarSpec, FIRST_YEAR, LAST_YEAR, parse_ics};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, fuzzy};
 use crate::model::calendar::Calendar;
 use crate::model::{ALWAYS_OPEN, Bundle, Interval, Spanned};
@@ -22,6 +23,8 @@ use crate::source::{SourceMap, Span};
 pub struct Calendars {
     compiled: HashMap<String, Arc<BusinessCalendar>>,
     always_open: Arc<BusinessCalendar>,
+    /// How far the holidays of each calendar (holiday lists too) reach, for those that have any.
+    coverage: HashMap<String, Coverage>,
 }
 
 impl Default for Calendars {
@@ -29,6 +32,7 @@ impl Default for Calendars {
         Calendars {
             compiled: HashMap::new(),
             always_open: Arc::new(BusinessCalendar::always_open()),
+            coverage: HashMap::new(),
         }
     }
 }
@@ -47,6 +51,12 @@ impl Calendars {
         self.get(id.unwrap_or(ALWAYS_OPEN))
     }
 
+    /// How far the holidays of calendar `id` are known: `None` when it observes none (or does
+    /// not exist, or its holidays could not be read).
+    pub fn holidays_cover(&self, id: &str) -> Option<Coverage> {
+        self.coverage.get(id).copied()
+    }
+
     /// Compiles every calendar of the bundle, reporting problems.
     pub fn compile(
         bundle: &Bundle,
@@ -54,7 +64,7 @@ impl Calendars {
         diagnostics: &mut Diagnostics,
     ) -> Calendars {
         let mut calendars = Calendars::default();
-        let mut holidays_of: HashMap<String, Option<BTreeSet<NaiveDate>>> = HashMap::new();
+        let mut holidays_of: HashMap<String, Option<Observed>> = HashMap::new();
         for (id, entry) in bundle.calendars.iter() {
             let holidays = holidays(
                 bundle,
@@ -64,9 +74,18 @@ impl Calendars {
                 &mut Vec::new(),
                 diagnostics,
             );
+            if let Some(coverage) = holidays.as_ref().and_then(|h| h.coverage) {
+                calendars.coverage.insert(id.as_str().to_string(), coverage);
+            }
+            let holidays = holidays.map(|h| h.dates);
             let calendar = &entry.value;
             let Some(hours) = &calendar.hours else {
-                continue; // A holiday list, for others to inherit.
+                // A holiday list, for others to inherit: it counts no time, but a zone it names
+                // must still exist.
+                if let Some(name) = &calendar.timezone {
+                    zone(name, diagnostics);
+                }
+                continue;
             };
             let Some(tz) = timezone(calendar, entry.id_span, diagnostics) else {
                 continue;
@@ -128,6 +147,11 @@ fn timezone(calendar: &Calendar, id_span: Span, diagnostics: &mut Diagnostics) -
         );
         return None;
     };
+    zone(name, diagnostics)
+}
+
+/// The IANA zone `name` names, or an unknown-zone diagnostic with a "did you mean".
+fn zone(name: &Spanned<String>, diagnostics: &mut Diagnostics) -> Option<Tz> {
     match Tz::from_str(name.value.trim()) {
         Ok(tz) => Some(tz),
         Err(_) => {
@@ -192,25 +216,45 @@ fn intervals_of(
     })
 }
 
-/// The holidays a calendar observes: its own dates, its iCalendar files, and those of the
-/// calendars it inherits. `None` when a problem makes them unknown.
+/// The holidays a calendar observes, and how far into the years they are known.
+#[derive(Debug, Clone)]
+struct Observed {
+    dates: BTreeSet<NaiveDate>,
+    coverage: Option<Coverage>,
+}
+
+/// The holidays a calendar observes: its own dates and rules, its iCalendar files, and those of
+/// the calendars it inherits. `None` when a problem makes them unknown.
 fn holidays(
     bundle: &Bundle,
     sources: &SourceMap,
     id: &str,
-    memo: &mut HashMap<String, Option<BTreeSet<NaiveDate>>>,
+    memo: &mut HashMap<String, Option<Observed>>,
     stack: &mut Vec<String>,
     diagnostics: &mut Diagnostics,
-) -> Option<BTreeSet<NaiveDate>> {
+) -> Option<Observed> {
     if let Some(done) = memo.get(id) {
         return done.clone();
     }
     let calendar = &bundle.calendars.get(id)?;
-    let mut dates: BTreeSet<NaiveDate> = calendar.holidays.iter().map(|h| h.value.date.0).collect();
-    let mut ok = true;
+    let dated: BTreeSet<NaiveDate> = calendar.holidays.iter().map(|h| h.value.date.0).collect();
+    let mut ok = rule_years_in_order(calendar, diagnostics);
+    let mut coverage = Coverage::of_dates(&dated).max(Coverage::of_rules(
+        calendar.holiday_rules.iter().map(|r| &r.value),
+    ));
+    // A year either side, for substitutes that cross a new year into the horizon.
+    let years = FIRST_YEAR - 1..=LAST_YEAR + 1;
+    let mut dates = expand(
+        calendar.holiday_rules.iter().map(|r| &r.value),
+        &dated,
+        years,
+    );
     for file in &calendar.holiday_files {
         match ics_dates(bundle, sources, file, diagnostics) {
-            Some(found) => dates.extend(found),
+            Some(found) => {
+                coverage = coverage.max(Coverage::of_dates(&found));
+                dates.extend(found);
+            }
             None => ok = false,
         }
     }
@@ -238,14 +282,44 @@ fn holidays(
             continue; // Unknown calendars are reported by the reference pass.
         }
         match holidays(bundle, sources, parent_id, memo, stack, diagnostics) {
-            Some(inherited) => dates.extend(inherited),
+            Some(inherited) => {
+                coverage = coverage.max(inherited.coverage);
+                dates.extend(inherited.dates);
+            }
             None => ok = false,
         }
     }
     stack.pop();
-    let result = ok.then_some(dates);
+    let result = ok.then_some(Observed { dates, coverage });
     memo.insert(id.to_string(), result.clone());
     result
+}
+
+/// Reports holiday rules whose first year is after their last; whether there are none.
+fn rule_years_in_order(calendar: &Calendar, diagnostics: &mut Diagnostics) -> bool {
+    let mut ok = true;
+    for rule in &calendar.holiday_rules {
+        let (Some(first), Some(last)) = (&rule.value.first_year, &rule.value.last_year) else {
+            continue;
+        };
+        if first.value > last.value {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::HolidayRuleYears,
+                    last.span,
+                    format!(
+                        "holiday rule `{}` ends in {} before it starts in {}",
+                        rule.value.on.value, last.value, first.value
+                    ),
+                )
+                .with_label("before the first year")
+                .with_secondary(first.span, "first year")
+                .with_help("`first_year` and `last_year` are the first and last years the rule applies, both included"),
+            );
+            ok = false;
+        }
+    }
+    ok
 }
 
 fn ics_dates(

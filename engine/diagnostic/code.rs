@@ -163,6 +163,8 @@ codes! {
     HolidayFile = "E0605", "bad holiday file";
     /// Calendars that inherit from each other in a cycle.
     InheritCycle = "E0606", "cycle in calendar inheritance";
+    /// A holiday rule whose `first_year` is after its `last_year`, so it never applies.
+    HolidayRuleYears = "E0607", "holiday rule that never applies";
 
     // E07xx: agreements and targets.
     /// A goal of zero or less.
@@ -181,6 +183,8 @@ codes! {
     RecordTypeWithoutTarget = "W0707", "record type with no target";
     /// A target with no goal, or with more than one kind of goal.
     GoalShape = "E0708", "target needs exactly one goal";
+    /// An agreement whose term runs past the last year its calendar's holidays are known for.
+    TermOutlastsHolidays = "W0709", "term runs past the calendar's holidays";
 
     // E08xx: escalation matrices.
     /// Escalation levels whose delays do not increase.

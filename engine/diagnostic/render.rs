@@ -4,6 +4,7 @@
 //! characters. Machine formats carry the code; consumers must rely on it, not on the wording.
 
 use std::fmt::Write as _;
+use std::path::{Component, Path, PathBuf};
 
 use serde_json::json;
 
@@ -195,19 +196,44 @@ fn sarif_region(start: LineCol, end: LineCol) -> serde_json::Value {
     })
 }
 
-/// SARIF 2.1.0 with one rule per code that occurs; accepted by GitHub code scanning.
+/// SARIF 2.1.0 with one rule per code that occurs; accepted by GitHub code scanning. Files are
+/// located relative to the working directory (see [`sarif_from`]).
 pub fn sarif(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
+    sarif_from(
+        diagnostics,
+        sources,
+        std::env::current_dir().ok().as_deref(),
+    )
+}
+
+/// The base URI of files located relative to the working directory.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// SARIF 2.1.0 with files located from `base`: a file below it by a relative URI with
+/// `uriBaseId` `%SRCROOT%` (`base` itself, in `originalUriBaseIds`), any other by an absolute
+/// `file://` URI. Every rule carries its description and help, with a link to its entry in
+/// `docs/codes.md`.
+pub fn sarif_from(diagnostics: &Diagnostics, sources: &SourceMap, base: Option<&Path>) -> String {
     let mut codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
     codes.sort();
     codes.dedup();
     let rules: Vec<serde_json::Value> = codes
         .iter()
         .map(|c| {
+            let link = format!(
+                "https://github.com/slaflow/slaflow/blob/main/docs/codes.md#{}",
+                c.doc_anchor()
+            );
             json!({
                 "id": c.as_str(),
                 "name": c.name(),
                 "shortDescription": { "text": c.title() },
-                "helpUri": format!("https://github.com/slaflow/slaflow/blob/main/docs/codes.md#{}", c.doc_anchor()),
+                "fullDescription": { "text": c.description() },
+                "help": {
+                    "text": format!("{} A broken and a fixed example: {link}", c.description()),
+                    "markdown": format!("{}\n\nA broken and a fixed example: [{c} in docs/codes.md]({link})", c.description()),
+                },
+                "helpUri": link,
                 "defaultConfiguration": { "level": level(c.severity()) },
             })
         })
@@ -229,7 +255,7 @@ pub fn sarif(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": sources.name(d.span) },
+                        "artifactLocation": artifact_location(sources, d.span, base),
                         "region": sarif_region(sources.start(d.span), sources.end(d.span)),
                     }
                 }],
@@ -237,30 +263,119 @@ pub fn sarif(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
                     "id": i,
                     "message": { "text": l.message },
                     "physicalLocation": {
-                        "artifactLocation": { "uri": sources.name(l.span) },
+                        "artifactLocation": artifact_location(sources, l.span, base),
                         "region": sarif_region(sources.start(l.span), sources.end(l.span)),
                     }
                 })).collect::<Vec<_>>(),
             })
         })
         .collect();
+    let mut run = json!({
+        "tool": { "driver": {
+            "name": "slaflow",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": "https://github.com/slaflow/slaflow",
+            "rules": rules,
+        }},
+        "results": results,
+    });
+    if let (Some(base), Some(run)) = (base.filter(|b| b.is_absolute()), run.as_object_mut()) {
+        let mut uri = file_uri(base);
+        if !uri.ends_with('/') {
+            uri.push('/');
+        }
+        run.insert(
+            "originalUriBaseIds".into(),
+            json!({ SRCROOT: { "uri": uri } }),
+        );
+    }
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "slaflow",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/slaflow/slaflow",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
+        "runs": [run],
     });
     format!(
         "{}\n",
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     )
+}
+
+/// Where a span's file is, as a SARIF `artifactLocation`.
+fn artifact_location(sources: &SourceMap, span: Span, base: Option<&Path>) -> serde_json::Value {
+    let Some(file) = sources.file(span.file) else {
+        return json!({ "uri": encode(sources.name(span)) });
+    };
+    let path = normalise(&match base {
+        Some(base) if file.path().is_relative() => base.join(file.path()),
+        _ => file.path().to_path_buf(),
+    });
+    match base.and_then(|b| path.strip_prefix(normalise(b)).ok()) {
+        Some(relative) if relative.is_relative() && base.is_some_and(Path::is_absolute) => {
+            json!({ "uri": uri_path(relative), "uriBaseId": SRCROOT })
+        }
+        _ if path.is_absolute() => json!({ "uri": file_uri(&path) }),
+        // Neither the file nor the base is absolute (no working directory): as read.
+        _ => json!({ "uri": uri_path(&path), "uriBaseId": SRCROOT }),
+    }
+}
+
+/// `path` without `.` components and with each `..` applied to what precedes it.
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// An absolute path as a `file://` URI: `file:///work/rules.yaml`, `file:///C:/rules.yaml`.
+fn file_uri(path: &Path) -> String {
+    let tail = uri_path(path);
+    if tail.starts_with('/') {
+        format!("file://{tail}")
+    } else {
+        format!("file:///{tail}")
+    }
+}
+
+/// The components of a path joined by `/`, each percent-encoded.
+fn uri_path(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::RootDir if parts.is_empty() => parts.push(String::new()),
+            Component::RootDir => {}
+            Component::Prefix(prefix) => {
+                parts.push(prefix.as_os_str().to_string_lossy().replace('\\', "/"));
+            }
+            other => parts.push(encode(&other.as_os_str().to_string_lossy())),
+        }
+    }
+    if parts.len() == 1 && parts.first().is_some_and(String::is_empty) {
+        return "/".into();
+    }
+    parts.join("/")
+}
+
+/// Percent-encodes everything but the unreserved characters of RFC 3986.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -379,6 +494,58 @@ mod tests {
         let (d, s) = sample();
         let text = github(&d, &s);
         assert!(text.starts_with("::error file=b.yaml,line=5,col=12,endLine=5,endColumn=18,title=E0302 unknown role::unknown role `oncall`%0Adid you mean `x`?"), "{text}");
+    }
+
+    #[test]
+    fn sarif_locates_files_below_the_base_relatively_and_others_by_file_uri() {
+        let mut sources = SourceMap::new();
+        let mut diagnostics = Diagnostics::new();
+        for path in [
+            "/work/repo/rules/a b.yaml",
+            "rules/c.yaml",
+            "../other/d.yaml",
+            "/etc/e.yaml",
+        ] {
+            let file = sources.add(path.into(), path.into(), "roles: {}\n");
+            diagnostics.push(Diagnostic::new(
+                Code::UnknownRole,
+                Span::new(file, 0, 5),
+                "x",
+            ));
+        }
+        let text = sarif_from(&diagnostics, &sources, Some(Path::new("/work/repo")));
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let run = &doc["runs"][0];
+        assert_eq!(
+            run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+            "file:///work/repo/"
+        );
+        let locations: Vec<String> = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"].to_string())
+            .collect();
+        assert_eq!(
+            locations,
+            [
+                r#"{"uri":"rules/a%20b.yaml","uriBaseId":"%SRCROOT%"}"#,
+                r#"{"uri":"rules/c.yaml","uriBaseId":"%SRCROOT%"}"#,
+                r#"{"uri":"file:///work/other/d.yaml"}"#,
+                r#"{"uri":"file:///etc/e.yaml"}"#,
+            ]
+        );
+        let rule = &run["tool"]["driver"]["rules"][0];
+        assert_eq!(
+            rule["fullDescription"]["text"],
+            Code::UnknownRole.description()
+        );
+        assert!(
+            rule["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("docs/codes.md#e0302")
+        );
     }
 
     #[test]

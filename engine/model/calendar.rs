@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::text_or::text_or_struct;
-use super::{CalendarId, Date, Interval, Spanned};
+use super::{CalendarId, Date, Interval, Spanned, YearlyDay};
 
 /// A business calendar: a time zone, working hours per weekday, holidays and dated exceptions.
 ///
@@ -13,6 +13,10 @@ use super::{CalendarId, Date, Interval, Spanned};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Calendar {
+    /// A calendar this one is based on (e.g. a library calendar); the fields given here are merged
+    /// over a copy of it: `hours` day by day, other fields (lists too) replace the base's.
+    #[serde(default)]
+    pub uses: Option<Spanned<CalendarId>>,
     /// Display name; defaults to the id.
     #[serde(default)]
     pub name: Option<String>,
@@ -28,9 +32,14 @@ pub struct Calendar {
     /// Calendars whose holidays (their own, imported and inherited) this calendar also observes.
     #[serde(default)]
     pub inherit: Vec<Spanned<CalendarId>>,
-    /// Holidays: each removes its local date, midnight to midnight.
+    /// Holidays: each removes its local date, midnight to midnight. Dated holidays suit one-offs
+    /// (a coronation, a jubilee); `holiday_rules` give those that come back every year.
     #[serde(default)]
     pub holidays: Vec<Spanned<Holiday>>,
+    /// Holidays that come back every year by a rule (`12-25`, `easter-2`, `last mon of may`),
+    /// each with an optional weekend substitute and first and last year.
+    #[serde(default)]
+    pub holiday_rules: Vec<Spanned<HolidayRule>>,
     /// iCalendar (`.ics`) files of holidays, relative to this file; recurring events (RRULE) are expanded.
     #[serde(default)]
     pub holiday_files: Vec<Spanned<String>>,
@@ -104,6 +113,41 @@ text_or_struct! {
         #[serde(default)]
         pub name: Option<String>,
     }
+}
+
+/// A holiday that comes back every year by a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct HolidayRule {
+    /// When it falls each year: `12-25`, `easter-2`, `first mon of may`, `last mon of may` or
+    /// `fri on or after 06-19`.
+    pub on: Spanned<YearlyDay>,
+    /// The holiday's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Which weekday is off instead when the holiday falls on a Saturday or Sunday (the day itself
+    /// stays a holiday); by default none.
+    #[serde(default)]
+    pub substitute: Option<Substitute>,
+    /// The first year the rule applies; by default every year up to `last_year`.
+    #[serde(default)]
+    pub first_year: Option<Spanned<i32>>,
+    /// The last year the rule applies; by default every year from `first_year` on.
+    #[serde(default)]
+    pub last_year: Option<Spanned<i32>>,
+}
+
+/// Which weekday is off instead of a holiday that falls on a weekend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Substitute {
+    /// The next Monday to Friday that is not already a holiday of this calendar's `holidays` or
+    /// `holiday_rules` (UK substitute days: Christmas on a Saturday and Boxing Day on a Sunday
+    /// give Monday 27 and Tuesday 28).
+    NextFreeWeekday,
+    /// Saturday's holiday on the Friday before, Sunday's on the Monday after (US federal
+    /// "observed" days; New Year's Day on a Saturday is observed on 31 December).
+    NearestWeekday,
 }
 
 /// A dated exception to the weekly hours.

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, Weekday};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer, Visitor};
 
@@ -314,6 +314,197 @@ text_value!(
     "A calendar date, `YYYY-MM-DD`."
 );
 
+/// A day that comes back every year, as a holiday rule names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum YearlyDay {
+    /// A month and a day: `12-25`. `02-29` falls in leap years only.
+    Fixed {
+        /// The month, 1 to 12.
+        month: u32,
+        /// The day of the month.
+        day: u32,
+    },
+    /// Days after (or, negative, before) Western Easter Sunday: `easter`, `easter-2`, `easter+39`.
+    Easter(i32),
+    /// The n-th weekday of a month, counted from its start (1 to 5) or, negative, from its end
+    /// (-1 is the last): `first mon of may`, `last mon of may`.
+    Nth {
+        /// 1 to 5, or -1 to -5 from the end.
+        nth: i8,
+        /// The weekday.
+        weekday: Weekday,
+        /// The month, 1 to 12.
+        month: u32,
+    },
+    /// The first given weekday on or after a month and day: `fri on or after 06-19`.
+    OnOrAfter {
+        /// The weekday.
+        weekday: Weekday,
+        /// The month, 1 to 12.
+        month: u32,
+        /// The day of the month.
+        day: u32,
+    },
+}
+
+const WEEKDAYS: [(&str, &str, Weekday); 7] = [
+    ("mon", "monday", Weekday::Mon),
+    ("tue", "tuesday", Weekday::Tue),
+    ("wed", "wednesday", Weekday::Wed),
+    ("thu", "thursday", Weekday::Thu),
+    ("fri", "friday", Weekday::Fri),
+    ("sat", "saturday", Weekday::Sat),
+    ("sun", "sunday", Weekday::Sun),
+];
+
+const MONTHS: [(&str, &str); 12] = [
+    ("jan", "january"),
+    ("feb", "february"),
+    ("mar", "march"),
+    ("apr", "april"),
+    ("may", "may"),
+    ("jun", "june"),
+    ("jul", "july"),
+    ("aug", "august"),
+    ("sep", "september"),
+    ("oct", "october"),
+    ("nov", "november"),
+    ("dec", "december"),
+];
+
+const ORDINALS: [(&str, &str, i8); 6] = [
+    ("first", "1st", 1),
+    ("second", "2nd", 2),
+    ("third", "3rd", 3),
+    ("fourth", "4th", 4),
+    ("fifth", "5th", 5),
+    ("last", "last", -1),
+];
+
+const YEARLY_DAY_HELP: &str =
+    "write `12-25`, `easter-2`, `first mon of may`, `last mon of may` or `fri on or after 06-19`";
+
+/// `MM-DD`, a day that exists in some year (`02-29` does).
+fn month_day(text: &str) -> Option<(u32, u32)> {
+    let (month, day) = text.split_once('-')?;
+    if month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let (month, day) = (month.parse().ok()?, day.parse().ok()?);
+    NaiveDate::from_ymd_opt(2000, month, day).map(|_| (month, day))
+}
+
+fn weekday_named(word: &str) -> Option<Weekday> {
+    WEEKDAYS
+        .iter()
+        .find(|(short, long, _)| word == *short || word == *long)
+        .map(|(_, _, weekday)| *weekday)
+}
+
+fn weekday_name(weekday: Weekday) -> &'static str {
+    WEEKDAYS
+        .iter()
+        .find(|(_, _, w)| *w == weekday)
+        .map_or("mon", |(short, _, _)| short)
+}
+
+impl FromStr for YearlyDay {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<YearlyDay, String> {
+        let bad = || format!("invalid yearly day `{text}`: {YEARLY_DAY_HELP}");
+        let lower = text.trim().to_lowercase();
+        if let Some(offset) = lower.strip_prefix("easter") {
+            let offset: String = offset.chars().filter(|c| !c.is_whitespace()).collect();
+            let offset = offset.strip_prefix('+').unwrap_or(&offset);
+            return match offset {
+                "" => Ok(YearlyDay::Easter(0)),
+                n => n
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|n| n.abs() <= 366)
+                    .map(YearlyDay::Easter)
+                    .ok_or_else(bad),
+            };
+        }
+        let words: Vec<&str> = lower.split_whitespace().collect();
+        match words.as_slice() {
+            [date] => month_day(date)
+                .map(|(month, day)| YearlyDay::Fixed { month, day })
+                .ok_or_else(bad),
+            [ordinal, weekday, "of", month] => {
+                let nth = ORDINALS
+                    .iter()
+                    .find(|(word, short, _)| ordinal == word || ordinal == short)
+                    .map(|(_, _, n)| *n);
+                let month = MONTHS
+                    .iter()
+                    .position(|(short, long)| month == short || month == long)
+                    .and_then(|i| u32::try_from(i + 1).ok());
+                match (nth, weekday_named(weekday), month) {
+                    (Some(nth), Some(weekday), Some(month)) => Ok(YearlyDay::Nth {
+                        nth,
+                        weekday,
+                        month,
+                    }),
+                    _ => Err(bad()),
+                }
+            }
+            [weekday, "on", "or", "after", date] => match (weekday_named(weekday), month_day(date))
+            {
+                (Some(weekday), Some((month, day))) => Ok(YearlyDay::OnOrAfter {
+                    weekday,
+                    month,
+                    day,
+                }),
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl fmt::Display for YearlyDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            YearlyDay::Fixed { month, day } => write!(f, "{month:02}-{day:02}"),
+            YearlyDay::Easter(0) => f.write_str("easter"),
+            YearlyDay::Easter(n) => write!(f, "easter{n:+}"),
+            YearlyDay::Nth {
+                nth,
+                weekday,
+                month,
+            } => {
+                let ordinal = ORDINALS
+                    .iter()
+                    .find(|(_, _, n)| *n == nth)
+                    .map_or("first", |(word, _, _)| word);
+                let month = usize::try_from(month)
+                    .ok()
+                    .and_then(|m| MONTHS.get(m.wrapping_sub(1)))
+                    .map_or("jan", |(short, _)| short);
+                write!(f, "{ordinal} {} of {month}", weekday_name(weekday))
+            }
+            YearlyDay::OnOrAfter {
+                weekday,
+                month,
+                day,
+            } => write!(
+                f,
+                "{} on or after {month:02}-{day:02}",
+                weekday_name(weekday)
+            ),
+        }
+    }
+}
+
+text_value!(
+    YearlyDay,
+    "a yearly day such as `12-25`, `easter-2` or `last mon of may`",
+    "^[A-Za-z0-9 +-]+$",
+    "When a holiday falls each year: `MM-DD` (`12-25`); `easter`, `easter-2`, `easter+1` (days from Western Easter Sunday); `first mon of may` ... `fifth`, or `last mon of may`; or `fri on or after 06-19` (the first such weekday on or after a date). Weekdays `mon` ... `sun`, months `jan` ... `dec` (or in full)."
+);
+
 /// An instant, written in RFC 3339 with an offset and kept as whole seconds since 1970 UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(pub i64);
@@ -523,6 +714,49 @@ mod tests {
         assert!("99999999999999999999h".parse::<Duration>().is_err());
         assert_eq!(Duration::Seconds(5400).to_string(), "1h30m");
         assert_eq!(Duration::WorkingDays(5).to_string(), "5 working days");
+    }
+
+    #[test]
+    fn yearly_days_parse_the_forms_of_holiday_rules_and_print_back() {
+        for text in [
+            "12-25",
+            "02-29",
+            "easter",
+            "easter-2",
+            "easter+39",
+            "first mon of may",
+            "last mon of aug",
+            "fourth thu of nov",
+            "fri on or after 06-19",
+        ] {
+            let day: YearlyDay = text.parse().unwrap();
+            assert_eq!(day.to_string(), text);
+        }
+        assert_eq!(
+            "Last Monday of May".parse(),
+            Ok(YearlyDay::Nth {
+                nth: -1,
+                weekday: Weekday::Mon,
+                month: 5
+            })
+        );
+        assert_eq!("easter + 1".parse(), Ok(YearlyDay::Easter(1)));
+        assert_eq!(
+            "3rd mon of jan".parse::<YearlyDay>().map(|d| d.to_string()),
+            Ok("third mon of jan".into())
+        );
+        for bad in [
+            "02-30",
+            "13-01",
+            "2026-12-25",
+            "easter*2",
+            "sixth mon of may",
+            "mon of may",
+            "fri after 06-19",
+            "",
+        ] {
+            assert!(bad.parse::<YearlyDay>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Agreements and targets (E07xx): one goal each, positive; milestones inside the goal; start
 //! conditions that do not imply stop; targets an earlier one shadows; covered record types with
-//! no target; and OLAs/UCs whose goals do not fit inside the SLA they underpin
-//! ([`underpinning`]).
+//! no target; OLAs/UCs whose goals do not fit inside the SLA they underpin ([`underpinning`]);
+//! and terms that run past the holidays of their calendars ([`term`]).
 
+pub mod term;
 pub mod underpinning;
 
 use super::Context;
@@ -93,6 +94,7 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
         }
     }
     underpinning::check(cx, d);
+    term::check(cx, d);
 }
 
 fn goal(id: &str, span: Span, target: &Target, d: &mut Diagnostics) {

@@ -72,3 +72,8 @@ pub fn compile(spec: CalendarSpec) -> BusinessCalendar {
 pub fn dur(h: u64, m: u64) -> u64 {
     h * 3600 + m * 60
 }
+
+/// An RFC 3339 instant, `"2026-12-28T08:30:00Z"`, as seconds.
+pub fn utc(text: &str) -> i64 {
+    DateTime::parse_from_rfc3339(text).unwrap().timestamp()
+}
