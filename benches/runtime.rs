@@ -1,19 +1,26 @@
-//! Replay throughput and memory: the synthetic service-desk workload (`runtime::workload`),
-//! 100,000 incidents open at once with three SLA targets each, then nine rounds of updates
-//! (1,000,000 events in all), with milestones, breaches and escalations firing.
+//! Replay throughput and memory, on two workloads:
 //!
-//! `cargo bench --bench runtime` prints:
+//! - `incident`: the synthetic service-desk workload (`runtime::workload::events`): 100,000
+//!   incidents open at once with three SLA targets each, then nine rounds of updates (1,000,000
+//!   events), with milestones, breaches and escalations firing;
+//! - `examples`: each shipped example's own events (processes, tasks, decisions, record rules,
+//!   escalations, deadlines), amplified to about 1,000,000 events by `runtime::workload::amplify`
+//!   (copies of its records, interleaved so they are open at once), run with its own bundle.
+//!
+//! `cargo bench --bench runtime` prints, per workload:
 //! - parse: JSON Lines to events, per second;
 //! - in memory: events applied per second by the engine (events already parsed);
-//! - end to end: parse + apply + serialise every action, per second;
-//! - journal: the same through the SQLite journal (`slaflow run --db`), per second;
-//! - memory: resident memory the engine state adds, per running SLA clock (an upper bound:
-//!   records and their fields are counted in), measured in a fresh process of its own.
+//! - run: what `slaflow run` does (read, parse, apply, write every action as JSON Lines through
+//!   the driver and its printer sink), per second, and its time over the parse time alone;
+//! - journal: the same with the SQLite journal (`slaflow run --db`), per second;
+//! - memory: resident memory the engine state adds, per open record (with its clocks, instances
+//!   and tasks; finished ones counted in) and per running clock, in a fresh process.
 //!
-//! Each speed is the best of three runs (`SLAFLOW_BENCH_RUNS` changes that). Arguments:
-//! `[records] [updates_per_record]`. `SLAFLOW_BENCH_PHASES` picks phases (default
-//! `parse,memory,rss,e2e,journal`; `rss` is the memory figure), e.g.
-//! `SLAFLOW_BENCH_PHASES=memory` to profile the engine alone.
+//! Each speed is the best of three runs (`SLAFLOW_BENCH_RUNS` changes that).
+//! `SLAFLOW_BENCH_WORKLOADS` picks workloads (default `incident,examples`),
+//! `SLAFLOW_BENCH_PHASES` phases (default `parse,memory,run,journal,rss`), and
+//! `SLAFLOW_BENCH_EVENTS` the events per workload (default 1,000,000), e.g.
+//! `SLAFLOW_BENCH_WORKLOADS=examples SLAFLOW_BENCH_PHASES=memory` to profile the engine alone.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -23,21 +30,71 @@
     missing_docs
 )]
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
 use slaflow::program::Program;
-use slaflow::runtime::Engine;
 use slaflow::runtime::input::{Line, Lines};
-use slaflow::runtime::workload;
+use slaflow::runtime::sink::JsonLines;
+use slaflow::runtime::{Driver, Engine, workload};
 
-type Compiled = Program;
+const EXAMPLES: [&str; 4] = [
+    "mod-bmc-ela",
+    "metlife-desk",
+    "fnal-slm",
+    "proact-governance",
+];
 
-fn compile() -> Arc<Program> {
-    let compiled = Program::from_text("workload.yaml", workload::BUNDLE)
-        .unwrap_or_else(|findings| panic!("{findings}"));
-    Arc::new(compiled.program)
+/// Set in the child process that measures memory: `<workload>`.
+const MEMORY_CHILD: &str = "SLAFLOW_BENCH_MEMORY_CHILD";
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+fn events_wanted() -> usize {
+    env_or("SLAFLOW_BENCH_EVENTS", "1000000").parse().unwrap()
+}
+
+/// One workload: a name, its bundle and its events.
+struct Workload {
+    name: String,
+    program: Arc<Program>,
+    text: String,
+}
+
+fn workloads(which: &str) -> Vec<Workload> {
+    let mut out = Vec::new();
+    let wanted = events_wanted();
+    if which.split(',').any(|w| w == "incident") {
+        let program = Program::from_text("workload.yaml", workload::BUNDLE)
+            .unwrap_or_else(|findings| panic!("{findings}"));
+        let records = wanted / 10;
+        out.push(Workload {
+            name: "incident".into(),
+            program: Arc::new(program.program),
+            text: workload::events(records, 9),
+        });
+    }
+    for example in EXAMPLES {
+        if !which.split(',').any(|w| w == "examples" || w == example) {
+            continue;
+        }
+        let dir = std::path::Path::new("examples").join(example);
+        let program = match Program::load(&dir) {
+            Ok(compiled) => compiled.program,
+            Err(_) => panic!("{example} does not compile"),
+        };
+        let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+        let lines = events.lines().filter(|l| !l.trim().is_empty()).count();
+        let copies = wanted.div_ceil(lines.max(1));
+        out.push(Workload {
+            name: example.into(),
+            program: Arc::new(program),
+            text: workload::amplify(&events, copies),
+        });
+    }
+    out
 }
 
 fn rss_kib() -> u64 {
@@ -51,13 +108,10 @@ fn rss_kib() -> u64 {
 }
 
 /// The fastest of `runs` runs (`SLAFLOW_BENCH_RUNS` overrides the count, for noisy machines).
-fn best<T>(runs: usize, mut f: impl FnMut() -> (f64, T)) -> (f64, T) {
-    let runs = std::env::var("SLAFLOW_BENCH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(runs);
+fn best<T>(mut f: impl FnMut() -> (f64, T)) -> (f64, T) {
+    let runs: usize = env_or("SLAFLOW_BENCH_RUNS", "3").parse().unwrap();
     let mut best: Option<(f64, T)> = None;
-    for _ in 0..runs {
+    for _ in 0..runs.max(1) {
         let (secs, value) = f();
         if best.as_ref().is_none_or(|(b, _)| secs < *b) {
             best = Some((secs, value));
@@ -66,146 +120,191 @@ fn best<T>(runs: usize, mut f: impl FnMut() -> (f64, T)) -> (f64, T) {
     best.unwrap()
 }
 
-/// Set in the child process that measures memory.
-const MEMORY_CHILD: &str = "SLAFLOW_BENCH_MEMORY_CHILD";
-
-/// The memory phase: resident memory before and after one replay, in a process of its own.
-fn memory(compiled: &Arc<Compiled>, records: usize, updates: usize) {
-    // The text stays alive until the end: freeing a buffer that large would make the allocator
-    // serve every later large block from its heap, where a vector that grows leaves its old
-    // blocks behind (a real run streams its input and never frees such a buffer).
-    let text = workload::events(records, updates);
-    let lines: Vec<_> = Lines::new(text.as_bytes()).map(Result::unwrap).collect();
-    let before = rss_kib();
-    let mut engine = Engine::new(Arc::clone(compiled));
-    for line in &lines {
-        engine.apply_line(line);
-        engine.drain_actions();
-    }
-    let after = rss_kib();
-    let all = &engine.state.clocks.all;
-    let running = all.iter().filter(|c| c.state.is_active()).count();
-    println!(
-        "memory:      {:>10.0} bytes per running clock ({running} running, {} clocks in all, {} KiB resident for the state)",
-        (after.saturating_sub(before) as f64 * 1024.0) / running.max(1) as f64,
-        all.len(),
-        after.saturating_sub(before)
-    );
-    drop(text);
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().filter(|a| !a.starts_with('-')).collect();
-    let records: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let updates: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(9);
-    // SLAFLOW_BENCH_PHASES=parse,memory,rss,e2e,journal limits the phases run (for profiling).
-    let phases = std::env::var("SLAFLOW_BENCH_PHASES")
-        .unwrap_or_else(|_| "parse,memory,rss,e2e,journal".into());
-    let compiled = compile();
-    if std::env::var_os(MEMORY_CHILD).is_some() {
-        return memory(&compiled, records, updates);
+    if let Ok(name) = std::env::var(MEMORY_CHILD) {
+        let workload = workloads(&name).into_iter().next().unwrap();
+        return memory(&workload);
     }
-    let text = workload::events(records, updates);
-    let total = records * (updates + 1);
-    println!(
-        "workload: {records} records, {total} events, {} MiB of JSON Lines",
-        text.len() / (1 << 20)
-    );
-    if phases.contains("parse") || phases.contains("memory") {
-        let (secs, lines) = best(3, || {
+    let which = env_or("SLAFLOW_BENCH_WORKLOADS", "incident,examples");
+    let phases = env_or("SLAFLOW_BENCH_PHASES", "parse,memory,run,journal,rss");
+    let mut totals = (0usize, 0f64);
+    for workload in workloads(&which) {
+        let events = workload.text.lines().count();
+        println!(
+            "\n{}: {events} events, {} MiB of JSON Lines",
+            workload.name,
+            workload.text.len() >> 20
+        );
+        let (parse_secs, lines) = best(|| {
             let start = Instant::now();
-            let lines: Vec<_> = Lines::new(text.as_bytes()).map(Result::unwrap).collect();
+            let lines: Vec<Line> = Lines::new(workload.text.as_bytes())
+                .map(Result::unwrap)
+                .collect();
             (start.elapsed().as_secs_f64(), lines)
         });
-        println!("parse:       {:>10.0} events/s", total as f64 / secs);
+        if phases.contains("parse") {
+            println!("  parse:     {:>10.0} events/s", events as f64 / parse_secs);
+        }
         if phases.contains("memory") {
-            in_memory(&compiled, &lines, total);
+            let secs = in_memory(&workload, &lines);
+            if workload.name != "incident" {
+                totals.0 += events;
+                totals.1 += secs;
+            }
+        }
+        drop(lines);
+        if phases.contains("run") {
+            run(&workload, parse_secs);
+        }
+        if phases.contains("journal") {
+            journal(&workload);
+        }
+        if phases.contains("rss") {
+            // Memory is measured in a fresh process, where nothing freed earlier can be reused.
+            let child = std::process::Command::new(std::env::current_exe().unwrap())
+                .env(MEMORY_CHILD, &workload.name)
+                .output()
+                .unwrap();
+            print!("{}", String::from_utf8_lossy(&child.stdout));
         }
     }
-    if phases.contains("rss") {
-        // Memory is measured in a fresh process, where nothing freed earlier can be reused.
-        let child = std::process::Command::new(std::env::current_exe().unwrap())
-            .arg(records.to_string())
-            .arg(updates.to_string())
-            .env(MEMORY_CHILD, "1")
-            .output()
-            .unwrap();
-        print!("{}", String::from_utf8_lossy(&child.stdout));
-    }
-    if phases.contains("e2e") {
-        end_to_end(&compiled, &text, total);
-    }
-    if phases.contains("journal") {
-        journal(&compiled, &text, total);
+    if totals.0 > 0 {
+        println!(
+            "\nexamples in memory, all four: {:.0} events/s",
+            totals.0 as f64 / totals.1
+        );
     }
 }
 
-/// Events applied per second by the engine, events already parsed.
-fn in_memory(compiled: &Arc<Compiled>, lines: &[Line], total: usize) {
-    let (secs, actions) = best(3, || {
-        let mut engine = Engine::new(Arc::clone(compiled));
-        let mut actions = 0usize;
+/// Events applied per second by the engine, events already parsed; returns the seconds.
+fn in_memory(workload: &Workload, lines: &[Line]) -> f64 {
+    let (secs, (actions, rejected)) = best(|| {
+        let mut engine = Engine::new(Arc::clone(&workload.program));
+        let (mut actions, mut rejected) = (0usize, 0usize);
         let start = Instant::now();
         for line in lines {
             engine.apply_line(line);
-            actions += engine.drain_actions().len();
-        }
-        (start.elapsed().as_secs_f64(), actions)
-    });
-    println!(
-        "in memory:   {:>10.0} events/s ({actions} actions)",
-        total as f64 / secs
-    );
-}
-
-/// Parse, apply and serialise every action, per second.
-fn end_to_end(compiled: &Arc<Compiled>, text: &str, total: usize) {
-    let (secs, bytes) = best(3, || {
-        let mut engine = Engine::new(Arc::clone(compiled));
-        let mut out = std::io::BufWriter::new(std::io::sink());
-        let mut bytes = 0usize;
-        let start = Instant::now();
-        for line in Lines::new(text.as_bytes()) {
-            engine.apply_line(&line.unwrap());
             for action in engine.drain_actions() {
-                let json = action.to_json();
-                bytes += json.len() + 1;
-                out.write_all(json.as_bytes()).unwrap();
-                out.write_all(b"\n").unwrap();
+                actions += 1;
+                rejected += usize::from(action.kind == "event.rejected");
             }
         }
-        (start.elapsed().as_secs_f64(), bytes)
+        (start.elapsed().as_secs_f64(), (actions, rejected))
     });
     println!(
-        "end to end:  {:>10.0} events/s ({} MiB of actions)",
-        total as f64 / secs,
-        bytes >> 20
+        "  in memory: {:>10.0} events/s ({actions} actions, {rejected} rejected)",
+        lines.len() as f64 / secs
+    );
+    secs
+}
+
+/// What `slaflow run` does: read, parse, apply, print every action, through the driver.
+fn run(workload: &Workload, parse_secs: f64) {
+    let (secs, bytes) = best(|| {
+        let mut printer = JsonLines::new(Counter(0));
+        let start = Instant::now();
+        let mut driver = Driver::new(Engine::new(Arc::clone(&workload.program))).sink(&mut printer);
+        driver.feed_all(workload.text.as_bytes()).unwrap();
+        driver.finish(None).unwrap();
+        // `slaflow run` ends the process here without freeing the state (see engine/cli/run.rs).
+        let secs = start.elapsed().as_secs_f64();
+        drop(driver);
+        (secs, printer.into_inner().0)
+    });
+    let events = workload.text.lines().count();
+    println!(
+        "  run:       {:>10.0} events/s ({} MiB of actions; {:.2}x the time of parsing alone)",
+        events as f64 / secs,
+        bytes >> 20,
+        secs / parse_secs
     );
 }
 
-/// Parse, apply, print and journal in SQLite (`slaflow run --db`), per second.
-fn journal(compiled: &Arc<Compiled>, text: &str, total: usize) {
+/// Counts the bytes written (the printer's output, as to a pipe nobody reads).
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `slaflow run --db`: parse, apply, print and journal in SQLite, per second.
+fn journal(workload: &Workload) {
     let dir = std::env::temp_dir().join(format!("slaflow-bench-journal-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (secs, ()) = best(3, || {
+    let (secs, ()) = best(|| {
         let db = dir.join("journal.db");
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
         let start = Instant::now();
         let mut journal = slaflow::store::Journal::open(&db).unwrap();
-        let recovered = journal.recover(compiled).unwrap();
-        let mut printer = slaflow::runtime::sink::JsonLines::new(std::io::sink());
-        let mut driver = slaflow::runtime::Driver::new(recovered.engine)
+        let recovered = journal.recover(&workload.program).unwrap();
+        let mut printer = JsonLines::new(std::io::sink());
+        let mut driver = Driver::new(recovered.engine)
             .sink(&mut printer)
             .sink(&mut journal);
-        driver.feed_all(text.as_bytes()).unwrap();
+        driver.feed_all(workload.text.as_bytes()).unwrap();
         driver.finish(None).unwrap();
         (start.elapsed().as_secs_f64(), ())
     });
     println!(
-        "journal:     {:>10.0} events/s (parse + apply + print + SQLite journal)",
-        total as f64 / secs
+        "  journal:   {:>10.0} events/s (parse + apply + print + SQLite journal)",
+        workload.text.lines().count() as f64 / secs
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Resident memory before and after one replay, in a process of its own.
+fn memory(workload: &Workload) {
+    let lines: Vec<Line> = Lines::new(workload.text.as_bytes())
+        .map(Result::unwrap)
+        .collect();
+    let before = rss_kib();
+    let mut engine = Engine::new(Arc::clone(&workload.program));
+    for line in &lines {
+        engine.apply_line(line);
+        engine.drain_actions();
+    }
+    let after = rss_kib();
+    let state = &engine.state;
+    let running = state
+        .clocks
+        .all
+        .iter()
+        .filter(|c| c.state.is_active())
+        .count();
+    // A record is open while it has a running clock or an open process instance about it.
+    let mut open_records: Vec<bool> = state
+        .records
+        .iter()
+        .map(|r| r.clocks.active().next().is_some())
+        .collect();
+    for instance in state.instances.iter().filter(|i| !i.completed) {
+        if let Some(flag) = instance
+            .record
+            .and_then(|r| open_records.get_mut(r as usize))
+        {
+            *flag = true;
+        }
+    }
+    let open = open_records.iter().filter(|o| **o).count();
+    let bytes = after.saturating_sub(before) as f64 * 1024.0;
+    println!(
+        "  memory:    {:>10.0} bytes per open record, {:.0} per running clock ({} records, {open} open; {} clocks, {running} running; {} instances, {} tasks; {} KiB for the state)",
+        bytes / open.max(1) as f64,
+        bytes / running.max(1) as f64,
+        state.records.len(),
+        state.clocks.all.len(),
+        state.instances.len(),
+        state.tasks.len(),
+        after.saturating_sub(before)
+    );
+    drop(lines);
 }

@@ -18,3 +18,20 @@ use std::sync::Arc;
 /// A shared name: a bundle id, a record id or type, an instance id. Cloning one is cheap, so
 /// every action can carry the names it concerns without copying them.
 pub type Name = Arc<str>;
+
+/// A list of roles with their members, worked out once when a bundle compiles and shared by
+/// every action that names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// The role ids, in the order written.
+    pub names: Arc<[String]>,
+    /// Who holds them: their members, sorted, without repeats.
+    pub members: Arc<[String]>,
+}
+
+impl Roles {
+    /// Whether no role is named.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}

@@ -49,8 +49,8 @@ pub struct Trigger {
 /// A level of a topic's path.
 #[derive(Debug, Clone)]
 pub struct Level {
-    /// The roles escalated to.
-    pub roles: Vec<String>,
+    /// The roles escalated to, with their members.
+    pub roles: crate::base::Roles,
     /// Delay from the raise.
     pub after: Option<Duration>,
     /// What the level is expected to do.

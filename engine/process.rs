@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub use build::processes;
 pub use instance::{Instance, Join, Task};
 
-use crate::base::Name;
+use crate::base::{Name, Roles};
 use crate::calendar::BusinessCalendar;
 use crate::condition::CompiledScript;
 use crate::graph::ProcessGraph;
@@ -29,13 +29,13 @@ pub struct StepDef {
     /// Its kind.
     pub kind: StepKind,
     /// Who does it: the R roles, or the A role when there is no R.
-    pub doers: Vec<String>,
-    /// The accountable role(s).
-    pub accountable: Vec<String>,
+    pub doers: Roles,
+    /// The accountable role(s) that do not also do it (they are told the step started).
+    pub accountable: Roles,
     /// Consulted roles.
-    pub consulted: Vec<String>,
+    pub consulted: Roles,
     /// Informed roles.
-    pub informed: Vec<String>,
+    pub informed: Roles,
     /// The next step.
     pub next: Option<u32>,
     /// Decision outcomes: name, step, condition.

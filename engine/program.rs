@@ -47,8 +47,6 @@ pub struct Program {
     pub targets: Vec<Target>,
     /// Groups of alternative targets per record type.
     pub groups: FastMap<String, Vec<Group>>,
-    /// Members of each role.
-    pub members: HashMap<String, Vec<String>>,
     /// Escalation matrices.
     pub matrices: Vec<Matrix>,
     /// Matrix index by id.
@@ -109,12 +107,6 @@ pub fn compile(loaded: Loaded, sources: &SourceMap) -> Result<Compiled, Diagnost
 
 /// Builds the program from a context whose bundle has no errors.
 fn build(cx: Context<'_>, origin: Origin) -> Program {
-    let members = cx
-        .bundle
-        .roles
-        .iter()
-        .map(|(id, e)| (id.as_str().to_string(), e.value.members.clone()))
-        .collect();
     let (matrices, matrix_index) = crate::escalation::matrices(&cx);
     let (mut targets, groups) = crate::sla::targets(&cx, &matrix_index);
     let (processes, process_index, triggers) = crate::process::processes(&cx, &matrix_index);
@@ -133,7 +125,6 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
         calendars: cx.calendars,
         targets,
         groups,
-        members,
         matrices,
         matrix_index,
         processes,
@@ -165,17 +156,6 @@ impl Program {
         let loaded = loader.load_text(name, text);
         compile(loaded, loader.sources())
             .map_err(|diagnostics| crate::diagnostic::render::plain(&diagnostics, loader.sources()))
-    }
-
-    /// The members of roles, sorted, without repeats.
-    pub fn recipients(&self, roles: &[String]) -> Vec<String> {
-        let mut all: Vec<String> = roles
-            .iter()
-            .flat_map(|r| self.members.get(r).cloned().unwrap_or_default())
-            .collect();
-        all.sort();
-        all.dedup();
-        all
     }
 
     /// A topic by matrix and optional topic id (the first topic when none is given).

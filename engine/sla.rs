@@ -24,7 +24,7 @@ pub mod clock;
 
 use std::sync::Arc;
 
-use crate::base::{FieldNames, Name};
+use crate::base::{FieldNames, Name, Roles};
 use crate::calendar::BusinessCalendar;
 use crate::condition::{Change, Condition, Evaluator};
 use crate::model::AgreementType;
@@ -58,8 +58,8 @@ pub enum Point {
 /// Something to do when a milestone or breach is reached (or a rule fires).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActionSpec {
-    /// Roles to notify.
-    pub notify: Vec<String>,
+    /// Roles to notify, with their members.
+    pub notify: Roles,
     /// An escalation matrix and topic to raise.
     pub escalate: Option<(String, Option<String>)>,
     /// The message.

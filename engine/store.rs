@@ -499,6 +499,10 @@ impl Journal {
 }
 
 impl Sink for Journal {
+    fn wants_text(&self) -> bool {
+        true
+    }
+
     fn receive(&mut self, input: &Input<'_>, actions: &Actions<'_>) -> Result<(), SinkError> {
         let journal = |e: StoreError| SinkError::Journal(e.to_string());
         match input {

@@ -134,6 +134,22 @@ impl<'a> Context<'a> {
         ))
     }
 
+    /// Roles with their members (sorted, without repeats; a role without members, or unknown,
+    /// adds none).
+    pub fn roles(&self, names: Vec<String>) -> crate::base::Roles {
+        let mut members: Vec<String> = names
+            .iter()
+            .filter_map(|name| self.bundle.roles.get(name.as_str()))
+            .flat_map(|role| role.members.iter().cloned())
+            .collect();
+        members.sort();
+        members.dedup();
+        crate::base::Roles {
+            names: names.into(),
+            members: members.into(),
+        }
+    }
+
     /// The calendar with this id (or `24x7` without one); `24x7` too for an id that did not
     /// compile, which validation reports.
     pub fn calendar(&self, id: Option<&Spanned<model::CalendarId>>) -> Arc<BusinessCalendar> {

@@ -253,7 +253,7 @@ fn pause_time_is_measured_in_the_goal_calendar() {
         .unwrap();
     assert_eq!(breach.elapsed, Some(8 * 3600));
     let notify = actions.iter().find(|a| a.kind == "notify").unwrap();
-    assert_eq!(notify.recipients, vec!["manager@example.com"]);
+    assert_eq!(notify.recipients.to_vec(), ["manager@example.com"]);
 }
 
 #[test]
@@ -871,10 +871,10 @@ fn processes_fork_join_loop_call_subprocesses_and_escalate_overdue_tasks() {
     );
     // RACI: the task for 3.1 goes to the R role, I is informed.
     let opened = actions.iter().find(|a| a.kind == "task.opened").unwrap();
-    assert_eq!(opened.recipients, vec!["slm@example.com"]);
+    assert_eq!(opened.recipients.to_vec(), ["slm@example.com"]);
     let informed = actions.iter().find(|a| a.kind == "notify").unwrap();
     assert_eq!(informed.reason.as_deref(), Some("informed of step 3.1"));
-    assert_eq!(informed.recipients, vec!["owner@example.com"]);
+    assert_eq!(informed.recipients.to_vec(), ["owner@example.com"]);
 }
 
 #[test]

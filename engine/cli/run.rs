@@ -145,6 +145,9 @@ pub fn run(args: &Args) -> u8 {
         driver.feed_lines(lines)?;
         driver.finish(args.until.map(|t| t.0))
     })();
+    // The engine's state is not needed any more and the process ends: freeing it piece by
+    // piece would only take time (a large replay holds millions of small allocations).
+    std::mem::forget(driver);
     match result {
         Ok(()) => EXIT_OK,
         Err(error) => stopped(error),

@@ -45,7 +45,8 @@ pub fn matrices(cx: &Context<'_>) -> (Vec<Matrix>, HashMap<String, u32>) {
                     .iter()
                     .take(max)
                     .map(|l| Level {
-                        roles: l.value.roles.iter().map(|r| r.value.to_string()).collect(),
+                        roles: cx
+                            .roles(l.value.roles.iter().map(|r| r.value.to_string()).collect()),
                         after: l.value.after.as_ref().map(|a| a.value),
                         action: l.value.action.clone(),
                     })

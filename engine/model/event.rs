@@ -1,7 +1,10 @@
 //! The input event: one line of the JSON Lines stream, or one event of an embedded test.
 
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::Timestamp;
 
@@ -22,7 +25,7 @@ pub struct Event {
     pub event: String,
     /// Fields merged into the record (a partial update).
     #[serde(default)]
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: EventFields,
     /// For `step.completed`: the process instance.
     #[serde(default)]
     pub instance: Option<String>,
@@ -68,3 +71,92 @@ pub const ACTION_FIELDS: &[&str] = &[
     "line",
     "error",
 ];
+
+/// The fields of an event, in the order written: a JSON object read into a list, which is
+/// cheaper to read and to walk than a sorted map (events are many and short-lived). A field
+/// written twice is applied twice, so the last value wins, as in a JSON object.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventFields(pub Vec<(String, Value)>);
+
+impl EventFields {
+    /// How many fields there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A field's value (the last one written).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+impl<'a> IntoIterator for &'a EventFields {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, Value)>,
+        fn(&'a (String, Value)) -> (&'a String, &'a Value),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl From<serde_json::Map<String, Value>> for EventFields {
+    fn from(map: serde_json::Map<String, Value>) -> EventFields {
+        EventFields(map.into_iter().collect())
+    }
+}
+
+impl Serialize for EventFields {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for EventFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<EventFields, D::Error> {
+        struct FieldsVisitor;
+        impl<'de> Visitor<'de> for FieldsVisitor {
+            type Value = EventFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of record fields")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventFields, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(4).min(64));
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    fields.push(entry);
+                }
+                Ok(EventFields(fields))
+            }
+        }
+        deserializer.deserialize_map(FieldsVisitor)
+    }
+}
+
+impl JsonSchema for EventFields {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EventFields".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "additionalProperties": true,
+            "description": "Fields merged into the record (a partial update).",
+        })
+    }
+}

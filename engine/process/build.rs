@@ -73,6 +73,10 @@ fn process(
         } else {
             responsible
         };
+        let accountable: Vec<String> = accountable
+            .into_iter()
+            .filter(|r| !doers.contains(r))
+            .collect();
         let outcomes = step
             .outcomes
             .iter()
@@ -91,10 +95,10 @@ fn process(
         steps.push(StepDef {
             id: gstep.id.to_string().into(),
             kind: gstep.kind,
-            doers,
-            accountable,
-            consulted: letters(step, |l| l.consulted),
-            informed: letters(step, |l| l.informed),
+            doers: cx.roles(doers),
+            accountable: cx.roles(accountable),
+            consulted: cx.roles(letters(step, |l| l.consulted)),
+            informed: cx.roles(letters(step, |l| l.informed)),
             next: step.next.as_ref().and_then(resolve),
             outcomes,
             branches: step.branches.iter().filter_map(resolve).collect(),

@@ -43,7 +43,7 @@ pub fn rules(cx: &Context<'_>, matrices: &HashMap<String, u32>) -> Vec<RuleDef> 
                     .map(|e| e.value.0.clone())
                     .unwrap_or_default(),
                 when: script.map(Condition::of_script).unwrap_or_default(),
-                actions: ActionSpec::list(&rule.actions, matrices),
+                actions: ActionSpec::list(cx, &rule.actions, matrices),
             }
         })
         .collect()

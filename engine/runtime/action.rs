@@ -173,9 +173,9 @@ pub struct Action {
     /// The bundle version switched to (its hash).
     pub version: Option<Name>,
     /// Roles concerned (the R roles of a task, the roles of an escalation level...).
-    pub roles: Vec<String>,
+    pub roles: std::sync::Arc<[String]>,
     /// Who is notified: the members of the roles.
-    pub recipients: Vec<String>,
+    pub recipients: std::sync::Arc<[String]>,
     /// Why it happened.
     pub reason: Option<String>,
     /// A message from the bundle.
@@ -488,8 +488,8 @@ mod tests {
             level: Some(1),
             rule: text("r"),
             version: text("0123abcd"),
-            roles: vec!["a".into(), "b\u{7f}".into()],
-            recipients: vec!["x@example.com".into()],
+            roles: vec!["a".into(), "b\u{7f}".into()].into(),
+            recipients: vec!["x@example.com".into()].into(),
             reason: Some((0u8..0x20).map(char::from).collect()),
             message: Some("Smörgåsbord ✓ \u{2028} </script>".into()),
             fields: json!({"notes": "a\nb", "n": 1.5}).as_object().cloned(),

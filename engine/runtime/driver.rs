@@ -46,6 +46,12 @@ pub struct Switch {
 pub struct Driver<'s> {
     engine: Engine,
     sinks: Vec<&'s mut dyn Sink>,
+    /// Whether a sink reads the actions' text.
+    text_wanted: bool,
+    /// The text of the actions of the input being delivered (kept to reuse its memory).
+    text: Vec<u8>,
+    /// The line being read (kept to reuse its memory).
+    line: Line,
     switches: VecDeque<Switch>,
     batch: usize,
     since_flush: usize,
@@ -57,6 +63,9 @@ impl<'s> Driver<'s> {
         Driver {
             engine,
             sinks: Vec::new(),
+            text_wanted: false,
+            text: Vec::new(),
+            line: Line::default(),
             switches: VecDeque::new(),
             batch: BATCH,
             since_flush: 0,
@@ -65,6 +74,7 @@ impl<'s> Driver<'s> {
 
     /// Adds a sink; sinks receive and flush in the order they were added.
     pub fn sink(mut self, sink: &'s mut dyn Sink) -> Driver<'s> {
+        self.text_wanted |= sink.wants_text();
         self.sinks.push(sink);
         self
     }
@@ -119,11 +129,21 @@ impl<'s> Driver<'s> {
     }
 
     /// Applies every line of `lines`.
-    pub fn feed_lines<R: BufRead>(&mut self, lines: Lines<R>) -> Result<(), DriverError> {
-        for line in lines {
-            self.feed(&line.map_err(DriverError::Read)?)?;
-        }
-        Ok(())
+    pub fn feed_lines<R: BufRead>(&mut self, mut lines: Lines<R>) -> Result<(), DriverError> {
+        let mut line = std::mem::take(&mut self.line);
+        let result = loop {
+            match lines.read_into(&mut line) {
+                Ok(true) => {
+                    if let Err(error) = self.feed(&line) {
+                        break Err(error);
+                    }
+                }
+                Ok(false) => break Ok(()),
+                Err(error) => break Err(DriverError::Read(error)),
+            }
+        };
+        self.line = line;
+        result
     }
 
     /// Switches to `program` at `at` now (a reload of a live engine).
@@ -180,7 +200,14 @@ impl<'s> Driver<'s> {
     /// Hands the engine's pending actions to every sink with the input that produced them, and
     /// flushes at the end of a batch.
     fn deliver(&mut self, input: Input<'_>) -> Result<(), DriverError> {
-        let actions = Actions::new(self.engine.pending());
+        let pending = self.engine.pending();
+        self.text.clear();
+        let actions = if self.text_wanted {
+            super::sink::write_json_lines(pending, &mut self.text);
+            Actions::with_text(pending, &self.text)
+        } else {
+            Actions::new(pending)
+        };
         for sink in &mut self.sinks {
             sink.receive(&input, &actions)?;
         }

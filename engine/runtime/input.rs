@@ -16,6 +16,16 @@ pub struct Line {
     pub raw: String,
 }
 
+impl Default for Line {
+    fn default() -> Line {
+        Line {
+            number: 0,
+            event: Err(String::new()),
+            raw: String::new(),
+        }
+    }
+}
+
 /// Reads one line of text into an event.
 pub fn parse(number: u64, raw: String) -> Line {
     let event = serde_json::from_str::<Event>(&raw).map_err(|e| describe(&e));
@@ -63,16 +73,14 @@ impl<R: BufRead> Lines<R> {
     }
 }
 
-impl<R: BufRead> Iterator for Lines<R> {
-    type Item = std::io::Result<Line>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> Lines<R> {
+    /// Reads the next line that is not blank into `line`, reusing its memory; `false` at the
+    /// end of the input.
+    pub fn read_into(&mut self, line: &mut Line) -> std::io::Result<bool> {
         loop {
             self.buffer.clear();
-            match self.reader.read_until(b'\n', &mut self.buffer) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(error) => return Some(Err(error)),
+            if self.reader.read_until(b'\n', &mut self.buffer)? == 0 {
+                return Ok(false);
             }
             self.number += 1;
             while matches!(self.buffer.last(), Some(b'\n' | b'\r')) {
@@ -81,16 +89,32 @@ impl<R: BufRead> Iterator for Lines<R> {
             if self.buffer.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Some(Ok(
-                match String::from_utf8(std::mem::take(&mut self.buffer)) {
-                    Ok(raw) => parse(self.number, raw),
-                    Err(error) => Line {
-                        number: self.number,
-                        event: Err("not a valid event: the line is not UTF-8 text".into()),
-                        raw: String::from_utf8_lossy(error.as_bytes()).into_owned(),
-                    },
-                },
-            ));
+            line.number = self.number;
+            line.raw.clear();
+            match std::str::from_utf8(&self.buffer) {
+                Ok(text) => {
+                    line.raw.push_str(text);
+                    line.event = serde_json::from_str::<Event>(&line.raw).map_err(|e| describe(&e));
+                }
+                Err(_) => {
+                    line.raw.push_str(&String::from_utf8_lossy(&self.buffer));
+                    line.event = Err("not a valid event: the line is not UTF-8 text".into());
+                }
+            }
+            return Ok(true);
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = std::io::Result<Line>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut line = Line::default();
+        match self.read_into(&mut line) {
+            Ok(true) => Some(Ok(line)),
+            Ok(false) => None,
+            Err(error) => Some(Err(error)),
         }
     }
 }

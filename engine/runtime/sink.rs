@@ -36,7 +36,8 @@ pub enum Input<'a> {
 #[derive(Debug)]
 pub struct Actions<'a> {
     list: &'a [Action],
-    text: OnceCell<Vec<u8>>,
+    text: Option<&'a [u8]>,
+    made: OnceCell<Vec<u8>>,
 }
 
 impl<'a> Actions<'a> {
@@ -44,7 +45,17 @@ impl<'a> Actions<'a> {
     pub fn new(list: &'a [Action]) -> Actions<'a> {
         Actions {
             list,
-            text: OnceCell::new(),
+            text: None,
+            made: OnceCell::new(),
+        }
+    }
+
+    /// Wraps the actions of one input with their JSON Lines text, already written.
+    pub fn with_text(list: &'a [Action], text: &'a [u8]) -> Actions<'a> {
+        Actions {
+            list,
+            text: Some(text),
+            made: OnceCell::new(),
         }
     }
 
@@ -53,16 +64,24 @@ impl<'a> Actions<'a> {
         self.list
     }
 
-    /// The actions as JSON Lines (one object and a newline each), serialized on first use.
+    /// The actions as JSON Lines (one object and a newline each).
     pub fn json_lines(&self) -> &[u8] {
-        self.text.get_or_init(|| {
-            let mut text = Vec::with_capacity(self.list.len() * 200);
-            for action in self.list {
-                action.write_json(&mut text);
-                text.push(b'\n');
-            }
+        if let Some(text) = self.text {
+            return text;
+        }
+        self.made.get_or_init(|| {
+            let mut text = Vec::new();
+            write_json_lines(self.list, &mut text);
             text
         })
+    }
+}
+
+/// Appends actions to `out` as JSON Lines.
+pub fn write_json_lines(actions: &[Action], out: &mut Vec<u8>) {
+    for action in actions {
+        action.write_json(out);
+        out.push(b'\n');
     }
 }
 
@@ -96,6 +115,12 @@ pub trait Sink {
     /// Receives one input the engine applied and the actions it produced (possibly none).
     fn receive(&mut self, input: &Input<'_>, actions: &Actions<'_>) -> Result<(), SinkError>;
 
+    /// Whether the sink reads the actions' JSON Lines text: the driver then writes it once, in
+    /// a buffer it keeps, for every sink.
+    fn wants_text(&self) -> bool {
+        false
+    }
+
     /// A batch of inputs ended: what was received must now be visible (written out) or durable
     /// (committed). `engine` is the state after the batch, for sinks that snapshot it.
     fn flush(&mut self, engine: &Engine) -> Result<(), SinkError> {
@@ -123,6 +148,10 @@ impl<W: Write> JsonLines<W> {
 }
 
 impl<W: Write> Sink for JsonLines<W> {
+    fn wants_text(&self) -> bool {
+        true
+    }
+
     fn receive(&mut self, _: &Input<'_>, actions: &Actions<'_>) -> Result<(), SinkError> {
         if actions.list().is_empty() {
             return Ok(());

@@ -247,7 +247,7 @@ fn instance(engine: &Engine, index: u32) -> Option<InstanceStatus> {
             roles: process
                 .steps
                 .get(t.step as usize)
-                .map(|s| s.doers.clone())
+                .map(|s| s.doers.names.to_vec())
                 .unwrap_or_default(),
             opened: Timestamp(t.opened_at),
             due: t.due.map(Timestamp),

@@ -1,6 +1,11 @@
-//! A synthetic but realistic workload for benchmarks and crash tests: a service-desk bundle
-//! with three targets per incident, pauses, reassignment, escalations and a record rule, and an
-//! event stream over many open records.
+//! Workloads for benchmarks and crash tests.
+//!
+//! [`amplify`] turns a shipped example's own events into a large stream of the same mix
+//! (processes, tasks, record rules, escalations): many copies of its records, interleaved in
+//! time so they are open at once.
+//!
+//! [`BUNDLE`] and [`events`] are a synthetic but realistic service-desk workload: three targets
+//! per incident, pauses, reassignment, escalations and a record rule, over many open records.
 //!
 //! The stream opens `records` incidents over the first hours (so all are open at once), then
 //! applies `updates_per_record` changes to each in time order: responses, holds and resumes,
@@ -146,9 +151,89 @@ pub fn events(records: usize, updates_per_record: usize) -> String {
     out
 }
 
+/// `copies` copies of the JSON Lines `events`, interleaved: each line is written once per copy
+/// before the next line, so every copy's records are open at the same time. Copy `k` renames
+/// each record `R` to `R~k` (copy 0 keeps the names), and the process instances named after
+/// records with it (`proc:R`, `proc:R#2/5.3`); a `step.completed` of an instance named after no
+/// record (a scheduled one) is kept in copy 0 only. Lines that are not JSON objects are kept
+/// as they are, once.
+pub fn amplify(events: &str, copies: usize) -> String {
+    use serde_json::Value;
+    let mut out = String::with_capacity(events.len() * copies);
+    for line in events.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(Value::Object(event)) = serde_json::from_str::<Value>(line) else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        for k in 0..copies {
+            let suffix = if k == 0 {
+                String::new()
+            } else {
+                format!("~{k}")
+            };
+            let mut copy = event.clone();
+            if let Some(Value::String(record)) = copy.get_mut("record") {
+                record.push_str(&suffix);
+            }
+            if let Some(Value::String(instance)) = copy.get_mut("instance") {
+                match renamed_instance(instance, &suffix) {
+                    Some(renamed) => *instance = renamed,
+                    None if k > 0 => continue,
+                    None => {}
+                }
+            }
+            let _ = serde_json::to_writer(
+                // Writing JSON into a String through its bytes keeps it UTF-8.
+                StringWriter(&mut out),
+                &Value::Object(copy),
+            );
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `proc:R#2/5.3` with `R` renamed, or `None` for an instance named after no record.
+fn renamed_instance(instance: &str, suffix: &str) -> Option<String> {
+    let (process, rest) = instance.split_once(':')?;
+    let end = rest.find(['#', '/']).unwrap_or(rest.len());
+    let (record, tail) = rest.split_at(end);
+    Some(format!("{process}:{record}{suffix}{tail}"))
+}
+
+/// Writes UTF-8 from `serde_json` into a `String`.
+struct StringWriter<'a>(&'a mut String);
+
+impl std::io::Write for StringWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        self.0.push_str(text);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amplified_copies_rename_records_and_their_instances() {
+        let events = r#"{"at":"2026-10-01T09:00:00Z","record":"T1","type":"task","event":"created"}
+{"at":"2026-10-01T10:00:00Z","event":"step.completed","instance":"fix:T1#2/3","step":"1"}
+{"at":"2026-10-01T11:00:00Z","event":"step.completed","instance":"review@2026-10-01","step":"1"}"#;
+        let text = amplify(events, 2);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5);
+        assert!(lines[1].contains(r#""record":"T1~1""#), "{text}");
+        assert!(lines[3].contains(r#""instance":"fix:T1~1#2/3""#), "{text}");
+        assert!(lines[4].contains("review@2026-10-01"), "{text}");
+    }
 
     #[test]
     fn the_stream_is_ordered_and_parses() {

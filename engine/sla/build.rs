@@ -13,10 +13,14 @@ use crate::validate::Context;
 impl ActionSpec {
     /// The actions of a milestone, breach or rule; an escalation of an unknown matrix (reported
     /// by validation) is left out.
-    pub fn list(list: &[model::Action], matrices: &HashMap<String, u32>) -> Vec<ActionSpec> {
+    pub fn list(
+        cx: &Context<'_>,
+        list: &[model::Action],
+        matrices: &HashMap<String, u32>,
+    ) -> Vec<ActionSpec> {
         list.iter()
             .map(|a| ActionSpec {
-                notify: a.notify.iter().map(|r| r.value.to_string()).collect(),
+                notify: cx.roles(a.notify.iter().map(|r| r.value.to_string()).collect()),
                 escalate: a
                     .escalate
                     .as_ref()
@@ -76,7 +80,7 @@ pub fn targets(
             let milestones = t
                 .milestones
                 .iter()
-                .filter_map(|m| milestone(&m.value, matrices))
+                .filter_map(|m| milestone(cx, &m.value, matrices))
                 .collect();
             let calendar_id = t.calendar.as_ref().or(agreement.calendar.as_ref());
             let target = Target {
@@ -109,7 +113,7 @@ pub fn targets(
                     .map_or(model::ALWAYS_OPEN, |c| c.value.as_str())
                     .into(),
                 milestones,
-                breach: ActionSpec::list(&t.breach, matrices),
+                breach: ActionSpec::list(cx, &t.breach, matrices),
                 policy: t.on_change.as_ref().map(|p| p.value).unwrap_or_default(),
                 on_new_version: t
                     .on_new_version
@@ -153,6 +157,7 @@ pub fn targets(
 }
 
 fn milestone(
+    cx: &Context<'_>,
     m: &model::agreement::Milestone,
     matrices: &HashMap<String, u32>,
 ) -> Option<Milestone> {
@@ -174,6 +179,6 @@ fn milestone(
     Some(Milestone {
         name: m.name.clone().unwrap_or(label).into(),
         point,
-        actions: ActionSpec::list(&m.actions, matrices),
+        actions: ActionSpec::list(cx, &m.actions, matrices),
     })
 }

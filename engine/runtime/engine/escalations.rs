@@ -85,8 +85,8 @@ impl Engine {
             if !spec.notify.is_empty() {
                 let mut action = Action::new(Kind::Notify, at);
                 (action.record, action.record_type) = self.names_of(record);
-                action.roles = spec.notify.clone();
-                action.recipients = program.recipients(&spec.notify);
+                action.roles = Arc::clone(&spec.notify.names);
+                action.recipients = Arc::clone(&spec.notify.members);
                 action.reason = Some(reason.to_string());
                 action.message = spec.message.clone();
                 self.emit(action);
@@ -192,8 +192,8 @@ impl Engine {
         action.matrix = Some(Name::clone(&matrix.id));
         action.topic = Some(Name::clone(&topic.id));
         action.level = Some(level + 1);
-        action.roles = spec.roles.clone();
-        action.recipients = program.recipients(&spec.roles);
+        action.roles = Arc::clone(&spec.roles.names);
+        action.recipients = Arc::clone(&spec.roles.members);
         action.reason = Some(e.reason.clone());
         action.message = spec.action.clone();
         let record = match subject {

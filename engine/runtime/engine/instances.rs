@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use super::Engine;
-use crate::base::Name;
+use crate::base::{Name, Roles};
 use crate::condition::{Change, Evaluator, Side};
 use crate::escalation::{Signal, Subject};
 use crate::model::Event;
@@ -219,7 +219,7 @@ impl Engine {
                 };
                 inst.waiting += 1;
                 let record = inst.record;
-                self.raci_notices(&program, instance, step, at, spec, true);
+                self.raci_notices(instance, step, at, spec, true);
                 let start = Start {
                     process: child,
                     entry,
@@ -326,11 +326,11 @@ impl Engine {
             overdue: false,
         });
         let mut action = self.instance_action(Kind::TaskOpened, at, instance, Some(step));
-        action.roles = spec.doers.clone();
-        action.recipients = program.recipients(&spec.doers);
+        action.roles = Arc::clone(&spec.doers.names);
+        action.recipients = Arc::clone(&spec.doers.members);
         action.due = due.map(crate::model::Timestamp);
         self.emit(action);
-        self.raci_notices(program, instance, step, at, spec, false);
+        self.raci_notices(instance, step, at, spec, false);
         if let Some(due) = due {
             self.state.timers.push(due, Due::Task(index));
         }
@@ -338,26 +338,12 @@ impl Engine {
 
     /// Notifies the roles a step's RACI names: A (when not also the doer), C and I, and with
     /// `doers` the roles that do it too (a subprocess step has no task to open for them).
-    fn raci_notices(
-        &mut self,
-        program: &Program,
-        instance: u32,
-        step: u32,
-        at: i64,
-        spec: &StepDef,
-        doers: bool,
-    ) {
-        let accountable: Vec<String> = spec
-            .accountable
-            .iter()
-            .filter(|r| !spec.doers.contains(r))
-            .cloned()
-            .collect();
-        let none = Vec::new();
+    fn raci_notices(&mut self, instance: u32, step: u32, at: i64, spec: &StepDef, doers: bool) {
+        let none = Roles::default();
         let responsible = if doers { &spec.doers } else { &none };
         for (roles, why) in [
             (responsible, "responsible for"),
-            (&accountable, "accountable for"),
+            (&spec.accountable, "accountable for"),
             (&spec.consulted, "consulted on"),
             (&spec.informed, "informed of"),
         ] {
@@ -365,8 +351,8 @@ impl Engine {
                 continue;
             }
             let mut action = self.instance_action(Kind::Notify, at, instance, Some(step));
-            action.roles = roles.clone();
-            action.recipients = program.recipients(roles);
+            action.roles = Arc::clone(&roles.names);
+            action.recipients = Arc::clone(&roles.members);
             action.reason = Some(format!("{why} step {}", spec.id));
             self.emit(action);
         }
