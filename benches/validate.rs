@@ -32,13 +32,13 @@ fn file(i: usize) -> String {
         out,
         "roles:\n  role-{i}:\n    name: Role {i}\n    members: [r{i}@example.com]"
     );
-    if i % 20 == 0 {
+    if i.is_multiple_of(20) {
         let _ = writeln!(
             out,
             "calendars:\n  cal-{i}:\n    timezone: Europe/London\n    hours:\n      weekdays: [\"08:00-12:00\", \"13:00-17:30\"]\n    inherit: [holidays]"
         );
     }
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         let _ = writeln!(
             out,
             "escalations:\n  esc-{i}:\n    calendar: cal-{cal}\n    max_levels: 3\n    topics:\n      breach:\n        triggers:\n          - on: sla_breached\n            agreement: sla-{i}\n        levels:\n          - roles: [role-{i}]\n          - roles: [role-{i}]\n            after: 4h\n          - roles: [role-{i}]\n            after: 2 working days"

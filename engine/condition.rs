@@ -44,10 +44,10 @@ pub enum Side {
 impl<'a> Change<'a> {
     /// A field's value on one side of the change.
     pub fn value(&self, key: &str, side: Side) -> Option<&'a Value> {
-        if side == Side::Before {
-            if let Some((_, old)) = self.before.iter().find(|(k, _)| same_text(k, key)) {
-                return old.as_ref();
-            }
+        if side == Side::Before
+            && let Some((_, old)) = self.before.iter().find(|(k, _)| same_text(k, key))
+        {
+            return old.as_ref();
         }
         self.fields.get(key)
     }
@@ -334,10 +334,10 @@ impl Condition {
                 return false;
             }
         }
-        if let Some(script) = &self.script {
-            if !eval.truthy(script, change, side) {
-                return false;
-            }
+        if let Some(script) = &self.script
+            && !eval.truthy(script, change, side)
+        {
+            return false;
         }
         self.any.is_empty() || self.any.iter().any(|a| a.test(change, side, eval))
     }

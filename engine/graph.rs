@@ -260,10 +260,10 @@ impl ProcessGraph {
             if procedure.triggers.is_empty() {
                 continue;
             }
-            if let Some(first) = self.resolve(procedure_id.value.as_str()) {
-                if !self.entries.contains(&first) {
-                    self.entries.push(first);
-                }
+            if let Some(first) = self.resolve(procedure_id.value.as_str())
+                && !self.entries.contains(&first)
+            {
+                self.entries.push(first);
             }
         }
     }

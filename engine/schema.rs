@@ -153,13 +153,13 @@ impl Tailoring<'_> {
             return false;
         };
         let mut changed = object.remove("required").is_some();
-        if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
-            if let Some(name) = reference.strip_prefix(DEFINITIONS).map(str::to_string) {
-                let target = self.variant(&name);
-                if target != name {
-                    object.insert("$ref".into(), format!("{DEFINITIONS}{target}").into());
-                    changed = true;
-                }
+        if let Some(reference) = object.get("$ref").and_then(Value::as_str)
+            && let Some(name) = reference.strip_prefix(DEFINITIONS).map(str::to_string)
+        {
+            let target = self.variant(&name);
+            if target != name {
+                object.insert("$ref".into(), format!("{DEFINITIONS}{target}").into());
+                changed = true;
             }
         }
         if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {

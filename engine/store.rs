@@ -75,6 +75,28 @@ pub enum StoreError {
         /// The database file.
         path: String,
     },
+    /// The events given do not begin with the lines the journal applied.
+    #[error(
+        "the events do not continue journal `{path}`: line {line} is `{found}`, but the journal applied `{journaled}`; give the file the journal was written from (with lines appended if you like), or a new --db file"
+    )]
+    OtherInput {
+        /// The database file.
+        path: String,
+        /// The first line that differs.
+        line: u64,
+        /// What the journal applied there (cut short).
+        journaled: String,
+        /// What the input has there (cut short).
+        found: String,
+    },
+    /// Another process has the journal open.
+    #[error(
+        "journal `{path}` is in use by another slaflow process; wait for it to end, or use another --db file"
+    )]
+    InUse {
+        /// The database file.
+        path: String,
+    },
     /// No journal at the path (reading only).
     #[error("no journal at `{path}`")]
     Missing {
@@ -133,6 +155,8 @@ pub struct Journal {
     read_only: bool,
     /// Inputs between snapshots, if fixed (else see [`snapshot_due`]).
     every: Option<u64>,
+    /// The file, locked while the journal is open for writing.
+    _lock: Option<std::fs::File>,
 }
 
 impl Journal {
@@ -160,27 +184,65 @@ impl Journal {
         } else {
             OpenFlags::default()
         };
+        // One writer at a time: a lock on the file (beside SQLite's own locks, which last only
+        // a transaction) held while the journal is open, so a second `run` is refused.
+        let lock = if read_only {
+            None
+        } else {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| StoreError::Damaged {
+                    path: shown.clone(),
+                    reason: format!("cannot open the file: {e}"),
+                })?;
+            match file.try_lock() {
+                Ok(()) => Some(file),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::InUse { path: shown });
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(StoreError::Damaged {
+                        path: shown,
+                        reason: format!("cannot lock the file: {e}"),
+                    });
+                }
+            }
+        };
         let connection = Connection::open_with_flags(path, flags).map_err(sql)?;
+        let busy = |source: rusqlite::Error| match source.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::InUse {
+                    path: shown.clone(),
+                }
+            }
+            _ => StoreError::Sqlite {
+                path: shown.clone(),
+                source,
+            },
+        };
         let application: i64 = connection
             .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(sql)?;
+            .map_err(busy)?;
         let tables: i64 = connection
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
                 [],
                 |r| r.get(0),
             )
-            .map_err(sql)?;
+            .map_err(busy)?;
         if application != APPLICATION_ID && tables > 0 {
-            let ours: bool = connection
-                .query_row(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-                    [],
-                    |r| r.get::<_, i64>(0),
-                )
-                .map_err(sql)?
-                > 0;
-            if !ours {
+            // A journal of an earlier format has no application id, but its format in `meta`.
+            let format: Option<String> = connection
+                .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .unwrap_or(None);
+            if format.is_none() {
                 return Err(StoreError::NotAJournal { path: shown });
             }
         }
@@ -212,8 +274,8 @@ impl Journal {
             None => connection
                 .execute_batch(&format!(
                     "CREATE TABLE IF NOT EXISTS versions (number INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, origin TEXT NOT NULL);
-                     CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, inputs BLOB NOT NULL, actions BLOB NOT NULL);
-                     CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, last_line INTEGER NOT NULL, state TEXT NOT NULL);
+                     CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, inputs BLOB NOT NULL, actions BLOB NOT NULL, checksum INTEGER NOT NULL);
+                     CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, last_line INTEGER NOT NULL, state BLOB NOT NULL, checksum INTEGER NOT NULL);
                      INSERT OR REPLACE INTO meta (key, value) VALUES ('format', '{FORMAT}');"
                 ))
                 .map_err(sql)?,
@@ -244,6 +306,7 @@ impl Journal {
             moved: false,
             read_only,
             every: None,
+            _lock: lock,
         })
     }
 
@@ -324,36 +387,8 @@ impl Journal {
             programs.insert(hash.to_string(), Arc::clone(&compiled));
             Ok(compiled)
         };
-        let snapshot: Option<(i64, i64, String)> = self
-            .connection
-            .query_row(
-                "SELECT seq, last_line, state FROM snapshots ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?;
-        let (mut engine, from, mut last_line) = match snapshot {
-            Some((seq, last_line, text)) => {
-                let state: State = serde_json::from_str(&text).map_err(|e| {
-                    self.damaged(format!("the snapshot after batch {seq} is unreadable: {e}"))
-                })?;
-                let mut failed = None;
-                let engine = Engine::resume(state, |hash| match program(self, hash) {
-                    Ok(p) => Some(p),
-                    Err(error) => {
-                        failed.get_or_insert(error);
-                        None
-                    }
-                });
-                let engine = match (engine, failed) {
-                    (Ok(engine), _) => engine,
-                    (Err(_), Some(error)) => return Err(error),
-                    (Err(reason), None) => return Err(self.damaged(reason)),
-                };
-                tracing::info!(batch = seq, "Resumed from a snapshot");
-                (engine, seq, u64::try_from(last_line).unwrap_or(0))
-            }
+        let (mut engine, from, mut last_line) = match self.latest_snapshot(&mut program)? {
+            Some(found) => found,
             None => {
                 let first = self
                     .version_list()
@@ -365,16 +400,27 @@ impl Journal {
         };
         let mut statement = self
             .connection
-            .prepare("SELECT seq, inputs FROM batches WHERE seq > ?1 ORDER BY seq")
+            .prepare(
+                "SELECT seq, inputs, actions, checksum FROM batches WHERE seq > ?1 ORDER BY seq",
+            )
             .map_err(|e| self.sql(e))?;
-        let rows: Vec<(i64, Vec<u8>)> = statement
-            .query_map(params![from], |r| Ok((r.get(0)?, r.get(1)?)))
+        let rows: Vec<(i64, Vec<u8>, Vec<u8>, i64)> = statement
+            .query_map(params![from], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .map_err(|e| self.sql(e))?
             .collect::<Result<_, _>>()
             .map_err(|e| self.sql(e))?;
         drop(statement);
         let mut replayed = 0u64;
-        for (seq, inputs) in rows {
+        for (seq, inputs, actions, checksum) in rows {
+            if batch::checksum(&[&inputs, &actions]) != checksum as u64 {
+                return Err(self.damaged(format!(
+                    "batch {seq} is damaged (its checksum does not match); the inputs it held cannot be recovered"
+                )));
+            }
+            let inputs = batch::unpack(&inputs)
+                .map_err(|e| self.damaged(format!("batch {seq} is damaged: {e}")))?;
             for entry in batch::entries(&inputs) {
                 match entry.map_err(|e| self.damaged(format!("batch {seq}: {e}")))? {
                     Entry::Line { number, raw } => {
@@ -411,6 +457,61 @@ impl Journal {
         })
     }
 
+    /// The engine of the latest snapshot that reads back intact, with the batch it follows and
+    /// the last input line; a damaged one is skipped (with a warning) for the one before it.
+    #[allow(clippy::type_complexity)]
+    fn latest_snapshot(
+        &self,
+        program: &mut dyn FnMut(&Journal, &str) -> Result<Arc<Program>, StoreError>,
+    ) -> Result<Option<(Engine, i64, u64)>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT seq, last_line, state, checksum FROM snapshots ORDER BY seq DESC")
+            .map_err(|e| self.sql(e))?;
+        let rows: Vec<(i64, i64, Vec<u8>, i64)> = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e))?;
+        drop(statement);
+        for (seq, last_line, packed, checksum) in rows {
+            let state = if batch::checksum(&[&packed]) != checksum as u64 {
+                Err("its checksum does not match".to_string())
+            } else {
+                batch::unpack(&packed).and_then(|text| {
+                    serde_json::from_slice::<State>(&text).map_err(|e| e.to_string())
+                })
+            };
+            let state = match state {
+                Ok(state) => state,
+                Err(reason) => {
+                    tracing::warn!(
+                        batch = seq,
+                        %reason,
+                        "A snapshot of the journal is damaged; using an earlier one, or replaying from the start"
+                    );
+                    continue;
+                }
+            };
+            let mut failed = None;
+            let engine = Engine::resume(state, |hash| match program(self, hash) {
+                Ok(p) => Some(p),
+                Err(error) => {
+                    failed.get_or_insert(error);
+                    None
+                }
+            });
+            let engine = match (engine, failed) {
+                (Ok(engine), _) => engine,
+                (Err(_), Some(error)) => return Err(error),
+                (Err(reason), None) => return Err(self.damaged(reason)),
+            };
+            tracing::info!(batch = seq, "Resumed from a snapshot");
+            return Ok(Some((engine, seq, u64::try_from(last_line).unwrap_or(0))));
+        }
+        Ok(None)
+    }
+
     /// Starts the journal again with `program` as its first version, when it holds no input
     /// yet (the bundle changed before anything ran).
     pub fn restart_with(&mut self, program: &Program) -> Result<(), StoreError> {
@@ -426,6 +527,56 @@ impl Journal {
             .map_err(|e| self.sql(e))?;
         self.versions.clear();
         self.remember(program)
+    }
+
+    /// Checks that `lines` begins with the input lines the journal applied, reading them: an
+    /// events file that was rotated or edited since would otherwise be skipped blindly by as
+    /// many lines as the journal holds. Leaves `lines` after the last journaled line.
+    pub fn check_input<R: std::io::BufRead>(
+        &self,
+        lines: &mut crate::runtime::input::Lines<R>,
+    ) -> Result<(), StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT seq, inputs FROM batches ORDER BY seq")
+            .map_err(|e| self.sql(e))?;
+        let mut rows = statement.query([]).map_err(|e| self.sql(e))?;
+        let mut line = crate::runtime::input::Line::default();
+        while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
+            let seq: i64 = row.get(0).map_err(|e| self.sql(e))?;
+            let packed: Vec<u8> = row.get(1).map_err(|e| self.sql(e))?;
+            let inputs = batch::unpack(&packed)
+                .map_err(|e| self.damaged(format!("batch {seq} is damaged: {e}")))?;
+            for entry in batch::entries(&inputs) {
+                let Ok(Entry::Line { number, raw }) = entry else {
+                    continue;
+                };
+                let differs = |found: &str| StoreError::OtherInput {
+                    path: self.path.clone(),
+                    line: number,
+                    journaled: excerpt(&raw),
+                    found: excerpt(found),
+                };
+                let read = lines
+                    .read_into(&mut line)
+                    .map_err(|e| StoreError::Damaged {
+                        path: self.path.clone(),
+                        reason: format!("cannot read the events: {e}"),
+                    })?;
+                if !read {
+                    return Err(differs("(the input ends before it)"));
+                }
+                if line.number != number || line.raw != raw {
+                    let found = if line.number == number {
+                        line.raw.clone()
+                    } else {
+                        format!("(line {} is the next that is not blank)", line.number)
+                    };
+                    return Err(differs(&found));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Records a bundle version (its files), if the journal does not hold it yet.
@@ -462,32 +613,41 @@ impl Journal {
             None => snapshot_due(self.since_snapshot, state),
         };
         let snapshot = !self.moved && due;
-        let text =
-            if snapshot {
-                Some(serde_json::to_string(state).map_err(|e| {
-                    self.damaged(format!("cannot write a snapshot of the engine: {e}"))
-                })?)
-            } else {
-                None
-            };
+        let packed_state = if snapshot {
+            let text = serde_json::to_vec(state)
+                .map_err(|e| self.damaged(format!("cannot write a snapshot of the engine: {e}")))?;
+            Some(batch::pack(&text))
+        } else {
+            None
+        };
+        let inputs = batch::pack(&self.inputs);
+        let actions = batch::pack(&self.actions);
+        let checksum = batch::checksum(&[&inputs, &actions]) as i64;
         let tx = self.connection.transaction().map_err(sql)?;
         let seq: i64 = tx
             .query_row("SELECT coalesce(max(seq), 0) + 1 FROM batches", [], |r| {
                 r.get(0)
             })
             .map_err(sql)?;
-        tx.prepare_cached("INSERT INTO batches (seq, inputs, actions) VALUES (?1, ?2, ?3)")
-            .and_then(|mut insert| insert.execute(params![seq, self.inputs, self.actions]))
-            .map_err(sql)?;
-        if let Some(text) = text {
+        tx.prepare_cached(
+            "INSERT INTO batches (seq, inputs, actions, checksum) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut insert| insert.execute(params![seq, inputs, actions, checksum]))
+        .map_err(sql)?;
+        if let Some(packed) = packed_state {
             let last_line = i64::try_from(self.last_line).unwrap_or(i64::MAX);
+            let checksum = batch::checksum(&[&packed]) as i64;
             tx.execute(
-                "INSERT OR REPLACE INTO snapshots (seq, last_line, state) VALUES (?1, ?2, ?3)",
-                params![seq, last_line, text],
+                "INSERT OR REPLACE INTO snapshots (seq, last_line, state, checksum) VALUES (?1, ?2, ?3, ?4)",
+                params![seq, last_line, packed, checksum],
             )
             .map_err(sql)?;
-            tx.execute("DELETE FROM snapshots WHERE seq < ?1", params![seq])
-                .map_err(sql)?;
+            // The one before stays, in case this one is ever found damaged.
+            tx.execute(
+                "DELETE FROM snapshots WHERE seq < (SELECT seq FROM snapshots WHERE seq < ?1 ORDER BY seq DESC LIMIT 1)",
+                params![seq],
+            )
+            .map_err(sql)?;
             self.since_snapshot = 0;
         }
         tx.commit().map_err(sql)?;
@@ -529,6 +689,14 @@ impl Sink for Journal {
     fn flush(&mut self, engine: &Engine) -> Result<(), SinkError> {
         self.commit(&engine.state)
             .map_err(|e| SinkError::Journal(e.to_string()))
+    }
+}
+
+/// A line cut to 80 characters for a message.
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((end, _)) => format!("{}...", text.get(..end).unwrap_or(text)),
+        None => text.to_string(),
     }
 }
 

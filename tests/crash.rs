@@ -248,3 +248,123 @@ fn a_changed_bundle_becomes_the_next_version_and_another_format_is_refused() {
     refused(&dir, &foreign, "is not an slaflow journal");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_journal_refuses_events_that_do_not_continue_it() {
+    let dir = scratch("digest", 50, 2);
+    let db = dir.join("journal.db");
+    assert!(
+        run_plain(&dir, Some(&db), &dir.join("a.jsonl"))
+            .wait()
+            .unwrap()
+            .success()
+    );
+    // Edit line 5: the journal applied another line there.
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let mut lines: Vec<&str> = events.lines().collect();
+    let edited = lines[4].replace("\"vip\":false", "\"vip\":true");
+    assert_ne!(edited, lines[4]);
+    lines[4] = &edited;
+    std::fs::write(dir.join("events.jsonl"), lines.join("\n") + "\n").unwrap();
+    refused(&dir, &db, "line 5 is");
+    // A shorter file (rotated) is refused too, and nothing was lost: the original resumes.
+    std::fs::write(dir.join("events.jsonl"), "").unwrap();
+    refused(&dir, &db, "the input ends before it");
+    std::fs::write(dir.join("events.jsonl"), &events).unwrap();
+    let out = dir.join("b.jsonl");
+    assert!(run_plain(&dir, Some(&db), &out).wait().unwrap().success());
+    assert!(
+        complete_lines(&out).is_empty(),
+        "a complete journal prints nothing new"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_damaged_snapshot_falls_back_and_a_damaged_batch_is_refused() {
+    let dir = scratch("damage", 2_000, 9);
+    let reference = dir.join("reference.jsonl");
+    assert!(run_plain(&dir, None, &reference).wait().unwrap().success());
+    let reference = complete_lines(&reference);
+    // Journal the first half with snapshots every 300 inputs.
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let all: Vec<&str> = events.lines().collect();
+    let half = all.len() / 2;
+    std::fs::write(dir.join("events.jsonl"), all[..half].join("\n") + "\n").unwrap();
+    let db = dir.join("journal.db");
+    let first = dir.join("first.jsonl");
+    let status = command(&dir, Some(&db))
+        .args(["--snapshot-every", "300"])
+        .stdout(Stdio::from(std::fs::File::create(&first).unwrap()))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    let snapshots: i64 = connection
+        .query_row("SELECT count(*) FROM snapshots", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        snapshots, 2,
+        "the latest snapshot and the one before are kept"
+    );
+    // Flip a byte of the latest snapshot: the resume uses the one before.
+    connection
+        .execute(
+            "UPDATE snapshots SET state = CAST(substr(state, 1, 40) || X'00' || substr(state, 42) AS BLOB) WHERE seq = (SELECT max(seq) FROM snapshots)",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+    std::fs::write(dir.join("events.jsonl"), &events).unwrap();
+    let second = dir.join("second.jsonl");
+    let output = command(&dir, Some(&db))
+        .stdout(Stdio::from(std::fs::File::create(&second).unwrap()))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("snapshot of the journal is damaged"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut printed = complete_lines(&first);
+    printed.extend(complete_lines(&second));
+    let mut seen = HashSet::new();
+    printed.retain(|l| seen.insert(l.clone()));
+    assert_eq!(printed, reference);
+    // A damaged batch cannot be recovered from: refused, with the batch named.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE batches SET inputs = CAST(substr(inputs, 1, 20) || X'01' || substr(inputs, 22) AS BLOB) WHERE seq = (SELECT max(seq) FROM batches)",
+            [],
+        )
+        .unwrap();
+    refused(&dir, &db, "is damaged");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_second_run_on_a_journal_in_use_is_refused() {
+    let dir = scratch("lock", 20_000, 9);
+    let db = dir.join("journal.db");
+    let mut first = run_plain(&dir, Some(&db), &dir.join("a.jsonl"));
+    // The first run takes the lock when it opens the journal.
+    let started = Instant::now();
+    while !db.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let output = command(&dir, Some(&db)).output().unwrap();
+    let still_running = first.try_wait().unwrap().is_none();
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(
+        still_running,
+        "the first run ended too soon to test the lock"
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is in use by another slaflow"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -28,10 +28,11 @@ fn core_scalar(text: &str) -> Json {
         .unwrap_or(text)
         .chars()
         .all(|c| c.is_ascii_digit());
-    if integer && text.chars().any(|c| c.is_ascii_digit()) {
-        if let Ok(n) = text.parse::<i64>() {
-            return Json::from(n);
-        }
+    if integer
+        && text.chars().any(|c| c.is_ascii_digit())
+        && let Ok(n) = text.parse::<i64>()
+    {
+        return Json::from(n);
     }
     let float = text.strip_prefix(['-', '+']).unwrap_or(text);
     let mantissa_ok = |m: &str| {
@@ -51,14 +52,13 @@ fn core_scalar(text: &str) -> Json {
         }
         None => mantissa_ok(float) && float.contains('.'),
     };
-    if looks_float {
-        if let Some(n) = text
+    if looks_float
+        && let Some(n) = text
             .parse::<f64>()
             .ok()
             .and_then(serde_json::Number::from_f64)
-        {
-            return Json::Number(n);
-        }
+    {
+        return Json::Number(n);
     }
     Json::String(text.to_string())
 }

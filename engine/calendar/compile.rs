@@ -193,19 +193,21 @@ fn intervals_of(
     }
     sorted.sort_by_key(|i| i.value.open);
     for pair in sorted.windows(2) {
-        if let [a, b] = pair {
-            if b.value.open < a.value.close {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::OverlappingIntervals,
-                        b.span,
-                        format!("working intervals `{}` and `{}` overlap", a.value, b.value),
-                    )
-                    .with_secondary(a.span, "overlaps this interval")
-                    .with_help("intervals of one day may touch (`09:00-12:00`, `12:00-17:00`) but not overlap"),
-                );
-                ok = false;
-            }
+        if let [a, b] = pair
+            && b.value.open < a.value.close
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::OverlappingIntervals,
+                    b.span,
+                    format!("working intervals `{}` and `{}` overlap", a.value, b.value),
+                )
+                .with_secondary(a.span, "overlaps this interval")
+                .with_help(
+                    "intervals of one day may touch (`09:00-12:00`, `12:00-17:00`) but not overlap",
+                ),
+            );
+            ok = false;
         }
     }
     ok.then(|| {
@@ -355,22 +357,20 @@ fn ics_dates(
 /// Reports calendars used for time arithmetic that have no weekly hours (holiday lists).
 fn used_without_hours(bundle: &Bundle, diagnostics: &mut Diagnostics) {
     let mut check = |id: &Spanned<crate::model::CalendarId>| {
-        if let Some(calendar) = bundle.calendars.get(id.value.as_str()) {
-            if calendar.hours.is_none() {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::NoWorkingTime,
-                        id.span,
-                        format!(
-                            "calendar `{}` has no working hours to count time in",
-                            id.value
-                        ),
-                    )
-                    .with_help(
-                        "it lists holidays only; use a calendar with `hours` that inherits it",
+        if let Some(calendar) = bundle.calendars.get(id.value.as_str())
+            && calendar.hours.is_none()
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::NoWorkingTime,
+                    id.span,
+                    format!(
+                        "calendar `{}` has no working hours to count time in",
+                        id.value
                     ),
-                );
-            }
+                )
+                .with_help("it lists holidays only; use a calendar with `hours` that inherits it"),
+            );
         }
     };
     for (_, p) in bundle.processes.iter() {

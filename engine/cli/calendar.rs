@@ -105,7 +105,7 @@ pub fn answer(calendar: &BusinessCalendar, line: &str) -> Result<String, String>
 
 /// Seconds as minutes with up to six decimals, without trailing zeros.
 fn minutes(seconds: u64) -> String {
-    if seconds % 60 == 0 {
+    if seconds.is_multiple_of(60) {
         return (seconds / 60).to_string();
     }
     let text = format!("{:.6}", seconds as f64 / 60.0);

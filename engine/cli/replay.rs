@@ -42,8 +42,6 @@ pub struct Prepared {
     pub engine: Engine,
     /// The journal, if one was given.
     pub journal: Option<Journal>,
-    /// Input lines already journaled (reading resumes after them).
-    pub last_line: u64,
     /// A version to switch to at the engine's time before anything else: the bundle given on
     /// the command line, when it differs from the version the journal ran.
     pub switch_now: Option<Arc<Program>>,
@@ -93,7 +91,6 @@ pub fn prepare(
         return Ok(Prepared {
             engine: Engine::new(program),
             journal: None,
-            last_line: 0,
             switch_now: None,
             switches: planned,
         });
@@ -151,7 +148,6 @@ pub fn prepare(
     Ok(Prepared {
         engine,
         journal: Some(journal),
-        last_line: recovered.last_line,
         switch_now,
         switches: rest,
     })
@@ -205,14 +201,15 @@ pub fn stopped(error: slaflow::runtime::DriverError) -> u8 {
     }
 }
 
-/// The lines still to read of an events file, after those already journaled.
+/// The lines still to read of an events file, after those the journal applied (which must be
+/// the file's first lines).
 pub fn lines_after(
     events: Box<dyn std::io::Read>,
-    last_line: u64,
+    journal: Option<&Journal>,
 ) -> Result<slaflow::runtime::input::Lines<std::io::BufReader<Box<dyn std::io::Read>>>, u8> {
     let mut lines = slaflow::runtime::input::Lines::new(std::io::BufReader::new(events));
-    lines
-        .skip_to(last_line)
-        .map_err(|error| fail(format!("cannot read events: {error}")))?;
+    if let Some(journal) = journal {
+        journal.check_input(&mut lines).map_err(fail)?;
+    }
     Ok(lines)
 }

@@ -121,11 +121,11 @@ pub fn run(args: &Args) -> u8 {
     let Prepared {
         engine,
         journal,
-        last_line,
         switch_now,
         switches,
+        ..
     } = prepared;
-    let lines = match lines_after(events, last_line) {
+    let lines = match lines_after(events, journal.as_ref()) {
         Ok(lines) => lines,
         Err(status) => return status,
     };
@@ -166,7 +166,7 @@ fn replay(history: &History) -> Result<slaflow::runtime::Engine, u8> {
     let mut driver = Driver::new(prepared.engine);
     driver.plan(prepared.switches).map_err(stopped)?;
     if let Some(path) = &history.events {
-        let lines = lines_after(open_events(path)?, 0)?;
+        let lines = lines_after(open_events(path)?, None)?;
         driver.feed_lines(lines).map_err(stopped)?;
     }
     driver.finish(history.until.map(|t| t.0)).map_err(stopped)?;
@@ -312,10 +312,11 @@ fn human_status(
         for c in &record.clocks {
             let _ = writeln!(
                 out,
-                "  {}/{} cycle {}: {} due {}, elapsed {}, remaining {}, paused {}{}",
+                "  {}/{} cycle {} (version {}): {} due {}, elapsed {}, remaining {}, paused {}{}",
                 c.agreement,
                 c.target,
                 c.cycle,
+                slaflow::runtime::engine::short_hash(&c.version),
                 c.state,
                 at(c.due),
                 span(c.elapsed),

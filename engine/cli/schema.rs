@@ -18,10 +18,10 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: &Args) -> u8 {
     let mut stale = Vec::new();
-    if !args.check {
-        if let Err(error) = std::fs::create_dir_all(&args.out) {
-            return fail(format!("cannot create `{}`: {error}", args.out.display()));
-        }
+    if !args.check
+        && let Err(error) = std::fs::create_dir_all(&args.out)
+    {
+        return fail(format!("cannot create `{}`: {error}", args.out.display()));
     }
     for schema in slaflow::schema::all() {
         let path = args.out.join(schema.name);

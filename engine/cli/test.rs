@@ -54,10 +54,10 @@ pub fn run(args: &Args) -> u8 {
         suites.push((suite, outcomes));
     }
     println!("{passed} passed, {failed} failed");
-    if let Some(path) = &args.junit {
-        if let Err(error) = std::fs::write(path, behaviour::junit(&suites)) {
-            return fail(format!("cannot write `{}`: {error}", path.display()));
-        }
+    if let Some(path) = &args.junit
+        && let Err(error) = std::fs::write(path, behaviour::junit(&suites))
+    {
+        return fail(format!("cannot write `{}`: {error}", path.display()));
     }
     if failed > 0 { EXIT_FINDINGS } else { EXIT_OK }
 }

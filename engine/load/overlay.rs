@@ -209,11 +209,9 @@ fn find_step_mut<'a>(process: &'a mut Node, step_id: &str) -> Option<&'a mut Nod
                 value: Value::Map(steps),
                 ..
             }) = steps
+                && let Some((_, step)) = steps.iter_mut().find(|(k, _)| k.as_str() == Some(step_id))
             {
-                if let Some((_, step)) = steps.iter_mut().find(|(k, _)| k.as_str() == Some(step_id))
-                {
-                    return Some(step);
-                }
+                return Some(step);
             }
         }
     }

@@ -426,10 +426,10 @@ impl<'a> Builder<'a, '_> {
         expected: &str,
         span: Span,
     ) {
-        if let Some(tag) = tag {
-            if !tag.is_yaml_core_schema_tag(expected) {
-                self.unsupported_tag(&format!("{}{}", tag.original_handle(), tag.suffix()), span);
-            }
+        if let Some(tag) = tag
+            && !tag.is_yaml_core_schema_tag(expected)
+        {
+            self.unsupported_tag(&format!("{}{}", tag.original_handle(), tag.suffix()), span);
         }
     }
 

@@ -420,14 +420,14 @@ impl Engine {
                 ),
             );
         }
-        if let Some(now) = self.state.now {
-            if at < now {
-                return self.reject(
+        if let Some(now) = self.state.now
+            && at < now
+        {
+            return self.reject(
                     at,
                     line,
                     format!("event at {} is older than the engine's time {}: events must be ordered by `at`", event.at, crate::model::Timestamp(now)),
                 );
-            }
         }
         if let Some(why) = self.process_mismatch(event) {
             return self.reject(at, line, why);

@@ -59,18 +59,6 @@ impl<R: BufRead> Lines<R> {
             buffer: Vec::new(),
         }
     }
-
-    /// Starts counting after `number` lines already consumed (when resuming).
-    pub fn skip_to(&mut self, number: u64) -> std::io::Result<()> {
-        while self.number < number {
-            self.buffer.clear();
-            if self.reader.read_until(b'\n', &mut self.buffer)? == 0 {
-                break;
-            }
-            self.number += 1;
-        }
-        Ok(())
-    }
 }
 
 impl<R: BufRead> Lines<R> {

@@ -139,12 +139,12 @@ impl Timers {
             }
         }
         // Keep the emptied bucket's memory for the timers that will fall into it again.
-        if let Some(slot) = self.buckets.get_mut(index) {
-            if slot.capacity() == 0 {
-                let mut entries = entries;
-                entries.clear();
-                *slot = entries;
-            }
+        if let Some(slot) = self.buckets.get_mut(index)
+            && slot.capacity() == 0
+        {
+            let mut entries = entries;
+            entries.clear();
+            *slot = entries;
         }
         Some(min)
     }

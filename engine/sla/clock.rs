@@ -684,11 +684,11 @@ impl Clock {
     }
 
     fn close_pause(&mut self, now: i64) {
-        if let Some(pauses) = &mut self.pauses {
-            if let Some(from) = pauses.since.take() {
-                grow_by_doubling(&mut pauses.closed, 1);
-                pauses.closed.push((from, now));
-            }
+        if let Some(pauses) = &mut self.pauses
+            && let Some(from) = pauses.since.take()
+        {
+            grow_by_doubling(&mut pauses.closed, 1);
+            pauses.closed.push((from, now));
         }
     }
 

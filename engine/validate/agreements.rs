@@ -121,35 +121,35 @@ fn goal(id: &str, span: Span, target: &Target, d: &mut Diagnostics) {
             .with_help("give exactly one of `goal` (a duration), `deadline` (a record field) or `availability` (a percentage)"),
         );
     }
-    if let Some(goal) = &target.goal {
-        if goal.value.is_zero() {
-            d.push(
-                Diagnostic::new(
-                    Code::GoalNotPositive,
-                    goal.span,
-                    format!("goal of target `{id}` is zero"),
-                )
-                .with_help("a goal is the business time allowed; it must be more than zero"),
-            );
-        }
-    }
-    if let Some(a) = &target.availability {
-        if a.value.0 <= 0.0 || a.value.0 > 100.0 {
-            d.push(Diagnostic::new(
+    if let Some(goal) = &target.goal
+        && goal.value.is_zero()
+    {
+        d.push(
+            Diagnostic::new(
                 Code::GoalNotPositive,
-                a.span,
-                format!("availability of target `{id}` must be more than 0% and at most 100%"),
-            ));
-        }
+                goal.span,
+                format!("goal of target `{id}` is zero"),
+            )
+            .with_help("a goal is the business time allowed; it must be more than zero"),
+        );
     }
-    if let Some(o) = &target.objective {
-        if o.value.0 <= 0.0 || o.value.0 > 100.0 {
-            d.push(Diagnostic::new(
-                Code::GoalNotPositive,
-                o.span,
-                format!("objective of target `{id}` must be more than 0% and at most 100%"),
-            ));
-        }
+    if let Some(a) = &target.availability
+        && (a.value.0 <= 0.0 || a.value.0 > 100.0)
+    {
+        d.push(Diagnostic::new(
+            Code::GoalNotPositive,
+            a.span,
+            format!("availability of target `{id}` must be more than 0% and at most 100%"),
+        ));
+    }
+    if let Some(o) = &target.objective
+        && (o.value.0 <= 0.0 || o.value.0 > 100.0)
+    {
+        d.push(Diagnostic::new(
+            Code::GoalNotPositive,
+            o.span,
+            format!("objective of target `{id}` must be more than 0% and at most 100%"),
+        ));
     }
 }
 
@@ -172,17 +172,17 @@ fn milestone(id: &str, target: &Target, m: &Spanned<Milestone>, d: &mut Diagnost
         );
         return;
     }
-    if let Some(at) = &m.value.at {
-        if at.value.0 <= 0.0 || at.value.0 >= 100.0 {
-            out(
-                at.span,
-                format!(
-                    "milestone at {} of target `{id}` is outside the goal",
-                    at.value
-                ),
-                "milestones lie strictly between 0% and 100%; the breach itself is 100%, use `after_due` after it",
-            );
-        }
+    if let Some(at) = &m.value.at
+        && (at.value.0 <= 0.0 || at.value.0 >= 100.0)
+    {
+        out(
+            at.span,
+            format!(
+                "milestone at {} of target `{id}` is outside the goal",
+                at.value
+            ),
+            "milestones lie strictly between 0% and 100%; the breach itself is 100%, use `after_due` after it",
+        );
     }
     for offset in [&m.value.before_due, &m.value.after_due]
         .into_iter()
@@ -216,14 +216,14 @@ fn milestone(id: &str, target: &Target, m: &Spanned<Milestone>, d: &mut Diagnost
             );
         }
     }
-    if let Some(after) = &m.value.after_due {
-        if after.value.is_zero() {
-            out(
-                after.span,
-                format!("milestone 0 after due of target `{id}` is the breach itself"),
-                "use the target's `breach` actions instead",
-            );
-        }
+    if let Some(after) = &m.value.after_due
+        && after.value.is_zero()
+    {
+        out(
+            after.span,
+            format!("milestone 0 after due of target `{id}` is the breach itself"),
+            "use the target's `breach` actions instead",
+        );
     }
 }
 
@@ -242,17 +242,17 @@ fn conditions(id: &str, target: &Target, d: &mut Diagnostics) {
         ("reset", target.reset.as_ref()),
     ];
     for (name, condition) in named {
-        if let Some(c) = condition {
-            if c.value.is_empty() {
-                d.push(
-                    Diagnostic::new(
-                        Code::EmptyCondition,
-                        c.span,
-                        format!("`{name}` condition of target `{id}` tests nothing"),
-                    )
-                    .with_help("give `event`, `fields`, `assigned` or `when`"),
-                );
-            }
+        if let Some(c) = condition
+            && c.value.is_empty()
+        {
+            d.push(
+                Diagnostic::new(
+                    Code::EmptyCondition,
+                    c.span,
+                    format!("`{name}` condition of target `{id}` tests nothing"),
+                )
+                .with_help("give `event`, `fields`, `assigned` or `when`"),
+            );
         }
     }
     if !target.stop.value.is_empty() && implies(&target.start.value, &target.stop.value) {

@@ -71,9 +71,10 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
                     .after
                     .as_ref()
                     .map_or((Duration::Seconds(0), level.span), |a| (a.value, a.span));
-                if let Some((before, before_span)) = previous {
-                    if !increases(before, after.0) {
-                        d.push(
+                if let Some((before, before_span)) = previous
+                    && !increases(before, after.0)
+                {
+                    d.push(
                             Diagnostic::new(
                                 Code::DelaysNotIncreasing,
                                 after.1,
@@ -82,7 +83,6 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
                             .with_secondary(before_span, "previous level")
                             .with_help("each level is reached later than the one before it; `after` counts from when the topic was raised"),
                         );
-                    }
                 }
                 previous = Some(after);
             }
@@ -197,24 +197,23 @@ fn misplaced(cx: &Context<'_>, t: &EscalationTrigger, d: &mut Diagnostics) {
             );
         }
     }
-    if let (Some(agreement), Some(kind)) = (&t.agreement, &t.agreement_type) {
-        if let Some(found) = cx.bundle.agreements.get(agreement.value.as_str()) {
-            if found.kind.value != kind.value {
-                d.push(
-                    Diagnostic::new(
-                        Code::InvalidTrigger,
-                        kind.span,
-                        format!(
-                            "`agreement_type: {}` contradicts agreement `{}`, which is an {}",
-                            kind.value.as_str(),
-                            agreement.value,
-                            found.kind.value.as_str().to_uppercase()
-                        ),
-                    )
-                    .with_help("the trigger could never match; remove one of the two"),
-                );
-            }
-        }
+    if let (Some(agreement), Some(kind)) = (&t.agreement, &t.agreement_type)
+        && let Some(found) = cx.bundle.agreements.get(agreement.value.as_str())
+        && found.kind.value != kind.value
+    {
+        d.push(
+            Diagnostic::new(
+                Code::InvalidTrigger,
+                kind.span,
+                format!(
+                    "`agreement_type: {}` contradicts agreement `{}`, which is an {}",
+                    kind.value.as_str(),
+                    agreement.value,
+                    found.kind.value.as_str().to_uppercase()
+                ),
+            )
+            .with_help("the trigger could never match; remove one of the two"),
+        );
     }
 }
 

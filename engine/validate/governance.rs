@@ -10,20 +10,20 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
     for (id, entry) in cx.bundle.kpis.iter() {
         let k = &entry.value;
-        if let (Some(lower), Some(upper)) = (&k.lower_limit, &k.upper_limit) {
-            if lower.value > upper.value {
-                d.push(
-                    Diagnostic::new(
-                        Code::KpiLimits,
-                        lower.span,
-                        format!(
-                            "lower control limit {} of KPI `{id}` is above its upper limit {}",
-                            lower.value, upper.value
-                        ),
-                    )
-                    .with_secondary(upper.span, "upper limit"),
-                );
-            }
+        if let (Some(lower), Some(upper)) = (&k.lower_limit, &k.upper_limit)
+            && lower.value > upper.value
+        {
+            d.push(
+                Diagnostic::new(
+                    Code::KpiLimits,
+                    lower.span,
+                    format!(
+                        "lower control limit {} of KPI `{id}` is above its upper limit {}",
+                        lower.value, upper.value
+                    ),
+                )
+                .with_secondary(upper.span, "upper limit"),
+            );
         }
     }
     for (id, entry) in cx.bundle.processes.iter() {
@@ -55,20 +55,20 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
         let mut last_at = None;
         for event in &entry.value.events {
             let e = &event.value;
-            if let Some(previous) = last_at {
-                if e.at < previous {
-                    d.push(
-                        Diagnostic::new(
-                            Code::InvalidTestEvent,
-                            event.span,
-                            format!(
-                                "event of test `{id}` at {} is earlier than the event before it",
-                                e.at
-                            ),
-                        )
-                        .with_help("events are applied in time order; sort them by `at`"),
-                    );
-                }
+            if let Some(previous) = last_at
+                && e.at < previous
+            {
+                d.push(
+                    Diagnostic::new(
+                        Code::InvalidTestEvent,
+                        event.span,
+                        format!(
+                            "event of test `{id}` at {} is earlier than the event before it",
+                            e.at
+                        ),
+                    )
+                    .with_help("events are applied in time order; sort them by `at`"),
+                );
             }
             last_at = Some(e.at);
             if let Some(record) = &e.record {

@@ -68,20 +68,18 @@ fn action(cx: &Context<'_>, action: &Action, d: &mut Diagnostics) {
     roles(cx, &action.notify, d);
     match (&action.escalate, &action.topic) {
         (Some(m), topic) => {
-            if matrix(cx, m, d) {
-                if let (Some(topic), Some(found)) =
+            if matrix(cx, m, d)
+                && let (Some(topic), Some(found)) =
                     (topic, cx.bundle.escalations.get(m.value.as_str()))
-                {
-                    if !found.topics.contains(topic.value.as_str()) {
-                        d.push(unknown(
-                            Code::UnknownTopic,
-                            "escalation topic",
-                            topic.value.as_str(),
-                            topic.span,
-                            found.topics.keys().map(|k| k.value.as_str()),
-                        ));
-                    }
-                }
+                && !found.topics.contains(topic.value.as_str())
+            {
+                d.push(unknown(
+                    Code::UnknownTopic,
+                    "escalation topic",
+                    topic.value.as_str(),
+                    topic.span,
+                    found.topics.keys().map(|k| k.value.as_str()),
+                ));
             }
         }
         (None, Some(topic)) => d.push(
@@ -170,20 +168,20 @@ fn agreements(cx: &Context<'_>, d: &mut Diagnostics) {
                     )
                     .with_help("`underpinned_by` lists the OLAs and UCs this agreement depends on"),
                 );
-            } else if let Some(other) = cx.bundle.agreements.get(under.value.as_str()) {
-                if other.kind.value == AgreementType::Sla {
-                    d.push(
-                        Diagnostic::new(
-                            Code::WrongAgreementType,
-                            under.span,
-                            format!(
-                                "`{}` is an SLA; only OLAs and UCs underpin an agreement",
-                                under.value
-                            ),
-                        )
-                        .with_secondary(other.kind.span, "declared as an SLA here"),
-                    );
-                }
+            } else if let Some(other) = cx.bundle.agreements.get(under.value.as_str())
+                && other.kind.value == AgreementType::Sla
+            {
+                d.push(
+                    Diagnostic::new(
+                        Code::WrongAgreementType,
+                        under.span,
+                        format!(
+                            "`{}` is an SLA; only OLAs and UCs underpin an agreement",
+                            under.value
+                        ),
+                    )
+                    .with_secondary(other.kind.span, "declared as an SLA here"),
+                );
             }
         }
         for target in a.targets.values() {
@@ -218,46 +216,40 @@ fn escalations(cx: &Context<'_>, d: &mut Diagnostics) {
             }
             for trigger in &topic.triggers {
                 let t = &trigger.value;
-                if let Some(agreement) = &t.agreement {
-                    if cx.known(
+                if let Some(agreement) = &t.agreement
+                    && cx.known(
                         &cx.bundle.agreements,
                         Code::UnknownAgreement,
                         "agreement",
                         agreement,
                         d,
-                    ) {
-                        if let (Some(target), Some(found)) = (
-                            &t.target,
-                            cx.bundle.agreements.get(agreement.value.as_str()),
-                        ) {
-                            if !found.targets.contains(target.value.as_str()) {
-                                d.push(unknown(
-                                    Code::UnknownTarget,
-                                    &format!("target of `{}`", agreement.value),
-                                    target.value.as_str(),
-                                    target.span,
-                                    found.targets.keys().map(|k| k.value.as_str()),
-                                ));
-                            }
-                        }
-                    }
+                    )
+                    && let (Some(target), Some(found)) = (
+                        &t.target,
+                        cx.bundle.agreements.get(agreement.value.as_str()),
+                    )
+                    && !found.targets.contains(target.value.as_str())
+                {
+                    d.push(unknown(
+                        Code::UnknownTarget,
+                        &format!("target of `{}`", agreement.value),
+                        target.value.as_str(),
+                        target.span,
+                        found.targets.keys().map(|k| k.value.as_str()),
+                    ));
                 }
-                if let Some(p) = &t.process {
-                    if process(cx, p, d) {
-                        if let (Some(step), Some(graph)) =
-                            (&t.step, cx.graphs.get(p.value.as_str()))
-                        {
-                            if graph.resolve(step.value.as_str()).is_none() {
-                                d.push(unknown(
-                                    Code::UnknownStep,
-                                    &format!("step of `{}`", p.value),
-                                    step.value.as_str(),
-                                    step.span,
-                                    graph.names(),
-                                ));
-                            }
-                        }
-                    }
+                if let Some(p) = &t.process
+                    && process(cx, p, d)
+                    && let (Some(step), Some(graph)) = (&t.step, cx.graphs.get(p.value.as_str()))
+                    && graph.resolve(step.value.as_str()).is_none()
+                {
+                    d.push(unknown(
+                        Code::UnknownStep,
+                        &format!("step of `{}`", p.value),
+                        step.value.as_str(),
+                        step.span,
+                        graph.names(),
+                    ));
                 }
                 if let Some(kpi) = &t.kpi {
                     cx.known(&cx.bundle.kpis, Code::UnknownKpi, "KPI", kpi, d);

@@ -91,10 +91,10 @@ impl Engine {
                 action.message = spec.message.clone();
                 self.emit(action);
             }
-            if let Some((matrix, topic)) = &spec.escalate {
-                if let Some((m, t)) = program.find_topic(matrix, topic.as_deref()) {
-                    self.raise(version, m, t, subject, at, reason.to_string());
-                }
+            if let Some((matrix, topic)) = &spec.escalate
+                && let Some((m, t)) = program.find_topic(matrix, topic.as_deref())
+            {
+                self.raise(version, m, t, subject, at, reason.to_string());
             }
         }
     }
@@ -135,10 +135,10 @@ impl Engine {
         self.climbing.entry(subject).or_default().push(index);
         self.schedule_level(index);
         // A first level without delay is reached at once.
-        if let Some(first) = self.level_time(index, 0) {
-            if first <= at {
-                self.escalation_timer(index, 0, at);
-            }
+        if let Some(first) = self.level_time(index, 0)
+            && first <= at
+        {
+            self.escalation_timer(index, 0, at);
         }
     }
 
@@ -213,11 +213,11 @@ impl Engine {
                 action.fields = (!included.is_empty()).then_some(included);
             }
         }
-        if let Subject::Clock(c) = subject {
-            if let Some(target) = self.state.clocks.get(c).and_then(|c| self.clock_target(c)) {
-                action.agreement = Some(Name::clone(&target.agreement));
-                action.target = Some(Name::clone(&target.id));
-            }
+        if let Subject::Clock(c) = subject
+            && let Some(target) = self.state.clocks.get(c).and_then(|c| self.clock_target(c))
+        {
+            action.agreement = Some(Name::clone(&target.agreement));
+            action.target = Some(Name::clone(&target.id));
         }
         if let Subject::Task(t) = subject {
             self.describe_task(t, &mut action);

@@ -133,10 +133,10 @@ impl Engine {
             calls: Vec::new(),
         });
         self.index_instance(index);
-        if let Some((parent, step)) = start.parent {
-            if let Some(p) = self.state.instances.get_mut(parent as usize) {
-                p.calls.push((step, index));
-            }
+        if let Some((parent, step)) = start.parent
+            && let Some(p) = self.state.instances.get_mut(parent as usize)
+        {
+            p.calls.push((step, index));
         }
         let mut action = self.instance_action(Kind::InstanceStarted, at, index, Some(start.entry));
         action.reason = Some(start.reason);
@@ -195,14 +195,14 @@ impl Engine {
                 }
             }
             StepKind::Parallel => {
-                if let Some(join) = spec.join {
-                    if let Some(inst) = self.state.instances.get_mut(instance as usize) {
-                        inst.joins.push(Join {
-                            join,
-                            expected: u32::try_from(spec.branches.len()).unwrap_or(0),
-                            arrived: 0,
-                        });
-                    }
+                if let Some(join) = spec.join
+                    && let Some(inst) = self.state.instances.get_mut(instance as usize)
+                {
+                    inst.joins.push(Join {
+                        join,
+                        expected: u32::try_from(spec.branches.len()).unwrap_or(0),
+                        arrived: 0,
+                    });
                 }
                 for branch in &spec.branches {
                     self.enter(instance, *branch, at, moves);
@@ -280,11 +280,11 @@ impl Engine {
         let mut eval = Evaluator::new(&program.script);
         let mut chosen = None;
         for (name, to, when) in &spec.outcomes {
-            if let Some(script) = when {
-                if eval.decision(script, view, rhai::Dynamic::from_map(map.clone())) {
-                    chosen = Some((name.clone(), *to));
-                    break;
-                }
+            if let Some(script) = when
+                && eval.decision(script, view, rhai::Dynamic::from_map(map.clone()))
+            {
+                chosen = Some((name.clone(), *to));
+                break;
             }
         }
         let chosen = chosen.or_else(|| {
