@@ -4,6 +4,7 @@
 //! 2 usage or I/O errors. Commands print results on stdout and errors on stderr.
 
 mod calendar;
+mod import;
 mod picture;
 mod run;
 mod schema;
@@ -51,6 +52,8 @@ pub enum Command {
     Explain(run::ExplainArgs),
     /// Run the behaviour tests embedded in bundles.
     Test(test::Args),
+    /// Turn a ServiceNow, Jira or Zammad export into slaflow events (JSON Lines).
+    Import(import::Args),
 }
 
 /// Runs the command line and returns the exit status.
@@ -75,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Explain(args) => run::explain(&args),
         Command::Test(args) => test::run(&args),
+        Command::Import(args) => import::run(&args),
     };
     ExitCode::from(status)
 }

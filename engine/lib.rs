@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod escalation;
 pub mod explain;
 pub mod graph;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod raci;

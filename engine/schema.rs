@@ -6,6 +6,7 @@
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 
+use crate::import::Map;
 use crate::model::{BundleFile, Event, Manifest};
 
 /// One generated schema file.
@@ -47,6 +48,10 @@ pub fn all() -> Vec<SchemaFile> {
         SchemaFile {
             name: "event.schema.json",
             text: render(&generate::<Event>("event.schema.json")),
+        },
+        SchemaFile {
+            name: "import-map.schema.json",
+            text: render(&generate::<Map>("import-map.schema.json")),
         },
     ]
 }
