@@ -14,6 +14,7 @@ mod common;
 mod crash;
 mod docs;
 mod examples;
+mod import;
 mod library;
 mod robustness;
 mod runtime;
