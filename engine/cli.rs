@@ -4,6 +4,7 @@
 //! 2 usage or I/O errors. Commands print results on stdout and errors on stderr.
 
 mod calendar;
+pub mod diff;
 mod import;
 mod picture;
 mod run;
@@ -54,6 +55,8 @@ pub enum Command {
     Test(test::Args),
     /// Turn a ServiceNow, Jira or Zammad export into slaflow events (JSON Lines).
     Import(import::Args),
+    /// Show what an edit changes between two bundles: targets, calendars, RACI, escalations, rates.
+    Diff(diff::Args),
 }
 
 /// Runs the command line and returns the exit status.
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => run::explain(&args),
         Command::Test(args) => test::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     ExitCode::from(status)
 }

@@ -11,8 +11,10 @@
 
 pub mod calendar;
 pub mod cli;
+pub mod clock;
 pub mod condition;
 pub mod diagnostic;
+pub mod diff;
 pub mod escalation;
 pub mod explain;
 pub mod graph;

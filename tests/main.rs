@@ -12,6 +12,7 @@ mod cli;
 mod codes;
 mod common;
 mod crash;
+mod diff;
 mod docs;
 mod examples;
 mod import;
