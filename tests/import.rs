@@ -469,3 +469,32 @@ fn a_record_given_twice_is_refused() {
         "error: `page-2.json`: record `31001`: appears twice (also in `page-1.json`); give each record once\n"
     );
 }
+
+#[test]
+fn an_instant_rule_names_the_change_at_its_instant_and_obeys_when() {
+    let map = "from: zammad\nrecord_id: number\nrecord_type: {value: incident}\nfields:\n  service: {from: service}\n  status: {from: state}\nevents:\n  - {event: responded, at: first_response_at, when: {service: e-mail}}\n  - {event: resolved, field: status, to: closed}\n";
+    let tickets = r#"[
+        {"id":1,"number":"31101","service":"e-mail","state":"closed","created_at":"2026-10-05T13:00:00.000Z","first_response_at":"2026-10-05T13:20:00.000Z"},
+        {"id":2,"number":"31102","service":"service-desk","state":"open","created_at":"2026-10-05T13:05:00.000Z","first_response_at":"2026-10-05T13:20:00.000Z"}]"#;
+    let history = r#"[
+        {"history":[{"object":"Ticket","o_id":1,"type":"updated","attribute":"state","value_from":"new","value_to":"open","created_at":"2026-10-05T13:20:00.000Z"},
+                    {"object":"Ticket","o_id":1,"type":"updated","attribute":"state","value_from":"open","value_to":"closed","created_at":"2026-10-05T15:00:00.000Z"}],"assets":{}},
+        {"history":[{"object":"Ticket","o_id":2,"type":"updated","attribute":"state","value_from":"new","value_to":"open","created_at":"2026-10-05T13:20:00.000Z"}],"assets":{}}]"#;
+    let (status, out, err) = import_files(
+        "instant-rule",
+        "zammad",
+        map,
+        &[("tickets.json", tickets), ("history.json", history)],
+    );
+    assert_eq!(status, 0, "{err}");
+    // The e-mail ticket's change at its first response is `responded`; the service desk
+    // ticket's is a plain update, since the rule's `when` does not hold for it.
+    assert_eq!(
+        out,
+        "{\"at\":\"2026-10-05T13:00:00Z\",\"record\":\"31101\",\"type\":\"incident\",\"event\":\"created\",\"fields\":{\"service\":\"e-mail\",\"status\":\"new\"}}\n\
+         {\"at\":\"2026-10-05T13:05:00Z\",\"record\":\"31102\",\"type\":\"incident\",\"event\":\"created\",\"fields\":{\"service\":\"service-desk\",\"status\":\"new\"}}\n\
+         {\"at\":\"2026-10-05T13:20:00Z\",\"record\":\"31101\",\"event\":\"responded\",\"fields\":{\"status\":\"open\"}}\n\
+         {\"at\":\"2026-10-05T13:20:00Z\",\"record\":\"31102\",\"event\":\"updated\",\"fields\":{\"status\":\"open\"}}\n\
+         {\"at\":\"2026-10-05T15:00:00Z\",\"record\":\"31101\",\"event\":\"resolved\",\"fields\":{\"status\":\"closed\"}}\n"
+    );
+}

@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::map::{EventRule, FieldMap, LoadedMap, ValueType};
 use super::{Change, Imported, Problem, Source, Times, Unmapped, lookup, text_of};
 use crate::condition::same;
+use crate::model::condition::FieldMatch;
 
 /// Builds the events of every record, collecting unmapped values across records.
 pub(super) struct Builder<'m> {
@@ -140,17 +141,14 @@ impl<'m> Builder<'m> {
                 groups.entry(change.at).or_default().push(change);
             }
         }
-        let mut instants: BTreeMap<DateTime<Utc>, Vec<&'m str>> = BTreeMap::new();
+        let mut instants: BTreeMap<DateTime<Utc>, Vec<&'m EventRule>> = BTreeMap::new();
         for rule in &self.map.map.events {
             let Some(path) = &rule.value.at else { continue };
             let Some(value) = lookup(&source.snapshot, path).filter(|v| !v.is_null()) else {
                 continue;
             };
             match self.times.read(value) {
-                Ok(at) => instants
-                    .entry(at)
-                    .or_default()
-                    .push(rule.value.event.as_str()),
+                Ok(at) => instants.entry(at).or_default().push(&rule.value),
                 Err(why) => problems.push(Problem::new(
                     &source.file,
                     Some(&source.id),
@@ -195,7 +193,13 @@ impl<'m> Builder<'m> {
                 }
             }
             let named = self.name(columns, &state, &old_of, &mut used);
-            let timed: &[&str] = instants.get(&at).map_or(&[], Vec::as_slice);
+            let timed: Vec<&str> = instants
+                .get(&at)
+                .into_iter()
+                .flatten()
+                .filter(|rule| holds(&rule.when, columns, &state))
+                .map(|rule| rule.event.as_str())
+                .collect();
             let mut names: Vec<String> = Vec::new();
             match (named, timed.split_first()) {
                 (Some(name), _) => {
@@ -249,15 +253,10 @@ impl<'m> Builder<'m> {
             if same(old, new) {
                 continue;
             }
-            let fits = |pattern: &Option<crate::model::condition::FieldMatch>, value: &Value| {
+            let fits = |pattern: &Option<FieldMatch>, value: &Value| {
                 pattern.as_ref().is_none_or(|p| matches(&p.0, value))
             };
-            let when = rule.when.iter().all(|(f, p)| {
-                index_of(f)
-                    .and_then(|i| state.get(i))
-                    .is_some_and(|v| matches(&p.0, v))
-            });
-            if fits(&rule.from, old) && fits(&rule.to, new) && when {
+            if fits(&rule.from, old) && fits(&rule.to, new) && holds(&rule.when, columns, state) {
                 if let Some(slot) = used.get_mut(n) {
                     *slot = true;
                 }
@@ -391,6 +390,21 @@ fn current_text(source: &Source, field: &FieldMap, problems: &mut Vec<Problem>) 
 /// A ServiceNow audit row of the insert: no value before, at the creation instant.
 fn is_insert(change: &Change, created: DateTime<Utc>) -> bool {
     change.old.is_none() && change.at <= created
+}
+
+/// Whether the record's bundle fields (`state`, by column) meet a rule's `when`.
+fn holds(
+    when: &indexmap::IndexMap<String, FieldMatch>,
+    columns: &[Column<'_>],
+    state: &[Value],
+) -> bool {
+    when.iter().all(|(field, pattern)| {
+        columns
+            .iter()
+            .position(|c| c.name == field)
+            .and_then(|i| state.get(i))
+            .is_some_and(|v| matches(&pattern.0, v))
+    })
 }
 
 /// Whether `value` is `pattern` or one of the items of a `pattern` list.
