@@ -4,6 +4,8 @@
 //! 2 usage or I/O errors. Commands print results on stdout and errors on stderr.
 
 mod calendar;
+pub mod diff;
+mod import;
 mod picture;
 mod replay;
 mod run;
@@ -108,6 +110,10 @@ pub enum Command {
     Status(run::StatusArgs),
     /// Run the behaviour tests embedded in bundles.
     Test(test::Args),
+    /// Turn a ServiceNow, Jira or Zammad export into slaflow events (JSON Lines).
+    Import(import::Args),
+    /// Show what an edit changes between two bundles: targets, calendars, RACI, escalations, rates.
+    Diff(diff::Args),
 }
 
 /// Runs the command line and returns the exit status.
@@ -134,6 +140,8 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => run::explain(&args),
         Command::Status(args) => run::status(&args),
         Command::Test(args) => test::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     ExitCode::from(status)
 }

@@ -5,8 +5,8 @@
 //!
 //! 1. [`base`]: names, record fields, the fast hash map, value comparison.
 //! 2. [`source`]: files and spans; [`diagnostic`]: stable codes and their renderers.
-//! 3. [`model`]: the YAML shape of a bundle (serde + schemars, nothing else); [`schema`]: the
-//!    JSON Schemas generated from it.
+//! 3. [`model`]: the YAML shape of a bundle (serde + schemars, nothing else); [`clock`]: where
+//!    "now" comes from.
 //! 4. [`load`]: files to a spanned node tree, sections merged, `uses`/`overrides` applied.
 //! 5. [`calendar`] (business time), [`graph`] (process graphs) and [`raci`]; [`script`] (the
 //!    rhai sandbox) and [`condition`] (conditions over a record change).
@@ -17,14 +17,20 @@
 //! 8. [`program`]: the compile stage, whose product is an immutable, versioned [`program::Program`].
 //! 9. [`runtime`]: the engine over every version it ran, the one event loop, sinks, status.
 //! 10. [`store`] (the durable journal, a sink) and [`explain`] (a clock's timeline).
+//! 11. Tools over bundles and histories: [`import`] (vendor exports to events), [`diff`] (what
+//!     an edit of a bundle changes), [`schema`] (the JSON Schemas of the model, import maps
+//!     included).
 
 pub mod base;
 pub mod calendar;
+pub mod clock;
 pub mod condition;
 pub mod diagnostic;
+pub mod diff;
 pub mod escalation;
 pub mod explain;
 pub mod graph;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod process;

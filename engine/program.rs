@@ -71,11 +71,13 @@ pub struct Compiled {
     pub program: Program,
     /// The bundle's model (behaviour tests, pictures).
     pub bundle: Bundle,
+    /// The files it was read from, to point diagnostics and comparisons at.
+    pub sources: SourceMap,
     /// Warnings (a bundle with errors does not compile).
     pub warnings: Diagnostics,
 }
 
-/// Why a bundle at a path could not be compiled.
+/// Why a bundle could not be compiled.
 #[derive(Debug)]
 pub enum Failure {
     /// The path could not be read.
@@ -85,22 +87,25 @@ pub enum Failure {
 }
 
 /// Checks a loaded bundle with every validation pass and, if it has no errors, builds its
-/// program. Returns every diagnostic (load problems included) when there are errors.
-pub fn compile(loaded: Loaded, sources: &SourceMap) -> Result<Compiled, Diagnostics> {
+/// program. Returns every diagnostic (load problems included), with the files, when there are
+/// errors.
+pub fn compile(loaded: Loaded, sources: SourceMap) -> Result<Compiled, Failure> {
     let mut diagnostics = loaded.diagnostics;
-    let cx = Context::new(&loaded.bundle, sources, &mut diagnostics);
+    let cx = Context::new(&loaded.bundle, &sources, &mut diagnostics);
     crate::validate::run_passes(&cx, &mut diagnostics);
     diagnostics.sort();
     if diagnostics.has_errors() {
-        return Err(diagnostics);
+        drop(cx);
+        return Err(Failure::Invalid(diagnostics, sources));
     }
     let mut files = loaded.files.clone();
     files.extend(loaded.bundle.attachments.values().copied());
-    let origin = Origin::of(sources, &files, &loaded.manifests, loaded.entry.as_deref());
+    let origin = Origin::of(&sources, &files, &loaded.manifests, loaded.entry.as_deref());
     let program = build(cx, origin);
     Ok(Compiled {
         program,
         bundle: loaded.bundle,
+        sources,
         warnings: diagnostics,
     })
 }
@@ -144,8 +149,7 @@ impl Program {
     /// Loads the bundle at `path` with `loader` (its file system) and compiles it.
     pub fn load_with(mut loader: Loader, path: &Path) -> Result<Compiled, Failure> {
         let loaded = loader.load_path(path).map_err(Failure::Load)?;
-        let sources = loader.into_sources();
-        compile(loaded, &sources).map_err(|diagnostics| Failure::Invalid(diagnostics, sources))
+        compile(loaded, loader.into_sources())
     }
 
     /// Compiles one in-memory YAML file as a bundle (for tests, benchmarks and embedding;
@@ -154,8 +158,12 @@ impl Program {
     pub fn from_text(name: &str, text: &str) -> Result<Compiled, String> {
         let mut loader = Loader::new();
         let loaded = loader.load_text(name, text);
-        compile(loaded, loader.sources())
-            .map_err(|diagnostics| crate::diagnostic::render::plain(&diagnostics, loader.sources()))
+        compile(loaded, loader.into_sources()).map_err(|failure| match failure {
+            Failure::Invalid(diagnostics, sources) => {
+                crate::diagnostic::render::plain(&diagnostics, &sources)
+            }
+            Failure::Load(error) => error.to_string(),
+        })
     }
 
     /// A topic by matrix and optional topic id (the first topic when none is given).

@@ -15,6 +15,7 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value};
 
+use crate::import::Map as ImportMap;
 use crate::model::{BundleFile, Event, Manifest};
 
 /// One generated schema file.
@@ -58,6 +59,10 @@ pub fn all() -> Vec<SchemaFile> {
         SchemaFile {
             name: "event.schema.json",
             text: render(&generate::<Event>("event.schema.json")),
+        },
+        SchemaFile {
+            name: "import-map.schema.json",
+            text: render(&generate::<ImportMap>("import-map.schema.json")),
         },
     ]
 }

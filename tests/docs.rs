@@ -1,7 +1,7 @@
 //! The user documentation's examples are checked: every ```yaml block of `docs/*.md` (except
 //! the generated `docs/codes.md`) is a valid bundle file together with the standard library,
-//! unless it starts with `# invalid`; every ```json block parses, and so does every line of a
-//! ```jsonl block.
+//! unless it starts with `# invalid`, or a valid import map if it starts with the import map's
+//! schema line; every ```json block parses, and so does every line of a ```jsonl block.
 //!
 //! Every ```console block (of those pages and the README) is a transcript that is run: its `$ `
 //! lines are the commands, the other lines the output expected (standard output and error
@@ -43,6 +43,9 @@ fn blocks(text: &str) -> Vec<(String, usize, String)> {
     }
     out
 }
+
+/// The schema line that marks a ```yaml block of the documentation as an import map.
+const IMPORT_MAP: &str = "# yaml-language-server: $schema=../schemas/import-map.schema.json";
 
 fn pages() -> Vec<PathBuf> {
     let mut pages: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
@@ -86,6 +89,15 @@ fn documentation_examples_are_valid() {
         for (lang, line, body) in blocks(&text) {
             match lang.as_str() {
                 "yaml" if body.starts_with("# invalid") => {}
+                "yaml" if body.starts_with(IMPORT_MAP) => {
+                    if let Err(error) = slaflow::import::LoadedMap::parse("map.yaml", &body) {
+                        panic!(
+                            "{}:{line}: the import map does not load:\n{error}",
+                            page.display()
+                        );
+                    }
+                    checked += 1;
+                }
                 "yaml" => {
                     validate_with_library(&page, line, &body, &scratch);
                     checked += 1;

@@ -1,0 +1,186 @@
+//! ServiceNow exports: Table API records (`{"result": [...]}` from
+//! `GET /api/now/table/{tableName}`) and their `sys_audit` rows, as the same API's JSON or as
+//! a CSV list export.
+//!
+//! A record joins its audit rows by `sys_id` = `documentkey`. Values come in the three shapes
+//! of `sysparm_display_value` (plain stored values, plain display values, or
+//! `{"display_value", "value"}` objects). Audit rows hold stored values (choice values,
+//! reference `sys_id`s, date-times in UTC) whatever the request; a CSV export writes its own
+//! `sys_created_on` as a display value, in the exporting user's time zone and date format.
+
+use serde_json::Value;
+
+use super::{Change, Joiner, LoadedMap, Problem, Source, Times, instant, parse_json, text_of};
+
+/// The columns of an audit row the importer reads.
+const AUDIT_COLUMNS: [&str; 5] = [
+    "documentkey",
+    "fieldname",
+    "oldvalue",
+    "newvalue",
+    "sys_created_on",
+];
+
+/// Reads every file: records and audit rows, joined.
+pub(super) fn read(
+    map: &LoadedMap,
+    times: &Times,
+    files: &[(String, String)],
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<String>,
+) -> Vec<Source> {
+    let mut joiner = Joiner::new(&map.map, times);
+    for (file, text) in files {
+        if is_csv(file, text) {
+            read_csv(file, text, times, &mut joiner, problems);
+            continue;
+        }
+        let Some(json) = parse_json(file, text, problems) else {
+            continue;
+        };
+        let Some(rows) = json.get("result").and_then(Value::as_array) else {
+            problems.push(Problem::new(
+                file,
+                None,
+                None,
+                "not a ServiceNow Table API response: no `result` list",
+            ));
+            continue;
+        };
+        for (position, row) in rows.iter().enumerate() {
+            if row.get("documentkey").is_some() && row.get("fieldname").is_some() {
+                if let Some((key, change)) = audit_of(file, position, row, times, problems) {
+                    joiner.change(file, key, change);
+                }
+            } else {
+                joiner.record(file, position, row, "sys_id", problems);
+            }
+        }
+    }
+    joiner.finish(("audit row", "audit rows"), warnings)
+}
+
+fn is_csv(file: &str, text: &str) -> bool {
+    file.to_ascii_lowercase().ends_with(".csv")
+        || !matches!(text.trim_start().chars().next(), Some('{' | '['))
+}
+
+/// One audit row of a JSON export: the `documentkey` it changes, and the change.
+fn audit_of(
+    file: &str,
+    position: usize,
+    row: &Value,
+    times: &Times,
+    problems: &mut Vec<Problem>,
+) -> Option<(String, Change)> {
+    let at_row = format!("sys_audit #{}", position + 1);
+    let text = |column: &str, problems: &mut Vec<Problem>| {
+        let why = match row.get(column).map(|v| text_of(v, false)) {
+            Some(Ok(text)) => return Some(text),
+            Some(Err(why)) => why,
+            None => "is missing".to_string(),
+        };
+        problems.push(Problem::new(file, Some(&at_row), Some(column), why));
+        None
+    };
+    let key = text("documentkey", problems)??;
+    let field = text("fieldname", problems)??;
+    let old = text("oldvalue", problems)?;
+    let new = text("newvalue", problems)?;
+    let column = "sys_created_on";
+    let at = instant(times, file, &at_row, column, row.get(column), problems)?;
+    let names = vec![field];
+    Some((
+        key,
+        Change {
+            at,
+            names,
+            old,
+            new,
+        },
+    ))
+}
+
+/// The audit rows of a CSV list export (`sys_audit_list.do?CSV`).
+fn read_csv(
+    file: &str,
+    text: &str,
+    times: &Times,
+    joiner: &mut Joiner,
+    problems: &mut Vec<Problem>,
+) {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(headers) => headers.clone(),
+        Err(error) => {
+            problems.push(Problem::new(file, None, None, format!("not CSV: {error}")));
+            return;
+        }
+    };
+    let mut columns = [0usize; 5];
+    for (slot, name) in columns.iter_mut().zip(AUDIT_COLUMNS) {
+        match headers.iter().position(|h| h.trim() == name) {
+            Some(index) => *slot = index,
+            None => {
+                problems.push(Problem::new(
+                    file,
+                    None,
+                    Some(name),
+                    format!(
+                        "no such column; a sys_audit export needs {}",
+                        AUDIT_COLUMNS.map(|c| format!("`{c}`")).join(", ")
+                    ),
+                ));
+                return;
+            }
+        }
+    }
+    let [key, field, old, new, created] = columns;
+    for (n, row) in reader.records().enumerate() {
+        let at_row = format!("line {}", n + 2);
+        let row = match row {
+            Ok(row) => row,
+            Err(error) => {
+                problems.push(Problem::new(
+                    file,
+                    Some(&at_row),
+                    None,
+                    format!("not CSV: {error}"),
+                ));
+                continue;
+            }
+        };
+        let cell = |i: usize| row.get(i).map(str::to_string).filter(|s| !s.is_empty());
+        let stamp = row.get(created).unwrap_or("");
+        let at = match times.local(stamp) {
+            Ok(at) => at,
+            Err(why) => {
+                problems.push(Problem::new(
+                    file,
+                    Some(&at_row),
+                    Some("sys_created_on"),
+                    why,
+                ));
+                continue;
+            }
+        };
+        let (Some(document), Some(name)) = (cell(key), cell(field)) else {
+            problems.push(Problem::new(
+                file,
+                Some(&at_row),
+                Some("documentkey"),
+                "is empty",
+            ));
+            continue;
+        };
+        let change = Change {
+            at,
+            names: vec![name],
+            old: cell(old),
+            new: cell(new),
+        };
+        joiner.change(file, document, change);
+    }
+}
