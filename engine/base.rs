@@ -35,3 +35,17 @@ impl Roles {
         self.names.is_empty()
     }
 }
+
+/// Puts `item` in a freed slot of `list` (the last index of `free`), or at its end; returns its
+/// index. Engines that release what they no longer need keep their lists as long as what is
+/// live, not as long as everything they ever held.
+pub fn place<T>(list: &mut Vec<T>, free: &mut Vec<u32>, item: T) -> u32 {
+    if let Some(index) = free.pop()
+        && let Some(slot) = list.get_mut(index as usize)
+    {
+        *slot = item;
+        return index;
+    }
+    list.push(item);
+    u32::try_from(list.len() - 1).unwrap_or(u32::MAX)
+}

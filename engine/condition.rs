@@ -206,6 +206,8 @@ impl Memo {
 /// A script evaluation that failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptFailure {
+    /// The bundle version the script belongs to (as the evaluator was told).
+    pub version: u16,
     /// What the script belongs to.
     pub owner: String,
     /// `file:line:col` of the script.
@@ -362,12 +364,41 @@ pub struct Evaluator<'e> {
     failures: Vec<ScriptFailure>,
     /// The scopes of the current change: after it, and before it.
     scopes: Option<(Scope<'static>, Scope<'static>)>,
+    /// The bundle version the scripts belong to.
+    version: u16,
+    /// Scripts not to evaluate any more (by origin): they count as false.
+    disabled: Option<Arc<Disabled>>,
 }
 
+/// Scripts a run has stopped evaluating, by origin (`file:line:col`).
+pub type Disabled = crate::base::FastSet<Arc<str>>;
+
 impl<'e> Evaluator<'e> {
+    /// An evaluator of the scripts of bundle version `version`, skipping those in `disabled`.
+    pub fn for_version(
+        engine: &'e Engine,
+        version: u16,
+        disabled: Option<Arc<Disabled>>,
+    ) -> Evaluator<'e> {
+        Evaluator {
+            version,
+            disabled: disabled.filter(|d| !d.is_empty()),
+            ..Evaluator::new(engine)
+        }
+    }
+
+    /// Whether `script` is no longer evaluated.
+    fn skipped(&self, script: &CompiledScript) -> bool {
+        self.disabled
+            .as_ref()
+            .is_some_and(|d| d.contains(&*script.origin))
+    }
+
     /// An evaluator using `engine` (see [`script::sandbox`]).
     pub fn new(engine: &'e Engine) -> Evaluator<'e> {
         Evaluator {
+            version: 0,
+            disabled: None,
             engine,
             failures: Vec::new(),
             scopes: None,
@@ -384,8 +415,12 @@ impl<'e> Evaluator<'e> {
         std::mem::take(&mut self.failures)
     }
 
-    /// Whether a record condition script holds on one side of a change (false if it fails).
+    /// Whether a record condition script holds on one side of a change (false if it fails, or
+    /// if the run stopped evaluating it).
     pub fn truthy(&mut self, script: &CompiledScript, change: &Change<'_>, side: Side) -> bool {
+        if self.skipped(script) {
+            return false;
+        }
         let Some(memo) = &script.memo else {
             return self.evaluate(script, change, side).unwrap_or(false);
         };
@@ -415,7 +450,7 @@ impl<'e> Evaluator<'e> {
             Side::Before => before,
         };
         let variables = scope.len();
-        let result = run(self.engine, &mut self.failures, script, scope);
+        let result = run(self.engine, self.version, &mut self.failures, script, scope);
         // Top-level `let`s of the script are not seen by the next one.
         scope.rewind(variables);
         result
@@ -428,6 +463,9 @@ impl<'e> Evaluator<'e> {
         record: Option<(&str, &str, &Arc<Fields>)>,
         instance: Dynamic,
     ) -> bool {
+        if self.skipped(script) {
+            return false;
+        }
         let mut scope = Scope::new();
         let (id, kind, fields) = record.map_or(
             (
@@ -447,7 +485,14 @@ impl<'e> Evaluator<'e> {
         scope.push_constant("record_id", ImmutableString::from(id));
         scope.push_constant("record_type", ImmutableString::from(kind));
         scope.push_constant("instance", instance);
-        run(self.engine, &mut self.failures, script, &mut scope).unwrap_or(false)
+        run(
+            self.engine,
+            self.version,
+            &mut self.failures,
+            script,
+            &mut scope,
+        )
+        .unwrap_or(false)
     }
 }
 
@@ -483,6 +528,7 @@ fn scopes(change: &Change<'_>) -> (Scope<'static>, Scope<'static>) {
 /// Runs a script; `None` if it failed or did not return true or false (recorded in `failures`).
 fn run(
     engine: &Engine,
+    version: u16,
     failures: &mut Vec<ScriptFailure>,
     script: &CompiledScript,
     scope: &mut Scope<'_>,
@@ -492,6 +538,7 @@ fn run(
             Ok(b) => Some(b),
             Err(type_name) => {
                 failures.push(ScriptFailure {
+                    version,
                     owner: script.owner.to_string(),
                     origin: script.origin.to_string(),
                     error: format!("the condition returned {type_name}, not true or false"),
@@ -501,6 +548,7 @@ fn run(
         },
         Err(error) => {
             failures.push(ScriptFailure {
+                version,
                 owner: script.owner.to_string(),
                 origin: script.origin.to_string(),
                 error: describe(&error),

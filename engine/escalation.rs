@@ -217,6 +217,9 @@ pub struct Escalation {
     pub active: bool,
     /// Why it was raised.
     pub reason: String,
+    /// Its slot's generation: a timer it left is stale for the next escalation in the slot.
+    #[serde(default)]
+    pub generation: u32,
 }
 
 impl Matrix {

@@ -346,8 +346,11 @@ pub struct View<'a> {
 /// The clocks of all records, and the rules that move them.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Clocks {
-    /// Every clock ever attached, in attach order.
+    /// The clocks of the records the engine keeps (released clocks leave a free slot).
     pub all: Vec<Clock>,
+    /// Slots of released clocks, to reuse.
+    #[serde(default)]
+    pub free: Vec<u32>,
 }
 
 /// What a change of one record carries for its clocks.
@@ -671,10 +674,25 @@ impl Clocks {
     ) {
         clock.log(&target.calendar, at, What::Started, because, event);
         clock.version = version;
-        let index = u32::try_from(self.all.len()).unwrap_or(u32::MAX);
-        mine.push(index, version, clock.target);
-        self.all.push(clock);
+        // A reused slot's clock goes on counting generations from the released one, so a timer
+        // the released clock left behind is stale for the new one.
+        if let Some(released) = self.free.last().and_then(|i| self.all.get(*i as usize)) {
+            clock.generation = released.generation.wrapping_add(1);
+        }
+        let target = clock.target;
+        let index = crate::base::place(&mut self.all, &mut self.free, clock);
+        mine.push(index, version, target);
         effects.push(Effect::Started(index));
+    }
+
+    /// Releases the clocks of a record the engine forgets: their slots are reused.
+    pub fn release(&mut self, mine: &RecordClocks) {
+        for index in mine.indices() {
+            if let Some(clock) = self.all.get_mut(index as usize) {
+                *clock = Clock::released(clock.generation);
+                self.free.push(index);
+            }
+        }
     }
 
     /// The target index of a clock (in its version).

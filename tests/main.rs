@@ -18,6 +18,7 @@ mod crash;
 mod diff;
 mod docs;
 mod examples;
+mod hostile_engine;
 mod import;
 mod library;
 mod robustness;

@@ -1110,3 +1110,75 @@ escalations:
         .collect();
     assert_eq!(raised, vec!["A"]);
 }
+
+/// Records that have been quiet for the retention are released, their clocks with them, and
+/// their slots reused: the state grows with what is open, not with everything ever seen. A
+/// record still running (here one never responded to) is kept whatever its age, and an event
+/// for a released record makes it a new record.
+#[test]
+fn quiet_records_are_released_after_the_retention_and_their_slots_reused() {
+    let c = compile(DESK);
+    let mut engine = Engine::new(Arc::clone(&c));
+    engine.retain(Some(2 * 86_400));
+    let day = 86_400i64;
+    let base: i64 = 1_793_606_400; // Monday 2026-11-02 08:00Z
+    let stamp = |t: i64| slaflow::model::Timestamp(t).to_string();
+    let mut events = vec![format!(
+        r#"{{"at":"{}","record":"KEEP","type":"incident","event":"created","fields":{{"status":"new"}}}}"#,
+        stamp(base)
+    )];
+    for d in 0..20 {
+        for r in 0..100 {
+            let at = base + d * day + 60 * r;
+            let id = format!("D{d}-{r}");
+            events.push(format!(
+                r#"{{"at":"{}","record":"{id}","type":"incident","event":"created","fields":{{"status":"new"}}}}"#,
+                stamp(at)
+            ));
+            events.push(format!(
+                r#"{{"at":"{}","record":"{id}","event":"responded","fields":{{"status":"resolved"}}}}"#,
+                stamp(at + 30)
+            ));
+        }
+    }
+    for line in Lines::new(events.join("\n").as_bytes()) {
+        engine.apply_line(&line.unwrap());
+        assert!(
+            !engine
+                .drain_actions()
+                .any(|a| a.kind == slaflow::runtime::Kind::EventRejected)
+        );
+    }
+    let live = engine.state.records.iter().filter(|r| r.is_live()).count();
+    // Two days of retention: about three days of records are kept, and KEEP.
+    assert!(live <= 301, "{live} live records");
+    assert!(engine.state.released >= 1_600, "{}", engine.state.released);
+    assert!(
+        engine.state.records.len() <= 400,
+        "slots are reused: {}",
+        engine.state.records.len()
+    );
+    assert!(
+        engine.state.clocks.all.len() <= 1_300,
+        "{}",
+        engine.state.clocks.all.len()
+    );
+    assert!(engine.record("KEEP").is_some(), "a running record is kept");
+    assert!(
+        engine.record("D0-1").is_none(),
+        "an old quiet record is released"
+    );
+    // A released record that comes back is a new record: it needs its type again.
+    let late = format!(
+        r#"{{"at":"{}","record":"D0-1","event":"reopened","fields":{{"status":"open"}}}}"#,
+        stamp(base + 21 * day)
+    );
+    engine.apply_line(&Lines::new(late.as_bytes()).next().unwrap().unwrap());
+    let actions: Vec<Action> = engine.drain_actions().collect();
+    assert!(
+        actions
+            .iter()
+            .any(|a| a.kind == slaflow::runtime::Kind::EventRejected
+                && a.error.as_deref().unwrap_or("").contains("has no `type`"))
+    );
+}

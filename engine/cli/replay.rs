@@ -27,6 +27,9 @@ pub fn parse_switch(text: &str) -> Result<SwitchArg, String> {
         format!("expected INSTANT=BUNDLE, e.g. 2026-11-15T00:00:00Z=rules-v2, not `{text}`")
     })?;
     let at: Timestamp = at.parse().map_err(|e: String| e.to_string())?;
+    if let Some(why) = slaflow::runtime::engine::implausible(at.0) {
+        return Err(why);
+    }
     if bundle.is_empty() {
         return Err("the bundle after `=` is empty".into());
     }
@@ -153,25 +156,62 @@ pub fn prepare(
     })
 }
 
+/// Failed evaluations of one script told one by one on the terminal; the rest are counted
+/// and summed up at the end.
+const SCRIPT_WARNINGS: u32 = 5;
+
 /// Tells a person at the terminal what went wrong with the input: rejected lines
-/// (`line N: reason`) and failed scripts, on standard error.
+/// (`line N: reason`) and failed scripts (the first few of each, then a count), on standard
+/// error.
 #[derive(Debug, Default)]
-pub struct Warnings;
+pub struct Warnings {
+    /// Failures per script (`<owner> at <origin>`), in the order they first failed.
+    failures: Vec<(String, u32)>,
+}
+
+impl Warnings {
+    /// Prints how often each script failed, for those that failed more often than shown.
+    pub fn summary(&self) {
+        for (script, count) in &self.failures {
+            if *count > SCRIPT_WARNINGS {
+                eprintln!("warning: script of {script} failed {count} times in all");
+            }
+        }
+    }
+}
 
 impl Sink for Warnings {
     fn receive(&mut self, _: &Input<'_>, actions: &Actions<'_>) -> Result<(), SinkError> {
         for action in actions.list() {
+            let reason = action.reason.as_deref().unwrap_or("?");
+            let error = action.error.as_deref().unwrap_or("?");
             match action.kind {
                 Kind::EventRejected => eprintln!(
                     "line {}: {}",
                     action.line.unwrap_or(0),
                     action.error.as_deref().unwrap_or("rejected")
                 ),
-                Kind::ScriptFailed => eprintln!(
-                    "warning: script of {} failed: {}",
-                    action.reason.as_deref().unwrap_or("?"),
-                    action.error.as_deref().unwrap_or("?")
-                ),
+                Kind::ScriptFailed => {
+                    let count = match self.failures.iter_mut().find(|(s, _)| s == reason) {
+                        Some((_, count)) => {
+                            *count += 1;
+                            *count
+                        }
+                        None => {
+                            self.failures.push((reason.to_string(), 1));
+                            1
+                        }
+                    };
+                    if count <= SCRIPT_WARNINGS {
+                        eprintln!("warning: script of {reason} failed: {error}");
+                    }
+                    if count == SCRIPT_WARNINGS {
+                        eprintln!(
+                            "warning: script of {reason}: further failures are counted, not shown"
+                        );
+                    }
+                }
+                Kind::ScriptDisabled => eprintln!("warning: script of {reason} {error}"),
                 _ => {}
             }
         }

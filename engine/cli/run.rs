@@ -34,11 +34,31 @@ pub struct Args {
     /// `--switch 2026-11-15T00:00:00Z=contract-v2`.
     #[arg(long = "switch", value_name = "T=DIR", value_parser = parse_switch)]
     pub switches: Vec<SwitchArg>,
+    /// Forget a record once it has been quiet this long (no running clock, no open process
+    /// instance, no escalation climbing about it), e.g. `30d`; `forever` keeps every record.
+    /// An event for a record after that makes it a new record.
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_retention)]
+    pub retain: Retention,
     /// With `--db`: snapshot the engine's state every N inputs (more often shortens a resume,
     /// less often writes less). By default, after at least 100,000 inputs and two per item of
     /// the state (record, clock, escalation, instance, task).
     #[arg(long, value_name = "N")]
     pub snapshot_every: Option<u64>,
+}
+
+/// How long quiet records are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub Option<i64>);
+
+fn parse_retention(text: &str) -> Result<Retention, String> {
+    if text == "forever" {
+        return Ok(Retention(None));
+    }
+    let duration: slaflow::model::Duration = text.parse()?;
+    let seconds = duration
+        .seconds()
+        .ok_or("give the retention in days, hours or minutes (e.g. `30d`), or `forever`")?;
+    Ok(Retention(Some(i64::try_from(seconds).unwrap_or(i64::MAX))))
 }
 
 /// Where `explain` and `status` read the history from.
@@ -102,8 +122,19 @@ pub enum Format {
     Json,
 }
 
+/// Refuses an `--until` outside the years slaflow computes with.
+fn check_until(until: Option<Timestamp>) -> Result<(), u8> {
+    match until.and_then(|t| slaflow::runtime::engine::implausible(t.0)) {
+        Some(why) => Err(fail(format!("--until: {why}"))),
+        None => Ok(()),
+    }
+}
+
 /// Runs `slaflow run`.
 pub fn run(args: &Args) -> u8 {
+    if let Err(status) = check_until(args.until) {
+        return status;
+    }
     let prepared = match prepare(
         &args.bundle,
         &args.switches,
@@ -119,18 +150,19 @@ pub fn run(args: &Args) -> u8 {
         Err(status) => return status,
     };
     let Prepared {
-        engine,
+        mut engine,
         journal,
         switch_now,
         switches,
         ..
     } = prepared;
+    engine.retain(args.retain.0);
     let lines = match lines_after(events, journal.as_ref()) {
         Ok(lines) => lines,
         Err(status) => return status,
     };
     let mut printer = JsonLines::new(BufWriter::new(std::io::stdout().lock()));
-    let mut warnings = Warnings;
+    let mut warnings = Warnings::default();
     let mut journal = journal;
     let mut driver = Driver::new(engine).sink(&mut printer).sink(&mut warnings);
     if let Some(journal) = journal.as_mut() {
@@ -148,6 +180,7 @@ pub fn run(args: &Args) -> u8 {
     // The engine's state is not needed any more and the process ends: freeing it piece by
     // piece would only take time (a large replay holds millions of small allocations).
     std::mem::forget(driver);
+    warnings.summary();
     match result {
         Ok(()) => EXIT_OK,
         Err(error) => stopped(error),
@@ -156,6 +189,7 @@ pub fn run(args: &Args) -> u8 {
 
 /// Replays the history of `explain` or `status` and runs the timers to `--until`.
 fn replay(history: &History) -> Result<slaflow::runtime::Engine, u8> {
+    check_until(history.until)?;
     let prepared = prepare(
         &history.bundle,
         &history.switches,

@@ -141,6 +141,8 @@ codes! {
     DeadEnd = "E0408", "step leads nowhere";
     /// A process with no steps.
     EmptyProcess = "E0409", "process has no steps";
+    /// Processes that call each other as subprocesses in a cycle.
+    SubprocessCycle = "E0410", "processes call each other in a cycle";
 
     // E05xx: RACI.
     /// A task or decision with no accountable (A) role.

@@ -60,4 +60,7 @@ pub struct Task {
     pub open: bool,
     /// Whether it passed its due time.
     pub overdue: bool,
+    /// Its slot's generation: a timer it left is stale for the next task in the slot.
+    #[serde(default)]
+    pub generation: u32,
 }

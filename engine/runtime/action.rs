@@ -53,13 +53,15 @@ pub enum Kind {
     EventRejected,
     /// A script evaluation failed, or a process looped.
     ScriptFailed,
+    /// A script failed too often and is no longer evaluated in this run.
+    ScriptDisabled,
     /// The engine switched to another bundle version.
     BundleSwitched,
 }
 
 impl Kind {
     /// Every kind, in the order of the documentation.
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 21] = [
         Kind::SlaStarted,
         Kind::SlaPaused,
         Kind::SlaResumed,
@@ -79,6 +81,7 @@ impl Kind {
         Kind::RuleFired,
         Kind::EventRejected,
         Kind::ScriptFailed,
+        Kind::ScriptDisabled,
         Kind::BundleSwitched,
     ];
 
@@ -104,6 +107,7 @@ impl Kind {
             Kind::RuleFired => "rule.fired",
             Kind::EventRejected => "event.rejected",
             Kind::ScriptFailed => "script.failed",
+            Kind::ScriptDisabled => "script.disabled",
             Kind::BundleSwitched => "bundle.switched",
         }
     }

@@ -28,7 +28,8 @@ use serde_json::Value;
 use super::action::{Action, Kind};
 use super::input::Line;
 use super::timer::{Due, Timers};
-use crate::base::{FastMap, FieldNames, Fields, Name, same_text};
+use crate::base::{FastMap, FieldNames, Fields, Name, place, same_text};
+use crate::calendar::{FIRST_YEAR, HORIZON_END, HORIZON_START, LAST_YEAR};
 use crate::condition::{Change, Evaluator};
 use crate::escalation::{Escalation, Signal, Subject};
 use crate::model::Event;
@@ -51,9 +52,27 @@ pub struct Record {
     pub last_at: i64,
     /// Its clocks, oldest first.
     pub clocks: RecordClocks,
+    /// Its number among the records the engine has seen (their order of first appearance).
+    #[serde(default)]
+    pub serial: u64,
+    /// Bumped whenever something happens to it; a release timer carries the stamp it was set
+    /// with, so any activity since makes it stale.
+    #[serde(default)]
+    pub stamp: u32,
+    /// Its process instances that have not completed.
+    #[serde(default)]
+    pub open_instances: u32,
+    /// Instances started for it so far, per base id (`proc:R`, `proc:R/3`), to number repeats.
+    #[serde(default)]
+    pub instance_counts: Vec<(Name, u64)>,
 }
 
 impl Record {
+    /// Whether the slot holds a record (not one the engine released).
+    pub fn is_live(&self) -> bool {
+        !self.id.is_empty()
+    }
+
     /// Shared copies of its id, type and fields, to look at while the engine changes.
     pub fn shared(&self) -> (Name, Name, Arc<Fields>) {
         (
@@ -140,7 +159,35 @@ pub struct State {
     pub current: u16,
     /// Every switch of version so far: its instant and the version switched to.
     pub switches: Vec<(i64, u16)>,
+    /// How long a quiet record is kept, in seconds (`None`: forever).
+    #[serde(default)]
+    pub retention: Option<i64>,
+    /// Records created so far.
+    #[serde(default)]
+    pub created: u64,
+    /// Records released so far.
+    #[serde(default)]
+    pub released: u64,
+    /// Slots of released records, to reuse.
+    #[serde(default)]
+    pub free_records: Vec<u32>,
+    /// Slots of completed process instances, to reuse.
+    #[serde(default)]
+    pub free_instances: Vec<u32>,
+    /// Slots of closed tasks, to reuse.
+    #[serde(default)]
+    pub free_tasks: Vec<u32>,
+    /// Slots of escalations that stopped climbing, to reuse.
+    #[serde(default)]
+    pub free_escalations: Vec<u32>,
+    /// Failed evaluations so far, per script (`<version> <file:line:col>`).
+    #[serde(default)]
+    pub script_failures: std::collections::BTreeMap<String, u32>,
 }
+
+/// Failed evaluations of one script a run reports; at the last, it stops evaluating it (it
+/// counts as false) and says so with a `script.disabled` action.
+pub const SCRIPT_FAILURES: u32 = 100;
 
 /// The most bundle versions one engine (and its journal) can hold.
 pub const MAX_VERSIONS: usize = u16::MAX as usize;
@@ -166,6 +213,10 @@ pub struct Engine {
     /// What the last change did to clocks (kept to reuse its memory).
     effects: Vec<Effect>,
     out: Vec<Action>,
+    /// The fields of released records (none, shared).
+    empty_fields: Arc<Fields>,
+    /// Per version, the scripts no longer evaluated (rebuilt from the state on resume).
+    disabled: Vec<Arc<crate::condition::Disabled>>,
 }
 
 impl Engine {
@@ -230,7 +281,26 @@ impl Engine {
             }
         }
         let field_names = current.names.clone();
+        let mut disabled: Vec<crate::condition::Disabled> =
+            vec![Default::default(); versions.len()];
+        for (key, count) in &state.script_failures {
+            if *count < SCRIPT_FAILURES {
+                continue;
+            }
+            let Some((version, origin)) = key.split_once(' ') else {
+                continue;
+            };
+            if let Some(set) = version
+                .parse::<usize>()
+                .ok()
+                .and_then(|v| disabled.get_mut(v))
+            {
+                set.insert(Arc::from(origin));
+            }
+        }
+        let disabled = disabled.into_iter().map(Arc::new).collect();
         Engine {
+            disabled,
             versions,
             current,
             state,
@@ -241,6 +311,7 @@ impl Engine {
             field_names,
             effects: Vec::new(),
             out: Vec::new(),
+            empty_fields: Arc::new(Fields::new()),
         }
     }
 
@@ -278,6 +349,9 @@ impl Engine {
     /// version already run (the same hash) makes it current again. Fails if `at` is before
     /// the engine's time.
     pub fn switch(&mut self, at: i64, program: Arc<Program>) -> Result<(), String> {
+        if let Some(why) = implausible(at) {
+            return Err(format!("cannot switch bundle version: {why}"));
+        }
         if let Some(now) = self.state.now.filter(|now| at < *now) {
             return Err(format!(
                 "cannot switch bundle version at {}: the engine is already at {}",
@@ -298,6 +372,7 @@ impl Engine {
             None => {
                 self.state.versions.push(program.hash.clone());
                 self.versions.push(program);
+                self.disabled.push(Arc::default());
                 self.versions.len() - 1
             }
         };
@@ -353,6 +428,20 @@ impl Engine {
             .and_then(|i| self.state.records.get(*i as usize))
     }
 
+    /// The indices of the records the engine keeps, in the order they first appeared.
+    pub fn records_in_order(&self) -> Vec<u32> {
+        let mut live: Vec<(u64, u32)> = self
+            .state
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_live())
+            .map(|(i, r)| (r.serial, u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        live.sort_unstable();
+        live.into_iter().map(|(_, i)| i).collect()
+    }
+
     /// The index of the record with this id.
     pub fn record_number(&self, id: &str) -> Option<u32> {
         self.record_index.get(id.as_bytes()).copied()
@@ -399,6 +488,9 @@ impl Engine {
     /// Applies one event from input line `line`.
     pub fn apply(&mut self, event: &Event, line: u64) {
         let at = event.at.0;
+        if let Some(why) = implausible(at) {
+            return self.reject(self.state.now.unwrap_or(0), line, why);
+        }
         // One look-up of the record per event (records are never removed, so it stays valid).
         let existing = event
             .record
@@ -477,21 +569,106 @@ impl Engine {
         let index = match existing {
             Some(i) => i,
             None => {
-                let i = u32::try_from(self.state.records.len()).unwrap_or(u32::MAX);
                 let id = Name::from(record_id);
                 let record_type = self.record_type(event.record_type.as_deref().unwrap_or(""));
-                self.state.records.push(Record {
+                self.state.created += 1;
+                let stamp = self
+                    .state
+                    .free_records
+                    .last()
+                    .and_then(|i| self.state.records.get(*i as usize))
+                    .map_or(0, |r| r.stamp.wrapping_add(1));
+                let record = Record {
                     id: Name::clone(&id),
                     record_type,
                     fields: Arc::new(Fields::with_capacity(event.fields.len())),
                     last_at: at,
                     clocks: RecordClocks::default(),
-                });
+                    serial: self.state.created,
+                    stamp,
+                    open_instances: 0,
+                    instance_counts: Vec::new(),
+                };
+                let i = place(
+                    &mut self.state.records,
+                    &mut self.state.free_records,
+                    record,
+                );
                 self.record_index.insert(RecordKey::new(&id), i);
                 i
             }
         };
         self.change_record(index, event, existing.is_none());
+        self.touch(index);
+    }
+
+    /// Notes activity on a record: if it is quiet now (no running clock, no open process
+    /// instance, no escalation climbing about it) and the engine releases quiet records, it is
+    /// released after the retention, unless something happens to it before.
+    pub(super) fn touch(&mut self, record: u32) {
+        let now = self.state.now.unwrap_or(0);
+        let quiet = self.quiet(record);
+        let Some(r) = self.state.records.get_mut(record as usize) else {
+            return;
+        };
+        r.stamp = r.stamp.wrapping_add(1);
+        let stamp = r.stamp;
+        if let (true, Some(retention)) = (quiet, self.state.retention) {
+            let at = now.saturating_add(retention);
+            self.state.timers.push(at, Due::Release(record, stamp));
+        }
+    }
+
+    /// Whether nothing runs on a record: no active clock, no open process instance, no
+    /// escalation climbing about it (those about its clocks and tasks end with them).
+    fn quiet(&self, record: u32) -> bool {
+        self.state.records.get(record as usize).is_some_and(|r| {
+            r.is_live()
+                && r.clocks.active().next().is_none()
+                && r.open_instances == 0
+                && !self.climbing.contains_key(&Subject::Record(record))
+        })
+    }
+
+    /// A release timer: the record is forgotten if nothing happened to it since the timer was
+    /// set and it is still quiet.
+    fn release_timer(&mut self, record: u32, stamp: u32) {
+        let current = self
+            .state
+            .records
+            .get(record as usize)
+            .is_some_and(|r| r.stamp == stamp);
+        if !current || !self.quiet(record) {
+            return;
+        }
+        let Some(r) = self.state.records.get_mut(record as usize) else {
+            return;
+        };
+        let stamp = r.stamp;
+        let released = std::mem::replace(
+            r,
+            Record {
+                id: Name::from(""),
+                record_type: Name::from(""),
+                fields: Arc::clone(&self.empty_fields),
+                last_at: 0,
+                clocks: RecordClocks::default(),
+                serial: 0,
+                stamp,
+                open_instances: 0,
+                instance_counts: Vec::new(),
+            },
+        );
+        self.state.clocks.release(&released.clocks);
+        self.record_index.remove(released.id.as_bytes());
+        self.state.free_records.push(record);
+        self.state.released += 1;
+    }
+
+    /// Forget records once they have been quiet for `retention` seconds (`None`: keep every
+    /// record). A record that comes back after that is a new record.
+    pub fn retain(&mut self, retention: Option<i64>) {
+        self.state.retention = retention;
     }
 
     /// The shared name of a record type.
@@ -546,7 +723,7 @@ impl Engine {
             before: &before,
             is_new,
         };
-        let mut eval = Evaluator::new(&program.script);
+        let mut eval = self.evaluator(&program, self.state.current);
         // SLA clocks: the current version attaches and updates its clocks; clocks pinned to
         // earlier versions are updated by their own version's rules.
         let moment = Moment {
@@ -652,7 +829,11 @@ impl Engine {
                     other: &other,
                 };
                 // Its own version's scripts run in the program they were compiled for.
-                let mut own = Evaluator::new(&old.script);
+                let mut own = Evaluator::for_version(
+                    &old.script,
+                    version,
+                    self.disabled.get(usize::from(version)).map(Arc::clone),
+                );
                 self.state
                     .clocks
                     .on_change(&view, at, &mut mine, &mut own, &mut effects);
@@ -699,7 +880,7 @@ impl Engine {
                 before: &[],
                 is_new: false,
             };
-            let mut eval = Evaluator::new(&program.script);
+            let mut eval = self.evaluator(&program, self.state.current);
             let moment = Moment {
                 record: u32::try_from(index).unwrap_or(u32::MAX),
                 change: &change,
@@ -795,7 +976,15 @@ impl Engine {
         }
     }
 
-    /// Emits a `script.failed` action per failed evaluation.
+    /// An evaluator of the scripts of version `version` (of `program`), which skips the scripts
+    /// this run no longer evaluates.
+    pub(super) fn evaluator<'p>(&self, program: &'p Program, version: u16) -> Evaluator<'p> {
+        let disabled = self.disabled.get(usize::from(version)).map(Arc::clone);
+        Evaluator::for_version(&program.script, version, disabled)
+    }
+
+    /// Emits a `script.failed` action per failed evaluation, counting them per script; at
+    /// [`SCRIPT_FAILURES`] the script is no longer evaluated (a `script.disabled` action says so).
     pub(super) fn script_failures(
         &mut self,
         failures: Vec<crate::condition::ScriptFailure>,
@@ -809,12 +998,30 @@ impl Engine {
             .and_then(|id| self.record(id))
             .map(|r| Name::clone(&r.record_type));
         for failure in failures {
+            let key = format!("{} {}", failure.version, failure.origin);
+            let count = self.state.script_failures.entry(key).or_insert(0);
+            if *count >= SCRIPT_FAILURES {
+                continue;
+            }
+            *count += 1;
+            let last = *count == SCRIPT_FAILURES;
             let mut action = Action::new(Kind::ScriptFailed, at);
             action.record = record.cloned();
             action.record_type = record_type.clone();
             action.reason = Some(format!("{} at {}", failure.owner, failure.origin));
             action.error = Some(failure.error);
             self.emit(action);
+            if last {
+                if let Some(set) = self.disabled.get_mut(usize::from(failure.version)) {
+                    Arc::make_mut(set).insert(Arc::from(failure.origin.as_str()));
+                }
+                let mut action = Action::new(Kind::ScriptDisabled, at);
+                action.reason = Some(format!("{} at {}", failure.owner, failure.origin));
+                action.error = Some(format!(
+                    "failed {SCRIPT_FAILURES} times: it is not evaluated again in this run, and counts as false"
+                ));
+                self.emit(action);
+            }
         }
     }
 
@@ -835,19 +1042,23 @@ impl Engine {
             self.state.now = Some(at);
             match due {
                 Due::Clock(clock, generation) => self.clock_timer(clock, generation, at),
-                Due::Escalation(e, level) => self.escalation_timer(e, level, at),
-                Due::Task(task) => self.task_timer(task, at),
+                Due::Escalation(e, level, generation) => {
+                    self.escalation_timer(e, level, generation, at)
+                }
+                Due::Task(task, generation) => self.task_timer(task, generation, at),
+                Due::Release(record, stamp) => self.release_timer(record, stamp),
                 Due::Schedule(version, trigger) => self.schedule_timer(version, trigger, at),
             }
         }
     }
 
     /// Runs every timer up to `until` (by default the last event's instant) and moves the
-    /// engine's time there.
+    /// engine's time there; an instant beyond the years slaflow computes is taken as their end.
     pub fn finish(&mut self, until: Option<i64>) {
         let Some(until) = until.or(self.state.now) else {
             return;
         };
+        let until = until.clamp(HORIZON_START, HORIZON_END - 1);
         self.advance(until);
         // The engine's time is now `until` (or the last event's, if later), whichever timers
         // were left to fire: what explain shows of a clock still paused runs up to it.
@@ -861,11 +1072,16 @@ impl Engine {
             .unwrap_or_default()
     }
 
-    /// The instance ids, for their index.
+    /// Indexes an instance by its id.
     pub(super) fn index_instance(&mut self, index: u32) {
         if let Some(instance) = self.state.instances.get(index as usize) {
             self.instance_index.insert(Name::clone(&instance.id), index);
         }
+    }
+
+    /// Forgets an instance's id.
+    pub(super) fn unindex_instance(&mut self, id: &str) {
+        self.instance_index.remove(id);
     }
 
     /// Why a clock changed, for explain.
@@ -875,6 +1091,18 @@ impl Engine {
             None => because.describe().to_string(),
         }
     }
+}
+
+/// Why an instant cannot be an event's or a run's: it lies outside the years slaflow computes
+/// business time for (a typo such as the year 9999 would otherwise make the engine run every
+/// schedule and timer up to it).
+pub fn implausible(at: i64) -> Option<String> {
+    (!(HORIZON_START..HORIZON_END).contains(&at)).then(|| {
+        format!(
+            "the instant {} lies outside the years slaflow computes with ({FIRST_YEAR} to {LAST_YEAR})",
+            crate::model::Timestamp(at)
+        )
+    })
 }
 
 /// The first twelve digits of a version hash, as people see it.

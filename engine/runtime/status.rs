@@ -126,8 +126,10 @@ pub fn status(
             .filter_map(|id| engine.record_number(id))
             .filter_map(|i| describe(i as usize))
             .collect(),
-        None => (0..engine.state.records.len())
-            .filter_map(describe)
+        None => engine
+            .records_in_order()
+            .into_iter()
+            .filter_map(|i| describe(i as usize))
             .collect(),
     };
     let loose = if only.is_some() {
@@ -168,7 +170,10 @@ pub fn clock_status(engine: &Engine, clock: &Clock, target: &Target, now: i64) -
     let at = ended_at.map_or(now, |end| end.min(now));
     let elapsed = clock.business(calendar, at);
     let paused = clock.paused_business(calendar, at);
-    let waiting = clock.goal() == u64::MAX;
+    // A deadline clock without its field waits; another clock with no goal in the calendar's
+    // horizon is never due.
+    let unbounded = clock.goal() == u64::MAX;
+    let waiting = unbounded && matches!(target.goal, crate::sla::Goal::Deadline(_));
     let breached_at = clock
         .timeline
         .iter()
@@ -185,8 +190,8 @@ pub fn clock_status(engine: &Engine, clock: &Clock, target: &Target, now: i64) -
             _ => false,
         })
         .map(|e| e.at);
-    let remaining = (!waiting).then(|| clock.goal().saturating_sub(elapsed));
-    let due = if waiting {
+    let remaining = (!unbounded).then(|| clock.goal().saturating_sub(elapsed));
+    let due = if unbounded {
         None
     } else if let Some(breached) = breached_at {
         Some(breached)

@@ -23,10 +23,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub enum Due {
     /// The next milestone or the breach of an SLA clock (clock index, generation).
     Clock(u32, u32),
-    /// The next level of an escalation (escalation index, level index).
-    Escalation(u32, u32),
-    /// A task passing its due time (task index).
-    Task(u32),
+    /// The next level of an escalation (escalation index, level index, the escalation's
+    /// generation: its slot may hold another escalation by then).
+    Escalation(u32, u32, u32),
+    /// A task passing its due time (task index, the task's generation).
+    Task(u32, u32),
+    /// The end of a quiet record's retention (record index, the record's stamp then).
+    Release(u32, u32),
     /// A scheduled trigger (bundle version, trigger index): dropped when that version is no
     /// longer the current one.
     Schedule(u16, u32),
@@ -238,12 +241,12 @@ mod tests {
     #[test]
     fn fires_in_time_then_schedule_order() {
         let mut t = Timers::new();
-        t.push(20, Due::Task(1));
-        t.push(10, Due::Task(2));
-        t.push(10, Due::Task(3));
+        t.push(20, Due::Task(1, 0));
+        t.push(10, Due::Task(2, 0));
+        t.push(10, Due::Task(3, 0));
         assert_eq!(t.pop_until(9), None);
-        assert_eq!(t.pop_until(15), Some((10, Due::Task(2))));
-        assert_eq!(t.pop_until(15), Some((10, Due::Task(3))));
+        assert_eq!(t.pop_until(15), Some((10, Due::Task(2, 0))));
+        assert_eq!(t.pop_until(15), Some((10, Due::Task(3, 0))));
         assert_eq!(t.pop_until(15), None);
         assert_eq!(t.next_at(), Some(20));
     }
@@ -272,7 +275,7 @@ mod tests {
                     1 => now + random(1 << 40) as i64,
                     _ => now + random(500) as i64,
                 };
-                let due = Due::Task(round);
+                let due = Due::Task(round, 0);
                 sequence += 1;
                 timers.push(at, due);
                 reference.push(Reverse((at, sequence, due)));
@@ -307,7 +310,7 @@ mod tests {
         }
         t.compact(current);
         assert_eq!(t.len(), COMPACT_FROM * 2 - 1, "too early to compact");
-        t.push(3, Due::Task(1));
+        t.push(3, Due::Task(1, 0));
         t.compact(current);
         assert_eq!(t.len(), COMPACT_FROM);
         // What is left still fires in time, then scheduling, order.

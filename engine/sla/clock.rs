@@ -398,10 +398,11 @@ impl Clock {
         let calendar = &target.calendar;
         let (goal, deadline) = match &target.goal {
             Goal::Seconds(seconds) => (*seconds, None),
-            Goal::WorkingDays(days) => {
-                let due = calendar.add_working_days(start, *days).unwrap_or(i64::MAX);
-                (calendar.between(start, due), None)
-            }
+            // Working days that end beyond the calendar's horizon: the clock is never due.
+            Goal::WorkingDays(days) => match calendar.add_working_days(start, *days) {
+                Some(due) => (calendar.between(start, due), None),
+                None => (u64::MAX, None),
+            },
             // Without the deadline field the clock waits for it: no due time, no timers.
             Goal::Deadline(_) => match deadline {
                 Some(due) => (calendar.between(start, due), Some(due)),
@@ -428,6 +429,29 @@ impl Clock {
                     deadline: Some(deadline),
                 })
             }),
+        }
+    }
+
+    /// What is left in a released clock's slot: nothing but its generation, so that timers it
+    /// left behind are recognised as stale.
+    pub fn released(generation: u32) -> Clock {
+        Clock {
+            target: 0,
+            record: u32::MAX,
+            cycle: 0,
+            state: State::Cancelled,
+            breached: false,
+            start: 0,
+            generation,
+            timeline: Timeline {
+                start: 0,
+                bytes: Vec::new(),
+            },
+            version: 0,
+            goal: 0,
+            fired: 0,
+            pauses: None,
+            extra: None,
         }
     }
 

@@ -17,6 +17,67 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
         };
         check_process(id.as_str(), entry.id_span, &entry.value, graph, d);
     }
+    subprocess_cycles(cx, d);
+}
+
+/// Reports each cycle of subprocess calls (`a` calls `b`, which calls `a`), once, at the call
+/// that closes it.
+fn subprocess_cycles(cx: &Context<'_>, d: &mut Diagnostics) {
+    use petgraph::graphmap::DiGraphMap;
+    let mut calls: DiGraphMap<&str, Span, std::hash::RandomState> = DiGraphMap::default();
+    for (id, entry) in cx.bundle.processes.iter() {
+        calls.add_node(id.as_str());
+        for procedure in entry.value.procedures.values() {
+            for step in procedure.steps.values() {
+                if let Some(called) = &step.process
+                    && cx.bundle.processes.defines(called.value.as_str())
+                {
+                    calls.add_edge(id.as_str(), called.value.as_str(), called.span);
+                }
+            }
+        }
+    }
+    for component in petgraph::algo::tarjan_scc(&calls) {
+        let cyclic =
+            component.len() > 1 || component.first().is_some_and(|p| calls.contains_edge(p, p));
+        if !cyclic {
+            continue;
+        }
+        let mut members: Vec<&str> = component.clone();
+        members.sort_unstable();
+        let Some(first) = members.first().copied() else {
+            continue;
+        };
+        // Walk the cycle from its first process (by name) for a readable chain.
+        let mut chain = vec![first];
+        let mut at = first;
+        let mut span = None;
+        while let Some((_, next, call)) = calls.edges(at).find(|(_, to, _)| members.contains(to)) {
+            span.get_or_insert(*call);
+            chain.push(next);
+            if next == first || chain.len() > members.len() + 1 {
+                break;
+            }
+            at = next;
+        }
+        let Some(span) = span else { continue };
+        d.push(
+            Diagnostic::new(
+                Code::SubprocessCycle,
+                span,
+                format!(
+                    "processes call each other in a cycle: {}",
+                    chain
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(" -> ")
+                ),
+            )
+            .with_label("this call closes the cycle")
+            .with_help("an instance would call itself without end; let one of these steps be a task or decision instead of a subprocess call"),
+        );
+    }
 }
 
 fn check_process(

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use super::Engine;
-use crate::condition::Evaluator;
 use crate::escalation::{Signal, Subject};
 use crate::runtime::action::{Action, Kind, Name};
 use crate::runtime::timer::Due;
@@ -105,12 +104,27 @@ impl Engine {
         if let Some((at, _)) = c.next(target) {
             self.state.timers.push(at, Due::Clock(clock, c.generation));
         }
-        // A clock's timer is current while its generation is: a changed clock never changes
-        // back, so a timer it left behind can go.
-        let clocks = &self.state.clocks;
-        self.state.timers.compact(|due| match *due {
+        // A timer is current while what it belongs to has the generation (or stamp) it was
+        // set with: a changed clock, a closed task, a stopped escalation or a record touched
+        // again never changes back, so a timer they left behind can go.
+        let super::State {
+            timers,
+            clocks,
+            tasks,
+            escalations,
+            records,
+            ..
+        } = &mut self.state;
+        timers.compact(|due| match *due {
             Due::Clock(c, generation) => clocks.get(c).is_some_and(|c| c.generation == generation),
-            _ => true,
+            Due::Task(t, generation) => tasks
+                .get(t as usize)
+                .is_some_and(|t| t.open && t.generation == generation),
+            Due::Escalation(e, _, generation) => escalations
+                .get(e as usize)
+                .is_some_and(|e| e.active && e.generation == generation),
+            Due::Release(r, stamp) => records.get(r as usize).is_some_and(|r| r.stamp == stamp),
+            Due::Schedule(..) => true,
         });
     }
 
@@ -140,7 +154,7 @@ impl Engine {
         let (record_id, record_type) = self.names_of(Some(record_index));
         let record = record_id.as_ref().map(|_| record_index);
         let record_type = record_type.as_deref().unwrap_or("");
-        let mut eval = Evaluator::new(&program.script);
+        let mut eval = self.evaluator(&program, version);
         match next {
             Next::Milestone(i) => {
                 let Some(milestone) = target.milestones.get(i as usize) else {

@@ -121,8 +121,13 @@ impl Engine {
         if duplicate {
             return;
         }
-        let index = u32::try_from(self.state.escalations.len()).unwrap_or(u32::MAX);
-        self.state.escalations.push(Escalation {
+        let generation = self
+            .state
+            .free_escalations
+            .last()
+            .and_then(|i| self.state.escalations.get(*i as usize))
+            .map_or(0, |e| e.generation.wrapping_add(1));
+        let escalation = Escalation {
             version,
             matrix,
             topic,
@@ -131,14 +136,20 @@ impl Engine {
             reached: 0,
             active: true,
             reason,
-        });
+            generation,
+        };
+        let index = crate::base::place(
+            &mut self.state.escalations,
+            &mut self.state.free_escalations,
+            escalation,
+        );
         self.climbing.entry(subject).or_default().push(index);
         self.schedule_level(index);
         // A first level without delay is reached at once.
         if let Some(first) = self.level_time(index, 0)
             && first <= at
         {
-            self.escalation_timer(index, 0, at);
+            self.escalation_timer(index, 0, generation, at);
         }
     }
 
@@ -156,23 +167,29 @@ impl Engine {
         if !e.active {
             return;
         }
-        let level = e.reached;
+        let (level, generation) = (e.reached, e.generation);
         if let Some(at) = self.level_time(escalation, level) {
             let now = self.state.now.unwrap_or(at);
             if at > now {
                 self.state
                     .timers
-                    .push(at, Due::Escalation(escalation, level));
+                    .push(at, Due::Escalation(escalation, level, generation));
             }
         }
     }
 
     /// An escalation reaching a level: the level's roles are told, and the next is scheduled.
-    pub(super) fn escalation_timer(&mut self, escalation: u32, level: u32, at: i64) {
+    pub(super) fn escalation_timer(
+        &mut self,
+        escalation: u32,
+        level: u32,
+        generation: u32,
+        at: i64,
+    ) {
         let Some(e) = self.state.escalations.get(escalation as usize) else {
             return;
         };
-        if !e.active || e.reached != level {
+        if !e.active || e.reached != level || e.generation != generation {
             return;
         }
         let Some(program) = self.version(e.version).map(Arc::clone) else {
@@ -223,16 +240,16 @@ impl Engine {
             self.describe_task(t, &mut action);
         }
         self.emit(action);
+        let mut last = false;
         if let Some(e) = self.state.escalations.get_mut(escalation as usize) {
             e.reached = level + 1;
-            if e.reached as usize >= topic.levels.len() {
-                e.active = false;
-                if let Some(list) = self.climbing.get_mut(&subject) {
-                    list.retain(|i| *i != escalation);
-                }
-            }
+            last = e.reached as usize >= topic.levels.len();
         }
-        self.schedule_level(escalation);
+        if last {
+            self.calm(subject, |i, _| i == escalation);
+        } else {
+            self.schedule_level(escalation);
+        }
     }
 
     /// Stops the escalations of a subject that `done` picks (given their index).
@@ -245,9 +262,14 @@ impl Engine {
             return;
         };
         let escalations = &mut self.state.escalations;
+        let free = &mut self.state.free_escalations;
         list.retain(|i| match escalations.get_mut(*i as usize) {
             Some(e) if done(*i, e) => {
+                // Stopped: its slot is free for the next escalation (timers it left behind
+                // are stale by its generation).
                 e.active = false;
+                e.reason = String::new();
+                free.push(*i);
                 false
             }
             Some(_) => true,
@@ -255,6 +277,9 @@ impl Engine {
         });
         if list.is_empty() {
             self.climbing.remove(&subject);
+            if let Subject::Record(record) = subject {
+                self.touch(record);
+            }
         }
     }
 }

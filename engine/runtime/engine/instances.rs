@@ -26,6 +26,10 @@ use crate::runtime::timer::Due;
 /// Most automatic moves one event may cause in one instance.
 pub const MAX_MOVES: u32 = 1_000;
 
+/// Deepest nesting of subprocess calls (validation refuses processes that call each other in
+/// a cycle; this bounds the engine whatever the bundle).
+pub const MAX_CALL_DEPTH: u32 = 32;
+
 /// How a new instance is named and where it comes from.
 struct Start {
     process: u32,
@@ -100,9 +104,34 @@ impl Engine {
         } else {
             name.to_string()
         };
-        let count = self.state.instance_counts.entry(base.clone()).or_insert(0);
-        *count += 1;
-        if *count == 1 {
+        // Instances of a record are counted with the record (and forgotten with it).
+        let count = match start
+            .record
+            .and_then(|r| self.state.records.get_mut(r as usize))
+        {
+            Some(record) => {
+                match record
+                    .instance_counts
+                    .iter_mut()
+                    .find(|(b, _)| **b == *base)
+                {
+                    Some((_, count)) => {
+                        *count += 1;
+                        *count
+                    }
+                    None => {
+                        record.instance_counts.push((Name::from(base.as_str()), 1));
+                        1
+                    }
+                }
+            }
+            None => {
+                let count = self.state.instance_counts.entry(base.clone()).or_insert(0);
+                *count += 1;
+                *count
+            }
+        };
+        if count == 1 {
             base
         } else {
             format!("{base}#{count}")
@@ -118,8 +147,7 @@ impl Engine {
             return;
         }
         let id = self.instance_id(&program, &start);
-        let index = u32::try_from(self.state.instances.len()).unwrap_or(u32::MAX);
-        self.state.instances.push(Instance {
+        let instance = Instance {
             id: id.into(),
             process: start.process,
             record: start.record,
@@ -131,8 +159,19 @@ impl Engine {
             version,
             open: Vec::new(),
             calls: Vec::new(),
-        });
+        };
+        let index = crate::base::place(
+            &mut self.state.instances,
+            &mut self.state.free_instances,
+            instance,
+        );
         self.index_instance(index);
+        if let Some(record) = start
+            .record
+            .and_then(|r| self.state.records.get_mut(r as usize))
+        {
+            record.open_instances += 1;
+        }
         if let Some((parent, step)) = start.parent
             && let Some(p) = self.state.instances.get_mut(parent as usize)
         {
@@ -210,6 +249,15 @@ impl Engine {
             }
             StepKind::Subprocess => {
                 let Some(child) = spec.subprocess else { return };
+                if self.call_depth(instance) >= MAX_CALL_DEPTH {
+                    let mut action =
+                        self.instance_action(Kind::ScriptFailed, at, instance, Some(step));
+                    action.error = Some(format!(
+                        "subprocess calls nested more than {MAX_CALL_DEPTH} deep: the processes call each other without end"
+                    ));
+                    self.emit(action);
+                    return;
+                }
                 let Some(entry) = program.processes.get(child as usize).and_then(|p| p.start)
                 else {
                     return;
@@ -234,6 +282,20 @@ impl Engine {
         }
     }
 
+    /// How many callers an instance has above it.
+    fn call_depth(&self, instance: u32) -> u32 {
+        let mut depth = 0;
+        let mut at = instance;
+        while let Some((parent, _)) = self.state.instances.get(at as usize).and_then(|i| i.parent) {
+            depth += 1;
+            if depth > MAX_CALL_DEPTH {
+                break;
+            }
+            at = parent;
+        }
+        depth
+    }
+
     /// An instance reaching an end step: it completes if nothing else waits, and its caller
     /// goes on.
     fn reach_end(&mut self, program: &Program, instance: u32, step: u32, at: i64, moves: &mut u32) {
@@ -244,9 +306,16 @@ impl Engine {
             return;
         }
         inst.completed = true;
-        let parent = inst.parent;
+        let (parent, record) = (inst.parent, inst.record);
         let action = self.instance_action(Kind::InstanceCompleted, at, instance, Some(step));
         self.emit(action);
+        self.release_instance(instance);
+        if let Some(record) = record {
+            if let Some(r) = self.state.records.get_mut(record as usize) {
+                r.open_instances = r.open_instances.saturating_sub(1);
+            }
+            self.touch(record);
+        }
         let Some((parent, call)) = parent else {
             return;
         };
@@ -263,6 +332,20 @@ impl Engine {
         }
     }
 
+    /// Frees a completed instance's slot: nothing refers to it any more (its tasks closed,
+    /// its subprocesses completed, its caller was told).
+    fn release_instance(&mut self, instance: u32) {
+        let Some(slot) = self.state.instances.get_mut(instance as usize) else {
+            return;
+        };
+        let id = std::mem::replace(&mut slot.id, Name::from(""));
+        slot.joins = Vec::new();
+        slot.open = Vec::new();
+        slot.calls = Vec::new();
+        self.unindex_instance(&id);
+        self.state.free_instances.push(instance);
+    }
+
     /// Picks a decision's outcome by its conditions: the first that holds, else the one without.
     fn decide(
         &mut self,
@@ -277,7 +360,7 @@ impl Engine {
         let mut map = rhai::Map::new();
         map.insert("id".into(), inst.id.to_string().into());
         map.insert("started_at".into(), inst.started_at.into());
-        let mut eval = Evaluator::new(&program.script);
+        let mut eval = self.evaluator(program, inst.version);
         let mut chosen = None;
         for (name, to, when) in &spec.outcomes {
             if let Some(script) = when
@@ -300,7 +383,22 @@ impl Engine {
     }
 
     fn open_task(&mut self, program: &Program, instance: u32, step: u32, at: i64) {
-        let index = u32::try_from(self.state.tasks.len()).unwrap_or(u32::MAX);
+        let generation = self
+            .state
+            .free_tasks
+            .last()
+            .and_then(|t| self.state.tasks.get(*t as usize))
+            .map_or(0, |t| t.generation.wrapping_add(1));
+        let task = Task {
+            instance,
+            step,
+            opened_at: at,
+            due: None,
+            open: true,
+            overdue: false,
+            generation,
+        };
+        let index = crate::base::place(&mut self.state.tasks, &mut self.state.free_tasks, task);
         let Some(inst) = self.state.instances.get_mut(instance as usize) else {
             return;
         };
@@ -317,14 +415,9 @@ impl Engine {
             crate::model::Duration::Seconds(s) => spec.calendar.add(at, s),
             crate::model::Duration::WorkingDays(n) => spec.calendar.add_working_days(at, n),
         });
-        self.state.tasks.push(Task {
-            instance,
-            step,
-            opened_at: at,
-            due,
-            open: true,
-            overdue: false,
-        });
+        if let Some(task) = self.state.tasks.get_mut(index as usize) {
+            task.due = due;
+        }
         let mut action = self.instance_action(Kind::TaskOpened, at, instance, Some(step));
         action.roles = Arc::clone(&spec.doers.names);
         action.recipients = Arc::clone(&spec.doers.members);
@@ -332,7 +425,7 @@ impl Engine {
         self.emit(action);
         self.raci_notices(instance, step, at, spec, false);
         if let Some(due) = due {
-            self.state.timers.push(due, Due::Task(index));
+            self.state.timers.push(due, Due::Task(index, generation));
         }
     }
 
@@ -438,7 +531,9 @@ impl Engine {
             _ => spec.next,
         };
         if let Some(t) = self.state.tasks.get_mut(task as usize) {
+            // Closed: its slot is free for the next task.
             t.open = false;
+            self.state.free_tasks.push(task);
         }
         if let Some(inst) = self.state.instances.get_mut(instance as usize) {
             inst.waiting = inst.waiting.saturating_sub(1);
@@ -448,17 +543,25 @@ impl Engine {
         let mut action = self.instance_action(Kind::TaskCompleted, at, instance, Some(step));
         action.outcome = event.outcome.as_deref().map(Name::from);
         self.emit(action);
+        let record = self
+            .state
+            .instances
+            .get(instance as usize)
+            .and_then(|i| i.record);
         if let Some(next) = next {
             let mut moves = MAX_MOVES;
             self.enter(instance, next, at, &mut moves);
         }
+        if let Some(record) = record {
+            self.touch(record);
+        }
     }
 
-    pub(super) fn task_timer(&mut self, task: u32, at: i64) {
+    pub(super) fn task_timer(&mut self, task: u32, generation: u32, at: i64) {
         let Some(t) = self.state.tasks.get_mut(task as usize) else {
             return;
         };
-        if !t.open || t.overdue {
+        if !t.open || t.overdue || t.generation != generation {
             return;
         }
         t.overdue = true;
@@ -486,7 +589,7 @@ impl Engine {
             process: &process.id,
             step: &spec.id,
         };
-        let mut eval = Evaluator::new(&program.script);
+        let mut eval = self.evaluator(&program, version);
         let subject = Subject::Task(task);
         self.signal(
             version,
