@@ -268,6 +268,8 @@ fn memory(workload: &Workload) {
         .collect();
     let before = rss_kib();
     let mut engine = Engine::new(Arc::clone(&workload.program));
+    // As `slaflow run` keeps records: quiet ones are released after 30 days.
+    engine.retain(Some(30 * 86_400));
     for line in &lines {
         engine.apply_line(line);
         engine.drain_actions();
@@ -280,6 +282,7 @@ fn memory(workload: &Workload) {
         .iter()
         .filter(|c| c.state.is_active())
         .count();
+    let kept = state.records.iter().filter(|r| r.is_live()).count();
     // A record is open while it has a running clock or an open process instance about it.
     let mut open_records: Vec<bool> = state
         .records
@@ -297,10 +300,11 @@ fn memory(workload: &Workload) {
     let open = open_records.iter().filter(|o| **o).count();
     let bytes = after.saturating_sub(before) as f64 * 1024.0;
     println!(
-        "  memory:    {:>10.0} bytes per open record, {:.0} per running clock ({} records, {open} open; {} clocks, {running} running; {} instances, {} tasks; {} KiB for the state)",
+        "  memory:    {:>10.0} bytes per open record, {:.0} per running clock ({} records seen, {kept} kept, {open} open, {} released; {} clock slots, {running} running; {} instance and {} task slots; {} KiB for the state)",
         bytes / open.max(1) as f64,
         bytes / running.max(1) as f64,
-        state.records.len(),
+        state.created,
+        state.released,
         state.clocks.all.len(),
         state.instances.len(),
         state.tasks.len(),
