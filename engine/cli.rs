@@ -10,6 +10,7 @@ mod picture;
 mod replay;
 mod run;
 mod schema;
+mod serve;
 mod test;
 mod validate;
 
@@ -108,6 +109,10 @@ pub enum Command {
     Explain(run::ExplainArgs),
     /// Print every clock and open process instance as of an instant, one record per line.
     Status(run::StatusArgs),
+    /// Run the live engine: an HTTP API over the engine, its journal and its bundle.
+    Serve(serve::Args),
+    /// Make a bearer token for `slaflow serve` and print its entry for the tokens file.
+    Token(serve::TokenArgs),
     /// Run the behaviour tests embedded in bundles.
     Test(test::Args),
     /// Turn a ServiceNow, Jira or Zammad export into slaflow events (JSON Lines).
@@ -139,6 +144,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Explain(args) => run::explain(&args),
         Command::Status(args) => run::status(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Token(args) => serve::token(&args),
         Command::Test(args) => test::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Diff(args) => diff::run(&args),

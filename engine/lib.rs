@@ -17,7 +17,8 @@
 //! 8. [`program`]: the compile stage, whose product is an immutable, versioned [`program::Program`].
 //! 9. [`runtime`]: the engine over every version it ran, the one event loop, sinks, status.
 //! 10. [`store`] (the durable journal, a sink) and [`explain`] (a clock's timeline).
-//! 11. Tools over bundles and histories: [`import`] (vendor exports to events), [`diff`] (what
+//! 11. [`serve`]: the live engine, an HTTP server over the engine, its journal and its bundle.
+//! 12. Tools over bundles and histories: [`import`] (vendor exports to events), [`diff`] (what
 //!     an edit of a bundle changes), [`schema`] (the JSON Schemas of the model, import maps
 //!     included).
 
@@ -39,6 +40,7 @@ pub mod raci;
 pub mod runtime;
 pub mod schema;
 pub mod script;
+pub mod serve;
 pub mod sla;
 pub mod source;
 pub mod store;

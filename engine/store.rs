@@ -274,7 +274,7 @@ impl Journal {
             None => connection
                 .execute_batch(&format!(
                     "CREATE TABLE IF NOT EXISTS versions (number INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, origin TEXT NOT NULL);
-                     CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, inputs BLOB NOT NULL, actions BLOB NOT NULL, checksum INTEGER NOT NULL);
+                     CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, inputs BLOB NOT NULL, actions BLOB NOT NULL, checksum INTEGER NOT NULL, last_action INTEGER NOT NULL DEFAULT 0);
                      CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, last_line INTEGER NOT NULL, state BLOB NOT NULL, checksum INTEGER NOT NULL);
                      INSERT OR REPLACE INTO meta (key, value) VALUES ('format', '{FORMAT}');"
                 ))
@@ -436,7 +436,7 @@ impl Journal {
                                 reason,
                             })?;
                     }
-                    Entry::Advance { at } => engine.finish(Some(at)),
+                    Entry::Advance { at } => engine.advance_to(at),
                 }
                 engine.clear_pending();
                 replayed += 1;
@@ -579,6 +579,49 @@ impl Journal {
         Ok(())
     }
 
+    /// The journaled actions after action number `after` (as JSON Lines, in order), up to
+    /// `limit` of them: what a stream resumed with `Last-Event-ID` sends before the live ones.
+    pub fn actions_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT seq, actions, checksum, inputs FROM batches WHERE last_action > ?1 ORDER BY seq")
+            .map_err(|e| self.sql(e))?;
+        let after_sql = i64::try_from(after).unwrap_or(i64::MAX);
+        let mut rows = statement
+            .query(params![after_sql])
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
+            let seq: i64 = row.get(0).map_err(|e| self.sql(e))?;
+            let packed: Vec<u8> = row.get(1).map_err(|e| self.sql(e))?;
+            let checksum: i64 = row.get(2).map_err(|e| self.sql(e))?;
+            let inputs: Vec<u8> = row.get(3).map_err(|e| self.sql(e))?;
+            if batch::checksum(&[&inputs, &packed]) != checksum as u64 {
+                return Err(self.damaged(format!(
+                    "batch {seq} is damaged (its checksum does not match)"
+                )));
+            }
+            let text = batch::unpack(&packed)
+                .map_err(|e| self.damaged(format!("batch {seq} is damaged: {e}")))?;
+            for line in String::from_utf8_lossy(&text).lines() {
+                let Some(number) = action_number(line) else {
+                    continue;
+                };
+                if number > after {
+                    out.push((number, line.to_string()));
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Records a bundle version (its files), if the journal does not hold it yet.
     fn remember(&mut self, program: &Program) -> Result<(), StoreError> {
         if self.versions.contains_key(&program.hash) {
@@ -629,10 +672,13 @@ impl Journal {
                 r.get(0)
             })
             .map_err(sql)?;
+        let last_action = i64::try_from(state.emitted).unwrap_or(i64::MAX);
         tx.prepare_cached(
-            "INSERT INTO batches (seq, inputs, actions, checksum) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO batches (seq, inputs, actions, checksum, last_action) VALUES (?1, ?2, ?3, ?4, ?5)",
         )
-        .and_then(|mut insert| insert.execute(params![seq, inputs, actions, checksum]))
+        .and_then(|mut insert| {
+            insert.execute(params![seq, inputs, actions, checksum, last_action])
+        })
         .map_err(sql)?;
         if let Some(packed) = packed_state {
             let last_line = i64::try_from(self.last_line).unwrap_or(i64::MAX);
@@ -690,6 +736,13 @@ impl Sink for Journal {
         self.commit(&engine.state)
             .map_err(|e| SinkError::Journal(e.to_string()))
     }
+}
+
+/// The number of an action written as JSON (`{"id":"a42",...` gives 42).
+pub fn action_number(line: &str) -> Option<u64> {
+    let rest = line.strip_prefix("{\"id\":\"a")?;
+    let end = rest.find('"')?;
+    rest.get(..end)?.parse().ok()
 }
 
 /// A line cut to 80 characters for a message.

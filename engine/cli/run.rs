@@ -50,7 +50,7 @@ pub struct Args {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention(pub Option<i64>);
 
-fn parse_retention(text: &str) -> Result<Retention, String> {
+pub fn parse_retention(text: &str) -> Result<Retention, String> {
     if text == "forever" {
         return Ok(Retention(None));
     }

@@ -12,6 +12,10 @@ use super::Timestamp;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Event {
+    /// An id the sender gives the event, e.g. the ticket system's audit id: an event sent
+    /// again with the same id (a retry) is applied once.
+    #[serde(default)]
+    pub id: Option<String>,
     /// When it happened, RFC 3339 with an offset; events are ordered by it.
     pub at: Timestamp,
     /// The record id, e.g. `INC0001`.

@@ -109,6 +109,11 @@ impl<'s> Driver<'s> {
         &self.engine
     }
 
+    /// The engine, to ask it what is next (the timers).
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
     /// Gives the engine back (flush first).
     pub fn into_engine(self) -> Engine {
         self.engine
@@ -186,6 +191,13 @@ impl<'s> Driver<'s> {
         let at = self.engine.state.now.unwrap_or(0);
         self.deliver(Input::Advance(at))?;
         self.flush()
+    }
+
+    /// Moves a live engine's time to `to` (timers fire by the wall clock) and hands what fired
+    /// to the sinks.
+    pub fn advance(&mut self, to: i64) -> Result<(), DriverError> {
+        self.engine.advance_to(to);
+        self.deliver(Input::Advance(to))
     }
 
     /// Flushes every sink.

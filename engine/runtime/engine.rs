@@ -183,7 +183,18 @@ pub struct State {
     /// Failed evaluations so far, per script (`<version> <file:line:col>`).
     #[serde(default)]
     pub script_failures: std::collections::BTreeMap<String, u32>,
+    /// The instant up to which a live engine has run its timers: events at or before it are
+    /// refused.
+    #[serde(default)]
+    pub sealed: Option<i64>,
+    /// Ids of the events applied within [`DEDUP_WINDOW`], oldest first, so a retried event is
+    /// applied once.
+    #[serde(default)]
+    pub seen_ids: std::collections::VecDeque<(i64, Name)>,
 }
+
+/// How long (of event time) an event's `id` is remembered to recognise a retry: 7 days.
+pub const DEDUP_WINDOW: i64 = 7 * 86_400;
 
 /// Failed evaluations of one script a run reports; at the last, it stops evaluating it (it
 /// counts as false) and says so with a `script.disabled` action.
@@ -217,6 +228,8 @@ pub struct Engine {
     empty_fields: Arc<Fields>,
     /// Per version, the scripts no longer evaluated (rebuilt from the state on resume).
     disabled: Vec<Arc<crate::condition::Disabled>>,
+    /// The ids of `state.seen_ids`, to look up (rebuilt from the state on resume).
+    seen_index: crate::base::FastSet<Name>,
 }
 
 impl Engine {
@@ -300,6 +313,7 @@ impl Engine {
         }
         let disabled = disabled.into_iter().map(Arc::new).collect();
         Engine {
+            seen_index: state.seen_ids.iter().map(|(_, i)| Name::clone(i)).collect(),
             disabled,
             versions,
             current,
@@ -520,6 +534,26 @@ impl Engine {
                     line,
                     format!("event at {} is older than the engine's time {}: events must be ordered by `at`", event.at, crate::model::Timestamp(now)),
                 );
+        }
+        if let Some(sealed) = self.state.sealed
+            && at <= sealed
+        {
+            return self.reject(
+                at,
+                line,
+                format!(
+                    "event at {} came after the engine's timers had run to {}: a live engine takes events up to its grace behind the clock",
+                    event.at,
+                    crate::model::Timestamp(sealed)
+                ),
+            );
+        }
+        if let Some(id) = event.id.as_deref() {
+            if self.seen(id) {
+                // A retried event: acknowledged, applied once.
+                return;
+            }
+            self.remember(id, at);
         }
         if let Some(why) = self.process_mismatch(event) {
             return self.reject(at, line, why);
@@ -1063,6 +1097,67 @@ impl Engine {
         // The engine's time is now `until` (or the last event's, if later), whichever timers
         // were left to fire: what explain shows of a clock still paused runs up to it.
         self.state.now = Some(self.state.now.map_or(until, |now| now.max(until)));
+    }
+
+    /// Moves a live engine's time to `to`: every timer due at or before it fires, and events at
+    /// or before it are refused from then on (they would come after timers that, in a replay,
+    /// they come before).
+    pub fn advance_to(&mut self, to: i64) {
+        let to = to.clamp(HORIZON_START, HORIZON_END - 1);
+        if self.state.sealed.is_some_and(|sealed| to <= sealed) {
+            return;
+        }
+        if self.state.now.is_none() {
+            self.init_schedules(to);
+        }
+        self.advance(to);
+        self.state.now = Some(self.state.now.map_or(to, |now| now.max(to)));
+        self.state.sealed = Some(to);
+        self.forget_ids();
+    }
+
+    /// When the next timer is due, if any (stale ones included: they fire nothing).
+    pub fn next_timer(&mut self) -> Option<i64> {
+        self.state.timers.next_at()
+    }
+
+    /// The instant a live switch takes effect: after everything the engine has applied.
+    pub fn next_instant(&self) -> i64 {
+        let now = self.state.now.unwrap_or(HORIZON_START);
+        now.max(self.state.sealed.unwrap_or(HORIZON_START))
+            .saturating_add(1)
+    }
+
+    /// Whether an event with this id was applied within the deduplication window.
+    fn seen(&mut self, id: &str) -> bool {
+        if self.seen_index.len() != self.state.seen_ids.len() {
+            self.seen_index = self
+                .state
+                .seen_ids
+                .iter()
+                .map(|(_, i)| Name::clone(i))
+                .collect();
+        }
+        self.seen_index.contains(id)
+    }
+
+    fn remember(&mut self, id: &str, at: i64) {
+        let name = Name::from(id);
+        self.seen_index.insert(Name::clone(&name));
+        self.state.seen_ids.push_back((at, name));
+        self.forget_ids();
+    }
+
+    /// Forgets event ids older than [`DEDUP_WINDOW`] before the engine's time.
+    fn forget_ids(&mut self) {
+        let horizon = self.state.now.unwrap_or(0).saturating_sub(DEDUP_WINDOW);
+        while let Some((at, id)) = self.state.seen_ids.front() {
+            if *at >= horizon {
+                break;
+            }
+            self.seen_index.remove(id);
+            self.state.seen_ids.pop_front();
+        }
     }
 
     /// The clocks of a record, for explain.

@@ -1,0 +1,228 @@
+//! The live engine: `slaflow serve`. One process runs the engine over its durable journal, fires
+//! timers by the wall clock, takes events over HTTP, answers questions about the state, streams
+//! the actions it takes, reloads the bundle when its files change, and shows a dashboard.
+//!
+//! The engine has one writer, the [`actor`] thread; HTTP handlers ([`api`], [`dashboard`]), the
+//! file watcher ([`reload`]) and the signals send it commands. What it does goes through the same
+//! event loop and sinks as `slaflow run` (the journal first), so the journal of a server replays
+//! to exactly the actions it took: live equals replay.
+
+pub mod actor;
+pub mod api;
+pub mod auth;
+pub mod dashboard;
+pub mod metrics;
+pub mod reload;
+pub mod status;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use crate::clock::{Clock, ManualClock};
+use crate::program::{Failure, Program};
+use crate::store::Journal;
+use actor::{Command, Published, Setup};
+use auth::Tokens;
+use metrics::Metrics;
+use reload::Reloader;
+use status::BundleStatus;
+
+/// How the server runs.
+pub struct Config {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// The journal (SQLite).
+    pub db: PathBuf,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Who may call.
+    pub tokens: Tokens,
+    /// How far behind the clock timers run, in seconds: events may arrive that late.
+    pub grace: i64,
+    /// How long quiet records are kept, in seconds (`None`: forever).
+    pub retention: Option<i64>,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+    /// The clock, when it is virtual (set with `POST /v1/clock`).
+    pub virtual_clock: Option<ManualClock>,
+    /// Watch the bundle's files and reload on change.
+    pub watch: bool,
+}
+
+/// What the handlers share.
+pub struct App {
+    /// The engine thread.
+    pub commands: Sender<Command>,
+    /// Who may call.
+    pub tokens: Tokens,
+    /// The bundle's status.
+    pub bundle: Arc<Mutex<BundleStatus>>,
+    /// The counters.
+    pub metrics: Arc<Metrics>,
+    /// Committed actions, as they come.
+    pub published: broadcast::Sender<Arc<Published>>,
+    /// The journal's file, read by resumed streams.
+    pub journal_path: PathBuf,
+    /// Reloads the bundle.
+    pub reloader: Reloader,
+    /// The clock, when virtual.
+    pub virtual_clock: Option<ManualClock>,
+    /// The latest actions, for the dashboard.
+    pub latest: Arc<Mutex<VecDeque<String>>>,
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The bundle has errors (rendered) or cannot be read.
+    #[error("{0}")]
+    Bundle(String),
+    /// The journal cannot be used.
+    #[error(transparent)]
+    Journal(#[from] crate::store::StoreError),
+    /// The address cannot be listened on, or serving failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Starts the server and runs it until `shutdown` completes (SIGTERM, Ctrl-C), then lets
+/// requests in flight finish, stops the engine thread and closes the journal. `ready` is told
+/// the address listened on.
+pub async fn run(
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let compiled = match Program::load(&config.bundle) {
+        Ok(compiled) => compiled,
+        Err(Failure::Load(error)) => return Err(ServeError::Bundle(error.to_string())),
+        Err(Failure::Invalid(diagnostics, sources)) => {
+            return Err(ServeError::Bundle(crate::diagnostic::render::human(
+                &diagnostics,
+                &sources,
+            )));
+        }
+    };
+    let dirs = reload::directories(&compiled.sources);
+    let program = Arc::new(compiled.program);
+    let mut journal = Journal::open(&config.db)?.keep_advances();
+    let recovered = journal.recover(&program)?;
+    let mut engine = recovered.engine;
+    let mut switch_to = None;
+    if engine.program().hash != program.hash {
+        if engine.state.now.is_none() && engine.state.emitted == 0 {
+            journal.restart_with(&program)?;
+            engine = crate::runtime::Engine::new(Arc::clone(&program));
+        } else {
+            switch_to = Some(Arc::clone(&program));
+        }
+    }
+    engine.retain(config.retention);
+    let history: Vec<(String, Option<i64>)> = {
+        let mut since: Vec<Option<i64>> = vec![None; engine.state.versions.len()];
+        for (at, version) in &engine.state.switches {
+            if let Some(slot) = since.get_mut(usize::from(*version)) {
+                *slot = Some(*at);
+            }
+        }
+        let mut list: Vec<(String, Option<i64>)> =
+            engine.state.versions.iter().cloned().zip(since).collect();
+        // The active version last.
+        let current = usize::from(engine.state.current);
+        if current < list.len() {
+            let active = list.remove(current);
+            list.push(active);
+        }
+        list
+    };
+    let bundle = Arc::new(Mutex::new(BundleStatus::new(history, config.clock.now())));
+    let metrics = Arc::new(Metrics::new());
+    let (published, _) = broadcast::channel(16_384);
+    let latest = Arc::new(Mutex::new(VecDeque::new()));
+    let (commands, receiver) = std::sync::mpsc::channel();
+    let setup = Setup {
+        engine,
+        journal,
+        last_line: recovered.last_line,
+        clock: Arc::clone(&config.clock),
+        grace: config.grace,
+        published: published.clone(),
+        metrics: Arc::clone(&metrics),
+        bundle: Arc::clone(&bundle),
+        latest: Arc::clone(&latest),
+    };
+    let engine_thread = std::thread::Builder::new()
+        .name("slaflow-engine".into())
+        .spawn(move || actor::run(setup, receiver))
+        .map_err(|e| ServeError::Io(format!("cannot start the engine thread: {e}")))?;
+    if let Some(program) = switch_to {
+        tracing::info!(version = %program.hash, "The bundle changed since the journal was written: it becomes the next version");
+        let _ = commands.send(Command::Reload {
+            program,
+            reply: None,
+        });
+    }
+    let reloader = Reloader {
+        bundle: config.bundle.clone(),
+        commands: commands.clone(),
+        status: Arc::clone(&bundle),
+        clock: Arc::clone(&config.clock),
+        busy: Arc::new(Mutex::new(())),
+    };
+    let _watcher = if config.watch {
+        match reload::watch(reloader.clone(), &dirs) {
+            Ok(watcher) => Some(watcher),
+            Err(error) => {
+                tracing::warn!(%error, "Cannot watch the bundle's files; reload with SIGHUP or POST /v1/reload");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let app = Arc::new(App {
+        commands: commands.clone(),
+        tokens: config.tokens,
+        bundle,
+        metrics,
+        published,
+        journal_path: config.db.clone(),
+        reloader: reloader.clone(),
+        virtual_clock: config.virtual_clock,
+        latest,
+    });
+    let hangups = tokio::spawn(async move {
+        #[cfg(unix)]
+        if let Ok(mut hangup) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        {
+            while hangup.recv().await.is_some() {
+                let reloader = reloader.clone();
+                let _ = tokio::task::spawn_blocking(move || reloader.reload()).await;
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ServeError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| ServeError::Io(e.to_string()))?;
+    tracing::info!(%address, "Listening");
+    ready(address);
+    let served = axum::serve(listener, api::router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| ServeError::Io(e.to_string()));
+    hangups.abort();
+    let _ = commands.send(Command::Shutdown);
+    drop(commands);
+    let _ = tokio::task::spawn_blocking(move || engine_thread.join()).await;
+    served
+}
