@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod metrics;
 pub mod reload;
 pub mod status;
+pub mod webhooks;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -52,6 +53,8 @@ pub struct Config {
     pub virtual_clock: Option<ManualClock>,
     /// Watch the bundle's files and reload on change.
     pub watch: bool,
+    /// Where committed actions are POSTed.
+    pub webhooks: Vec<webhooks::Webhook>,
 }
 
 /// What the handlers share.
@@ -186,6 +189,12 @@ pub async fn run(
     } else {
         None
     };
+    webhooks::start(
+        config.webhooks,
+        config.db.clone(),
+        &published,
+        Arc::clone(&metrics),
+    );
     let app = Arc::new(App {
         commands: commands.clone(),
         tokens: config.tokens,

@@ -26,3 +26,4 @@ mod runtime;
 mod sarif;
 mod schemas;
 mod versions;
+mod webhooks;

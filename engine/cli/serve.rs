@@ -41,6 +41,10 @@ pub struct Args {
     /// Do not watch the bundle's files (reload with SIGHUP or `POST /v1/reload`).
     #[arg(long)]
     pub no_watch: bool,
+    /// A webhooks file: endpoints every committed action is POSTed to, signed (see
+    /// docs/commands.md).
+    #[arg(long, value_name = "FILE")]
+    pub webhooks: Option<PathBuf>,
 }
 
 /// Reads a duration as seconds: `5s`, `2m`, `1h`, or a number of seconds.
@@ -92,6 +96,13 @@ pub fn run(args: &Args) -> u8 {
         }
         None => (Arc::new(SystemClock), None),
     };
+    let webhooks = match &args.webhooks {
+        Some(path) => match slaflow::serve::webhooks::load(path) {
+            Ok(hooks) => hooks,
+            Err(error) => return fail(error),
+        },
+        None => Vec::new(),
+    };
     let config = slaflow::serve::Config {
         bundle: args.bundle.clone(),
         db: args.db.clone(),
@@ -102,6 +113,7 @@ pub fn run(args: &Args) -> u8 {
         clock,
         virtual_clock,
         watch: !args.no_watch,
+        webhooks,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
