@@ -213,6 +213,11 @@ impl Journal {
             }
         };
         let connection = Connection::open_with_flags(path, flags).map_err(sql)?;
+        // Other connections (a server's webhook cursors, a `status` reading alongside) hold
+        // short locks; wait for them rather than fail a commit.
+        connection
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sql)?;
         let busy = |source: rusqlite::Error| match source.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 StoreError::InUse {
