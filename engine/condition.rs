@@ -30,6 +30,12 @@ pub struct Change<'a> {
     pub before: &'a [(&'a str, Option<Value>)],
     /// Whether the record is new with this change (so nothing held before).
     pub is_new: bool,
+    /// The instant of the change.
+    pub now: i64,
+    /// The instant of the record's event before this one (`None` for a new record).
+    pub previous_event: Option<i64>,
+    /// When the fields scripts read through `since` last changed before this change.
+    pub changed_at: &'a [(Name, i64)],
 }
 
 /// Which side of a change a condition is evaluated on.
@@ -512,6 +518,15 @@ fn scopes(change: &Change<'_>) -> (Scope<'static>, Scope<'static>) {
     let before = Dynamic::from(before);
     let record_id = ImmutableString::from(change.record);
     let record_type = ImmutableString::from(change.record_type);
+    let since_last_event = change
+        .previous_event
+        .map_or(Dynamic::UNIT, |at| Dynamic::from_int(change.now - at));
+    let since: rhai::Map = change
+        .changed_at
+        .iter()
+        .map(|(field, at)| (field.as_ref().into(), Dynamic::from_int(change.now - at)))
+        .collect();
+    let since = Dynamic::from_map(since);
     let scope = |record: &Dynamic, event: &str| {
         let mut scope = Scope::new();
         scope.push_constant("record", record.clone());
@@ -520,6 +535,8 @@ fn scopes(change: &Change<'_>) -> (Scope<'static>, Scope<'static>) {
         scope.push_constant("event", ImmutableString::from(event));
         scope.push_constant("previous", before.clone());
         scope.push_constant("instance", Dynamic::UNIT);
+        scope.push_constant("since_last_event", since_last_event.clone());
+        scope.push_constant("since", since.clone());
         scope
     };
     (scope(&after, change.event), scope(&before, ""))
@@ -636,6 +653,9 @@ mod tests {
             fields: &now,
             before: &before,
             is_new: false,
+            now: 0,
+            previous_event: None,
+            changed_at: &[],
         };
         assert_eq!(change.previous_fields().get("used"), Some(&json!(9)));
         let mut eval = Evaluator::new(&engine);
@@ -675,6 +695,9 @@ mod tests {
             fields: &now,
             before: &[],
             is_new: false,
+            now: 0,
+            previous_event: None,
+            changed_at: &[],
         };
         let mut eval = Evaluator::new(&engine);
         assert!(!condition.holds(&change, &mut eval));
@@ -715,6 +738,9 @@ mod tests {
                 fields: &now,
                 before: &before,
                 is_new: false,
+                now: 0,
+                previous_event: None,
+                changed_at: &[],
             };
             assert_eq!(
                 condition.holds(&change, &mut eval),

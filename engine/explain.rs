@@ -106,12 +106,19 @@ pub fn explain(engine: &Engine, record: &str) -> Option<Report> {
                     .map_or("?", |t| &*t.id)
                     .to_string()
             };
+            let mut previous = clock.start;
             let timeline = clock
                 .timeline
                 .iter()
                 .map(|e| Line {
                     at: Timestamp(e.at),
                     what: match e.what {
+                        What::Reopened => format!(
+                            "reopened: continues, the {} since it stopped not counted",
+                            crate::model::Duration::Seconds(
+                                target.calendar.between(previous, e.at)
+                            )
+                        ),
                         What::Started => "started".into(),
                         What::Paused => "paused".into(),
                         What::Resumed => "resumed".into(),
@@ -139,7 +146,10 @@ pub fn explain(engine: &Engine, record: &str) -> Option<Report> {
                     },
                     business: e.business,
                     wall: e.wall,
-                    because: engine.because_text(e.because, e.event),
+                    because: {
+                        previous = e.at;
+                        engine.because_text(e.because, e.event)
+                    },
                 })
                 .collect();
             let pauses = clock

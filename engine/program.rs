@@ -62,6 +62,8 @@ pub struct Program {
     /// The record field names conditions read, shared with the records of every engine that
     /// runs this program.
     pub names: FieldNames,
+    /// The fields whose last change record conditions read through `since`.
+    pub since: crate::script::Since,
 }
 
 /// A compiled bundle, with the model it came from and the warnings it has.
@@ -123,6 +125,12 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
     for rule in &mut rules {
         rule.when.share_names(&mut names);
     }
+    let mut since = crate::script::Since::default();
+    for (script, context) in crate::validate::scripts::all_scripts(cx.bundle) {
+        if context == crate::script::ScriptContext::Record {
+            since.add(script.text());
+        }
+    }
     Program {
         hash: origin.hash(),
         origin,
@@ -137,6 +145,7 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
         triggers,
         rules,
         names,
+        since,
     }
 }
 

@@ -43,7 +43,15 @@ impl ScriptContext {
     /// The variables a script in this context can use.
     pub fn variables(self) -> &'static [&'static str] {
         match self {
-            ScriptContext::Record => &["record", "record_id", "record_type", "event", "previous"],
+            ScriptContext::Record => &[
+                "record",
+                "record_id",
+                "record_type",
+                "event",
+                "previous",
+                "since_last_event",
+                "since",
+            ],
             ScriptContext::Decision => &["record", "record_id", "record_type", "instance"],
         }
     }
@@ -190,7 +198,8 @@ pub fn reads(text: &str) -> Option<Reads> {
             continue; // a property or method name, not a variable
         }
         match *name {
-            "record_id" | "previous" => return None,
+            // The time since something happened changes with the clock, not the fields.
+            "record_id" | "previous" | "since_last_event" | "since" => return None,
             "event" => reads.event = true,
             "record_type" => reads.record_type = true,
             "record" => {
@@ -213,6 +222,60 @@ pub fn reads(text: &str) -> Option<Reads> {
         }
     }
     (reads.fields.len() <= MAX_READS).then_some(reads)
+}
+
+/// The record fields whose last change the engine must remember for `since`: the fields
+/// scripts read as `since.name` or `since["name"]`, or every field when one uses `since` in
+/// any other way.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Since {
+    /// Every field is remembered.
+    pub all: bool,
+    /// The fields remembered, when not all.
+    pub fields: Vec<String>,
+}
+
+impl Since {
+    /// Adds what a record condition's text reads through `since`.
+    pub fn add(&mut self, text: &str) {
+        if self.all || !text.contains("since") {
+            return;
+        }
+        let Some(tokens) = tokens(text) else {
+            self.all = true;
+            return;
+        };
+        for (i, token) in tokens.iter().enumerate() {
+            if *token != Token::Name("since") || (i > 0 && tokens.get(i - 1) == Some(&Token::Dot)) {
+                continue;
+            }
+            let field = match (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 3)) {
+                (Some(Token::Dot), Some(Token::Name(field)), next)
+                    if next != Some(&Token::Call) =>
+                {
+                    *field
+                }
+                (Some(Token::Open), Some(Token::Text(Some(field))), Some(Token::Close)) => *field,
+                _ => {
+                    self.all = true;
+                    return;
+                }
+            };
+            if !self.fields.iter().any(|f| f == field) {
+                self.fields.push(field.to_string());
+            }
+        }
+    }
+
+    /// Whether any field is remembered.
+    pub fn any(&self) -> bool {
+        self.all || !self.fields.is_empty()
+    }
+
+    /// Whether `field`'s changes are remembered.
+    pub fn tracks(&self, field: &str) -> bool {
+        self.all || self.fields.iter().any(|f| f == field)
+    }
 }
 
 /// A token of rhai text, as far as [`reads`] needs to know.

@@ -47,8 +47,10 @@ pub enum Goal {
 /// Where a milestone falls.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Point {
-    /// A share of the goal (0.75 for 75%).
-    Fraction(f64),
+    /// A share of the goal, exactly: numerator and denominator (3 and 4, or 75 and 100, for
+    /// 75%). It falls at the first whole second at which at least that share has elapsed (the
+    /// share of the goal rounded up to the second).
+    Fraction(u64, u64),
     /// Business seconds before the due time.
     BeforeDue(u64),
     /// Business seconds after the due time.
@@ -125,6 +127,59 @@ pub struct Target {
     /// Whether this target, in a new bundle version, takes over the running clocks of its
     /// measure that started under an earlier version.
     pub on_new_version: VersionPolicy,
+    /// Whether a breach stands whatever changes later.
+    pub final_breach: bool,
+    /// When a stopped clock of this target continues.
+    pub reopen: Option<Reopen>,
+}
+
+/// When a stopped clock continues, compiled.
+#[derive(Debug, Clone)]
+pub struct Reopen {
+    /// The window after the stop, in `calendar`.
+    pub within: Window,
+    /// The window as written (`5 working days`).
+    pub within_text: String,
+    /// The calendar the window is counted in.
+    pub calendar: Arc<BusinessCalendar>,
+    /// What reopens (`None`: the target's start condition).
+    pub when: Option<Condition>,
+}
+
+/// A reopen window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// Business seconds in the window's calendar.
+    Seconds(u64),
+    /// Whole working days: until the close of the N-th working day after the stop.
+    WorkingDays(u32),
+}
+
+impl Reopen {
+    /// Whether a reopening at `now` of a clock stopped at `stopped` falls in the window.
+    /// A window of business time stays open while no more than it has passed (so through the
+    /// closed hours that follow its last business second).
+    pub fn open(&self, stopped: i64, now: i64) -> bool {
+        match self.within {
+            Window::Seconds(seconds) => self.calendar.between(stopped, now) <= seconds,
+            Window::WorkingDays(days) => self
+                .calendar
+                .add_working_days(stopped, days)
+                .is_none_or(|end| now <= end),
+        }
+    }
+
+    /// An instant by which the window after a stop at `stopped` has surely closed; `None` if
+    /// the calendar's horizon ends first (the window never closes).
+    pub fn closed_by(&self, stopped: i64) -> Option<i64> {
+        match self.within {
+            Window::Seconds(seconds) => self.calendar.add(stopped, seconds.saturating_add(1)),
+            Window::WorkingDays(days) => self
+                .calendar
+                .add_working_days(stopped, days)
+                .map(|end| end.saturating_add(1)),
+        }
+    }
 }
 
 impl Target {
@@ -141,6 +196,9 @@ impl Target {
         ];
         for condition in optional.into_iter().flatten() {
             condition.share_names(names);
+        }
+        if let Some(when) = self.reopen.as_mut().and_then(|r| r.when.as_mut()) {
+            when.share_names(names);
         }
     }
 
@@ -163,6 +221,8 @@ pub struct Group {
     pub measure: Name,
     /// Target indices, first match wins.
     pub targets: Vec<u32>,
+    /// Whether any of them continues a stopped clock when the record reopens.
+    pub reopens: bool,
 }
 
 impl Group {
@@ -187,6 +247,8 @@ pub enum Effect {
     Stopped(u32),
     /// A clock was cancelled, and why.
     Cancelled(u32, Because),
+    /// A stopped clock continues: the record reopened within its window.
+    Reopened(u32),
     /// A clock now measures against another target (clock, previous target in the clock's
     /// version before the change, that version).
     Retargeted(u32, u32, u16),
@@ -313,6 +375,23 @@ impl RecordClocks {
             .count() as u32
     }
 
+    /// The record's latest clock of `group`'s measure in `view`'s version: its position and
+    /// entry.
+    fn latest_in(&self, view: &View<'_>, group: &Group) -> Option<(usize, RecordClock)> {
+        self.0
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, c)| c.version == view.version && group.targets.contains(&c.target()))
+            .map(|(p, c)| (p, *c))
+    }
+
+    fn reactivated(&mut self, position: usize) {
+        if let Some(c) = self.0.get_mut(position) {
+            c.target |= ACTIVE;
+        }
+    }
+
     fn stopped(&mut self, position: usize) {
         if let Some(c) = self.0.get_mut(position) {
             c.target &= !ACTIVE;
@@ -404,6 +483,7 @@ impl Clocks {
                     let Some(from) = self
                         .target_of(index)
                         .and_then(|t| view.targets.get(t as usize))
+                        .filter(|from| from.policy != ChangePolicy::Fixed)
                     else {
                         continue;
                     };
@@ -424,6 +504,7 @@ impl Clocks {
                     let Some(from) = self
                         .target_of(index)
                         .and_then(|t| view.targets.get(t as usize))
+                        .filter(|from| from.policy != ChangePolicy::Fixed)
                     else {
                         continue;
                     };
@@ -434,6 +515,9 @@ impl Clocks {
                     }
                 }
                 (None, Some(to)) if view.attach => {
+                    if group.reopens && self.reopen(view, group, to, at, mine, eval, effects) {
+                        continue;
+                    }
                     // Start must become true for this target with this change: either start did
                     // not hold before, or the target did not apply before.
                     let became = to.start.holds(change, eval)
@@ -494,15 +578,9 @@ impl Clocks {
             let Some(clock) = self.all.get_mut(index as usize) else {
                 continue;
             };
-            if target
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.holds(change, eval))
-            {
-                clock.cancel(calendar, now, Because::Cancel, event);
-                mine.stopped(position);
-                effects.push(Effect::Cancelled(index, Because::Cancel));
-            } else if target.stop.holds(change, eval) {
+            // Stop before cancel: a record resolved and cancelled by one change is resolved
+            // (a contract that wants otherwise says so in its stop condition).
+            if target.stop.holds(change, eval) {
                 let met = clock.stop(calendar, now, Because::Stop, event);
                 mine.stopped(position);
                 effects.push(if met {
@@ -510,6 +588,14 @@ impl Clocks {
                 } else {
                     Effect::Stopped(index)
                 });
+            } else if target
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.holds(change, eval))
+            {
+                clock.cancel(calendar, now, Because::Cancel, event);
+                mine.stopped(position);
+                effects.push(Effect::Cancelled(index, Because::Cancel));
             } else if position < existing
                 && target.reset.as_ref().is_some_and(|c| c.holds(change, eval))
             {
@@ -540,7 +626,8 @@ impl Clocks {
                         });
                     if moved {
                         let previous = clock.target;
-                        clock.set_deadline(calendar, now, instant_field(change.fields, field));
+                        let due = instant_field(change.fields, field);
+                        clock.set_deadline(calendar, now, due, target.final_breach);
                         effects.push(Effect::Retargeted(index, previous, view.version));
                     }
                 }
@@ -609,6 +696,73 @@ impl Clocks {
                 effects,
             );
         }
+    }
+
+    /// Continues the record's latest clock of `group`'s measure if it stopped (met or late, not
+    /// cancelled or reset), its target says `reopen`, the reopen condition becomes true with
+    /// this change and the change falls within the window: same cycle, the time spent kept,
+    /// the gap not counted. If another target of the measure applies now (`to`), it then
+    /// takes the clock over by its policy. Whether the clock continued.
+    #[allow(clippy::too_many_arguments)]
+    fn reopen(
+        &mut self,
+        view: &View<'_>,
+        group: &Group,
+        to: &Target,
+        at: Moment<'_, '_>,
+        mine: &mut RecordClocks,
+        eval: &mut Evaluator<'_>,
+        effects: &mut Vec<Effect>,
+    ) -> bool {
+        let Some((position, entry)) = mine.latest_in(view, group) else {
+            return false;
+        };
+        if entry.active() {
+            return false;
+        }
+        let Some(target) = view.targets.get(entry.target() as usize) else {
+            return false;
+        };
+        let Some(rule) = &target.reopen else {
+            return false;
+        };
+        let Some(stopped) = self.get(entry.clock).and_then(Clock::stopped_at) else {
+            return false;
+        };
+        let change = at.change;
+        let when = rule.when.as_ref().unwrap_or(&target.start);
+        let reopens = when.holds(change, eval)
+            && !when.held_before(change, eval)
+            && !target.stop.holds(change, eval)
+            && !target
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.holds(change, eval))
+            && rule.open(stopped, at.now);
+        if !reopens {
+            return false;
+        }
+        let Some(clock) = self.all.get_mut(entry.clock as usize) else {
+            return false;
+        };
+        clock.reopen(&target.calendar, stopped, at.now, at.event);
+        mine.reactivated(position);
+        effects.push(Effect::Reopened(entry.clock));
+        if to.index != target.index && target.policy != ChangePolicy::Fixed {
+            let cycle = mine.cycles(view, group) + 1;
+            self.take_over(
+                view.version,
+                entry.clock,
+                position,
+                target,
+                to,
+                cycle,
+                at,
+                mine,
+                effects,
+            );
+        }
+        true
     }
 
     /// `to` (of `version`) takes over the active clock `index` (at `position` in `mine`),

@@ -9,7 +9,7 @@ mod escalations;
 mod governance;
 mod processes;
 mod references;
-mod scripts;
+pub(crate) mod scripts;
 
 use std::borrow::Borrow;
 use std::collections::HashMap;

@@ -12,6 +12,7 @@
 mod architecture;
 mod calendar;
 mod cli;
+mod clocks;
 mod codes;
 mod common;
 mod crash;

@@ -114,8 +114,19 @@ agreements:
 "#;
 
 fn ev(at: &str, record: &str, event: &str, fields: &str) -> String {
+    event_of("incident", at, record, event, fields)
+}
+
+/// One event line of a record type.
+pub(crate) fn event_of(
+    record_type: &str,
+    at: &str,
+    record: &str,
+    event: &str,
+    fields: &str,
+) -> String {
     format!(
-        r#"{{"at":"{at}","record":"{record}","type":"incident","event":"{event}","fields":{fields}}}"#
+        r#"{{"at":"{at}","record":"{record}","type":"{record_type}","event":"{event}","fields":{fields}}}"#
     )
 }
 

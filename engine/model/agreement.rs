@@ -82,6 +82,10 @@ pub struct Agreement {
     /// The OLAs and UCs this agreement depends on; their goals must fit inside this one's.
     #[serde(default)]
     pub underpinned_by: Vec<Spanned<AgreementId>>,
+    /// Whether a breach of this agreement's targets stands whatever changes later (the default
+    /// of each target's `final_breach`); `false` when left out.
+    #[serde(default)]
+    pub final_breach: Option<bool>,
     /// The targets, in order: for one measure, the first target that applies to a record wins.
     #[serde(default)]
     pub targets: IdMap<TargetId, Target>,
@@ -197,9 +201,35 @@ pub struct Target {
     /// `on_change` policy.
     #[serde(default)]
     pub on_new_version: Option<Spanned<VersionPolicy>>,
+    /// Whether a breach stands whatever changes later: `true` keeps it when a change of
+    /// priority brings a longer goal or a deadline moves later; `false` lifts it when the clock
+    /// is within the new goal. Defaults to the agreement's `final_breach`, else `false`.
+    #[serde(default)]
+    pub final_breach: Option<bool>,
+    /// A stopped clock that the record reopens within a window continues (same cycle, the time
+    /// already spent kept, the gap not counted) instead of a new cycle starting.
+    #[serde(default)]
+    pub reopen: Option<Reopen>,
     /// Penalties or service credits for missing the target.
     #[serde(default)]
     pub penalty: Option<Penalty>,
+}
+
+/// When a stopped clock continues: a record reopened within `within` of the stop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Reopen {
+    /// How long after the stop a reopening continues the clock, in `calendar` (`5 working
+    /// days`, `48h`); later, the start condition begins a new cycle as usual.
+    pub within: Spanned<Duration>,
+    /// The calendar the window is counted in; defaults to the target's. `24x7` counts calendar
+    /// time.
+    #[serde(default)]
+    pub calendar: Option<Spanned<CalendarId>>,
+    /// What reopens the record: when this becomes true (it did not hold before the change) on a
+    /// record whose clock stopped. Defaults to the target's start condition.
+    #[serde(default)]
+    pub when: Option<Spanned<Condition>>,
 }
 
 impl Target {
@@ -253,6 +283,11 @@ pub enum ChangePolicy {
     /// Measure the new goal from the original start, with the same pauses, in its own calendar.
     #[default]
     Retarget,
+    /// Keep the target the clock started with, whatever changes later: a clock started under
+    /// this target is neither taken over by another target of the measure nor cancelled when
+    /// no target applies any more ("the priority at creation decides"). Only its cancel
+    /// condition (or a new bundle version that adopts it) ends that.
+    Fixed,
 }
 
 /// Penalties or service credits for missing a target.

@@ -186,6 +186,20 @@ impl Percent {
     pub fn fraction(&self) -> f64 {
         self.0 / 100.0
     }
+
+    /// The share as an exact ratio `(numerator, denominator)`, read from the decimal the
+    /// percentage was written as (`66.7%` is 667/1000): the shortest decimal that reads back as
+    /// the stored number is the one written, for up to 15 significant digits. Digits beyond the
+    /// ninth decimal place are dropped.
+    pub fn ratio(&self) -> (u64, u64) {
+        let text = format!("{}", self.0);
+        let (whole, decimals) = text.split_once('.').unwrap_or((&text, ""));
+        let decimals = decimals.get(..decimals.len().min(9)).unwrap_or("");
+        let digits = format!("{whole}{decimals}");
+        let numerator = digits.parse::<u64>().unwrap_or(0);
+        let denominator = 100 * 10u64.pow(decimals.len() as u32);
+        (numerator, denominator)
+    }
 }
 
 impl FromStr for Percent {

@@ -33,6 +33,10 @@ pub enum Kind {
     SlaCancelled,
     /// A clock is now measured against another target, or its deadline moved.
     SlaRetargeted,
+    /// A stopped clock continues: the record reopened within its target's window.
+    SlaReopened,
+    /// A deadline clock has no due: the record field holding its deadline is not set.
+    SlaWaiting,
     /// An escalation topic reached a level.
     EscalationRaised,
     /// A task (or a decision a person takes) opened.
@@ -61,7 +65,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order of the documentation.
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 23] = [
         Kind::SlaStarted,
         Kind::SlaPaused,
         Kind::SlaResumed,
@@ -71,6 +75,8 @@ impl Kind {
         Kind::SlaStopped,
         Kind::SlaCancelled,
         Kind::SlaRetargeted,
+        Kind::SlaReopened,
+        Kind::SlaWaiting,
         Kind::EscalationRaised,
         Kind::TaskOpened,
         Kind::TaskOverdue,
@@ -97,6 +103,8 @@ impl Kind {
             Kind::SlaStopped => "sla.stopped",
             Kind::SlaCancelled => "sla.cancelled",
             Kind::SlaRetargeted => "sla.retargeted",
+            Kind::SlaReopened => "sla.reopened",
+            Kind::SlaWaiting => "sla.waiting",
             Kind::EscalationRaised => "escalation.raised",
             Kind::TaskOpened => "task.opened",
             Kind::TaskOverdue => "task.overdue",

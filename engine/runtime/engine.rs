@@ -65,12 +65,21 @@ pub struct Record {
     /// Instances started for it so far, per base id (`proc:R`, `proc:R/3`), to number repeats.
     #[serde(default)]
     pub instance_counts: Vec<(Name, u64)>,
+    /// When the fields that scripts read through `since` last changed (only those fields, and
+    /// only when some script reads one).
+    #[serde(default)]
+    pub changed_at: Option<Box<Vec<(Name, i64)>>>,
 }
 
 impl Record {
     /// Whether the slot holds a record (not one the engine released).
     pub fn is_live(&self) -> bool {
         !self.id.is_empty()
+    }
+
+    /// When the fields scripts read through `since` last changed.
+    pub fn changed_at(&self) -> &[(Name, i64)] {
+        self.changed_at.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// Shared copies of its id, type and fields, to look at while the engine changes.
@@ -622,6 +631,7 @@ impl Engine {
                     stamp,
                     open_instances: 0,
                     instance_counts: Vec::new(),
+                    changed_at: None,
                 };
                 let i = place(
                     &mut self.state.records,
@@ -664,6 +674,21 @@ impl Engine {
         })
     }
 
+    /// When the last reopen window of a record's stopped clocks surely closes (`i64::MAX` if
+    /// one never does); `None` if no stopped clock of it can be continued.
+    fn reopen_window(&self, record: u32) -> Option<i64> {
+        let r = self.state.records.get(record as usize)?;
+        r.clocks
+            .indices()
+            .filter_map(|c| self.state.clocks.get(c))
+            .filter_map(|clock| {
+                let rule = self.clock_target(clock)?.reopen.as_ref()?;
+                let stopped = clock.stopped_at()?;
+                Some(rule.closed_by(stopped).unwrap_or(i64::MAX))
+            })
+            .max()
+    }
+
     /// A release timer: the record is forgotten if nothing happened to it since the timer was
     /// set and it is still quiet.
     fn release_timer(&mut self, record: u32, stamp: u32) {
@@ -673,6 +698,16 @@ impl Engine {
             .get(record as usize)
             .is_some_and(|r| r.stamp == stamp);
         if !current || !self.quiet(record) {
+            return;
+        }
+        // A record whose clock may still be continued by a reopening is kept until its window
+        // closes, however short the retention.
+        if let Some(until) = self.reopen_window(record)
+            && until > self.state.now.unwrap_or(0)
+        {
+            if until != i64::MAX {
+                self.state.timers.push(until, Due::Release(record, stamp));
+            }
             return;
         }
         let Some(r) = self.state.records.get_mut(record as usize) else {
@@ -691,6 +726,7 @@ impl Engine {
                 stamp,
                 open_instances: 0,
                 instance_counts: Vec::new(),
+                changed_at: None,
             },
         );
         self.state.clocks.release(&released.clocks);
@@ -746,7 +782,22 @@ impl Engine {
             };
             before.push((key, old));
         }
+        let previous_event = (!is_new).then_some(record.last_at);
         record.last_at = at;
+        // What `since` reads is as of before this change; then this change's fields are noted.
+        let changed_at = record.changed_at().to_vec();
+        if program.since.any() {
+            let noted = record.changed_at.get_or_insert_default();
+            for (key, old) in &before {
+                let changed = old.as_ref() != event.fields.get(key);
+                if changed && program.since.tracks(key) {
+                    match noted.iter_mut().find(|(k, _)| same_text(k, key)) {
+                        Some(slot) => slot.1 = at,
+                        None => noted.push((Name::from(*key), at)),
+                    }
+                }
+            }
+        }
         // Shared copies: the record itself may change while the engine acts on this change.
         let (id, record_type, fields) = record.shared();
         let change = Change {
@@ -756,6 +807,9 @@ impl Engine {
             fields: &fields,
             before: &before,
             is_new,
+            now: at,
+            previous_event,
+            changed_at: &changed_at,
         };
         let mut eval = self.evaluator(&program, self.state.current);
         // SLA clocks: the current version attaches and updates its clocks; clocks pinned to
@@ -906,6 +960,7 @@ impl Engine {
                 continue;
             }
             let (id, record_type, fields) = record.shared();
+            let changed_at = record.changed_at().to_vec();
             let change = Change {
                 record: &id,
                 record_type: &record_type,
@@ -913,6 +968,9 @@ impl Engine {
                 fields: &fields,
                 before: &[],
                 is_new: false,
+                now: at,
+                previous_event: Some(record.last_at),
+                changed_at: &changed_at,
             };
             let mut eval = self.evaluator(&program, self.state.current);
             let moment = Moment {

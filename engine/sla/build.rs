@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{ActionSpec, Goal, Group, Milestone, Point, Target};
+use super::{ActionSpec, Goal, Group, Milestone, Point, Reopen, Target, Window};
 use crate::base::{FastMap, Name};
 use crate::condition::{Assignment, Condition};
 use crate::model::agreement::Agreement;
@@ -120,6 +120,16 @@ pub fn targets(
                     .as_ref()
                     .map(|p| p.value)
                     .unwrap_or_default(),
+                final_breach: t.final_breach.or(agreement.final_breach).unwrap_or(false),
+                reopen: t.reopen.as_ref().map(|r| Reopen {
+                    within: match r.within.value {
+                        Duration::Seconds(s) => Window::Seconds(s),
+                        Duration::WorkingDays(d) => Window::WorkingDays(d),
+                    },
+                    within_text: r.within.value.to_string(),
+                    calendar: cx.calendar(r.calendar.as_ref().or(calendar_id)),
+                    when: cx.condition(r.when.as_ref(), &assignment, name("reopen")),
+                }),
             };
             match measures.iter_mut().find(|(m, _)| *m == target.measure) {
                 Some((_, list)) => list.push(index),
@@ -145,10 +155,14 @@ pub fn targets(
                             .is_some_and(|t| t.record_types.contains(record_type))
                     })
                     .collect();
+                let reopens = of_type
+                    .iter()
+                    .any(|i| targets.get(*i as usize).is_some_and(|t| t.reopen.is_some()));
                 groups.entry(record_type.clone()).or_default().push(Group {
                     agreement: Name::clone(&agreement_name),
                     measure: Name::clone(&measure),
                     targets: of_type,
+                    reopens,
                 });
             }
         }
@@ -162,7 +176,11 @@ fn milestone(
     matrices: &HashMap<String, u32>,
 ) -> Option<Milestone> {
     let (point, label) = if let Some(at) = &m.at {
-        (Point::Fraction(at.value.fraction()), at.value.to_string())
+        let (numerator, denominator) = at.value.ratio();
+        (
+            Point::Fraction(numerator, denominator),
+            at.value.to_string(),
+        )
     } else if let Some(before) = &m.before_due {
         (
             Point::BeforeDue(before.value.seconds()?),

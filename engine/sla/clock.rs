@@ -6,6 +6,8 @@
 //! pause intervals, both in the goal's calendar. The clock never reads the wall clock; every
 //! method takes the instant it acts at.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Goal, Point, Target};
@@ -58,6 +60,8 @@ pub enum Because {
     Time,
     /// A new bundle version's target adopted the clock.
     NewVersion,
+    /// The record reopened within the target's window after the clock stopped.
+    Reopen,
 }
 
 impl Because {
@@ -75,6 +79,7 @@ impl Because {
             Because::NoLongerApplies => "no target of the measure applies any more",
             Because::Time => "business time",
             Because::NewVersion => "a new bundle version adopted the clock",
+            Because::Reopen => "reopened within the target's window",
         }
     }
 }
@@ -105,6 +110,8 @@ pub enum What {
     /// Now measured against a target of a newer bundle version, which adopted the clock (the
     /// previous version and the index of the previous target in it).
     Adopted(u16, u32),
+    /// Continued after a stop: the record reopened within the window (the gap is a pause).
+    Reopened,
 }
 
 /// One line of a clock's timeline.
@@ -142,8 +149,9 @@ const WHAT_STARTED: u8 = 0;
 const WHAT_MILESTONE: u8 = 3;
 const WHAT_RETARGETED: u8 = 9;
 const WHAT_ADOPTED: u8 = 10;
+const WHAT_REOPENED: u8 = 11;
 
-const BECAUSE: [Because; 11] = [
+const BECAUSE: [Because; 12] = [
     Because::Start,
     Because::StartFrom,
     Because::Pause,
@@ -155,6 +163,7 @@ const BECAUSE: [Because; 11] = [
     Because::NoLongerApplies,
     Because::Time,
     Because::NewVersion,
+    Because::Reopen,
 ];
 
 /// The number of a [`What`] (four bits) and its detail: the milestone or the previous target
@@ -174,6 +183,7 @@ fn what_code(what: What) -> (u8, u64) {
         What::Adopted(version, target) => {
             (WHAT_ADOPTED, (u64::from(version) << 32) | u64::from(target))
         }
+        What::Reopened => (WHAT_REOPENED, 0),
     }
 }
 
@@ -190,6 +200,7 @@ fn what_of(code: u8, detail: u64) -> What {
         7 => What::Cancelled,
         8 => What::Reset,
         WHAT_ADOPTED => What::Adopted(u16::try_from(detail >> 32).unwrap_or(u16::MAX), low),
+        WHAT_REOPENED => What::Reopened,
         _ => What::Retargeted(low),
     }
 }
@@ -374,6 +385,10 @@ struct Extra {
     carried: u64,
     /// The due instant of a deadline goal (pauses do not move it).
     deadline: Option<i64>,
+    /// When a change of target carried over more business time than the new goal: the instant
+    /// the old measurement reached the new goal, which is the due.
+    #[serde(default)]
+    passed: Option<i64>,
 }
 
 /// The next timed point of a clock.
@@ -427,6 +442,7 @@ impl Clock {
                     measure_from: start,
                     carried: 0,
                     deadline: Some(deadline),
+                    passed: None,
                 })
             }),
         }
@@ -455,8 +471,9 @@ impl Clock {
         }
     }
 
-    /// Where business time is counted from.
-    fn measure_from(&self) -> i64 {
+    /// Where business time is counted from: the start, unless a change of target that kept the
+    /// elapsed time moved it (the time before is carried over as a number).
+    pub fn measure_from(&self) -> i64 {
         self.extra.as_ref().map_or(self.start, |e| e.measure_from)
     }
 
@@ -477,6 +494,7 @@ impl Clock {
                 measure_from: start,
                 carried: 0,
                 deadline: None,
+                passed: None,
             })
         })
     }
@@ -513,6 +531,35 @@ impl Clock {
             .last()
     }
 
+    /// When the clock stopped, if its last word was a stop (met or late): not a cancel or a
+    /// reset, which no reopening continues.
+    pub fn stopped_at(&self) -> Option<i64> {
+        if !matches!(self.state, State::Met | State::Stopped) {
+            return None;
+        }
+        self.timeline
+            .last()
+            .filter(|e| matches!(e.what, What::Met | What::Stopped))
+            .map(|e| e.at)
+    }
+
+    /// Continues a stopped clock at `now`: it runs again, in the same cycle, with the time it
+    /// had; the gap since `stopped` is a pause, so it is not counted. A breach stands.
+    pub fn reopen(
+        &mut self,
+        calendar: &BusinessCalendar,
+        stopped: i64,
+        now: i64,
+        event: Option<u32>,
+    ) {
+        let pauses = self.pauses.get_or_insert_default();
+        grow_by_doubling(&mut pauses.closed, 1);
+        pauses.closed.push((stopped, now));
+        self.state = State::Running;
+        self.generation = self.generation.wrapping_add(1);
+        self.log(calendar, now, What::Reopened, Because::Reopen, event);
+    }
+
     /// Business seconds in pauses, in `calendar`, from the measuring start up to `t`.
     pub fn paused_business(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
         let measure_from = self.measure_from();
@@ -536,39 +583,60 @@ impl Clock {
         self.carried() + counted.saturating_sub(self.paused_business(calendar, t))
     }
 
-    /// The instant the business time elapsed reaches `elapsed`, if the clock is counting (or
-    /// has finished: then it is when it would have been reached).
-    pub fn instant_at(&self, calendar: &BusinessCalendar, elapsed: u64) -> Option<i64> {
+    /// The earliest instant at which the business time elapsed reached (or reaches) `elapsed`,
+    /// counting only the pauses that came before it: a pause after that instant does not move
+    /// it. `None` if it is not reached yet and the clock is paused (when it resumes is not
+    /// known), or if the calendar's horizon ends first.
+    pub fn reached_at(&self, calendar: &BusinessCalendar, elapsed: u64) -> Option<i64> {
         let measure_from = self.measure_from();
         if self.deadline().is_some() {
             return calendar.add(measure_from, elapsed);
         }
-        if self.state == State::Paused {
-            return None;
-        }
         let carried = self.carried();
         if elapsed <= carried {
-            return Some(measure_from);
+            let passed = self.extra.as_ref().and_then(|e| e.passed);
+            return Some(
+                passed
+                    .filter(|_| elapsed == self.goal)
+                    .unwrap_or(measure_from),
+            );
         }
-        let paused: u64 = self
-            .closed_pauses()
-            .iter()
-            .map(|(from, to)| calendar.between((*from).max(measure_from), *to))
-            .sum();
-        calendar.add(measure_from, elapsed - carried + paused)
+        let mut remaining = elapsed - carried;
+        let mut cursor = measure_from;
+        for &(from, to) in self.closed_pauses() {
+            let available = calendar.between(cursor, from);
+            if remaining <= available {
+                return calendar.add(cursor, remaining);
+            }
+            remaining -= available;
+            cursor = cursor.max(to);
+        }
+        if let Some(since) = self.paused_since() {
+            if remaining <= calendar.between(cursor, since) {
+                return calendar.add(cursor, remaining);
+            }
+            return None;
+        }
+        calendar.add(cursor, remaining)
     }
 
-    /// The due time, if known (a paused clock has none, unless its goal is a fixed deadline).
+    /// The due time: the instant the business time reached the goal, or will reach it if the
+    /// clock runs on; a paused clock that has not reached it has none, unless its goal is a
+    /// fixed deadline.
     pub fn due(&self, calendar: &BusinessCalendar) -> Option<i64> {
         match self.deadline() {
             Some(deadline) => Some(deadline),
-            None => self.instant_at(calendar, self.goal),
+            None if self.goal == u64::MAX => None,
+            None => self.reached_at(calendar, self.goal),
         }
     }
 
     fn point(&self, point: Point) -> u64 {
         match point {
-            Point::Fraction(f) => ((self.goal as f64) * f).round() as u64,
+            Point::Fraction(numerator, denominator) => {
+                let share = u128::from(self.goal) * u128::from(numerator);
+                u64::try_from(share.div_ceil(u128::from(denominator.max(1)))).unwrap_or(u64::MAX)
+            }
             Point::BeforeDue(s) => self.goal.saturating_sub(s),
             Point::AfterDue(s) => self.goal.saturating_add(s),
         }
@@ -587,6 +655,12 @@ impl Clock {
             }
         };
         for (i, milestone) in target.milestones.iter().enumerate() {
+            // A breached clock (a breach that stood through a change of target) warns no more;
+            // points after the due still come.
+            let warning = !matches!(milestone.point, Point::AfterDue(_));
+            if self.breached && warning {
+                continue;
+            }
             if i < 64 && self.fired & (1 << i) == 0 {
                 let order = if matches!(milestone.point, Point::AfterDue(_)) {
                     2
@@ -604,9 +678,13 @@ impl Clock {
             consider(self.goal, 1, Next::Breach);
         }
         let (elapsed, _, next) = best?;
+        // A paused clock's business time stands still: its next point has no instant yet.
+        if self.state == State::Paused && self.deadline().is_none() {
+            return None;
+        }
         let at = match (self.deadline(), next) {
             (Some(deadline), Next::Breach) => Some(deadline),
-            _ => self.instant_at(calendar, elapsed),
+            _ => self.reached_at(calendar, elapsed),
         }?;
         Some((at, next))
     }
@@ -736,11 +814,21 @@ impl Clock {
             What::Adopted(self.version, before)
         };
         self.version = version;
-        if keep_elapsed {
+        let mut passed = None;
+        // In the same calendar the time spent so far is simply measured on (its pauses
+        // included), so every point of the new goal keeps the instant it was reached. In
+        // another calendar the time before the change is carried as a number, measured in
+        // the old calendar, and counting goes on in the new one from the change.
+        if keep_elapsed && !Arc::ptr_eq(&from.calendar, &to.calendar) {
             let carried = self.business(&from.calendar, now);
+            let goal = Clock::start(to, self.record, self.cycle, now, deadline).goal;
+            if carried >= goal {
+                passed = self.reached_at(&from.calendar, goal);
+            }
             let extra = self.extra_mut();
             extra.carried = carried;
             extra.measure_from = now;
+            extra.passed = passed;
             if let Some(pauses) = &mut self.pauses {
                 let paused = pauses.since.is_some();
                 pauses.closed.clear();
@@ -757,22 +845,42 @@ impl Clock {
             self.extra_mut().deadline = deadline;
         }
         self.target = to.index;
-        // Milestones already passed under the new goal are not raised again. A breach stands
-        // only if the new goal is missed too (a longer goal lifts it); a new goal already
-        // missed breaches now, through the clock's next timer.
+        // A breach stands if it is final (the target it happened under says so) or the new
+        // goal is missed too; otherwise a longer goal lifts it. A new goal already missed
+        // breaches now, through the clock's next timer.
         let elapsed = self.business(&to.calendar, now);
         let late = match self.deadline() {
             Some(deadline) => now > deadline,
             None => elapsed > self.goal,
         };
-        self.breached = self.breached && late;
+        self.breached = self.breached && (late || from.final_breach);
+        // Warnings of the new target already passed are raised at the change (through the
+        // clock's next timer, which is due now), unless the clock raised a warning of the same
+        // name under the previous target or the new goal is already missed (its breach says
+        // more). Milestones after the due time are timed from the new due as usual.
+        let raised: Vec<&crate::base::Name> = from
+            .milestones
+            .iter()
+            .enumerate()
+            .take(64)
+            .filter(|(i, _)| self.fired & (1 << i) != 0)
+            .map(|(_, m)| &m.name)
+            .collect();
         self.fired = 0;
         for (i, milestone) in to.milestones.iter().enumerate().take(64) {
-            if self.point(milestone.point) <= elapsed
-                && !matches!(milestone.point, Point::AfterDue(_))
-            {
+            let passed = self.point(milestone.point) <= elapsed
+                && !matches!(milestone.point, Point::AfterDue(_));
+            let done = late
+                || self.breached
+                || raised
+                    .iter()
+                    .any(|n| crate::base::same_text(n, &milestone.name));
+            if passed && done {
                 self.fired |= 1 << i;
             }
+        }
+        if !keep_elapsed && let Some(extra) = &mut self.extra {
+            extra.passed = None;
         }
         self.generation = self.generation.wrapping_add(1);
         let because = if matches!(what, What::Adopted(..)) {
@@ -786,18 +894,25 @@ impl Clock {
     /// Moves the due instant of a deadline goal (its record field changed): the goal becomes
     /// the business time from the start to the new deadline, and a breach is judged anew.
     /// `None` (the field was removed) leaves the clock without a due time.
-    pub fn set_deadline(&mut self, calendar: &BusinessCalendar, now: i64, deadline: Option<i64>) {
+    /// With `final_breach`, a breach stands whatever the new deadline.
+    pub fn set_deadline(
+        &mut self,
+        calendar: &BusinessCalendar,
+        now: i64,
+        deadline: Option<i64>,
+        final_breach: bool,
+    ) {
         let from = self.measure_from();
         self.extra_mut().deadline = deadline;
         match deadline {
             Some(due) => {
                 self.goal = calendar.between(from, due);
                 // A deadline already passed breaches now, through the clock's next timer.
-                self.breached = self.breached && now > due;
+                self.breached = self.breached && (now > due || final_breach);
             }
             None => {
                 self.goal = u64::MAX;
-                self.breached = false;
+                self.breached = self.breached && final_breach;
             }
         }
         self.generation = self.generation.wrapping_add(1);
@@ -831,6 +946,7 @@ mod tests {
             What::Reset,
             What::Retargeted(u32::MAX),
             What::Adopted(u16::MAX, u32::MAX),
+            What::Reopened,
         ];
         let mut timeline = Timeline::new(100);
         let mut written = Vec::new();

@@ -35,6 +35,7 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
                 Some(&target.stop),
                 target.cancel.as_ref(),
                 target.reset.as_ref(),
+                target.reopen.as_ref().and_then(|r| r.when.as_ref()),
             ];
             if let Some(condition) = clock
                 .into_iter()
@@ -131,6 +132,18 @@ fn goal(id: &str, span: Span, target: &Target, d: &mut Diagnostics) {
                 format!("goal of target `{id}` is zero"),
             )
             .with_help("a goal is the business time allowed; it must be more than zero"),
+        );
+    }
+    if let Some(reopen) = &target.reopen
+        && reopen.within.value.is_zero()
+    {
+        d.push(
+            Diagnostic::new(
+                Code::GoalNotPositive,
+                reopen.within.span,
+                format!("reopen window of target `{id}` is zero"),
+            )
+            .with_help("the window is how long after a stop a reopening continues the clock; give more than zero, or leave `reopen` out"),
         );
     }
     if let Some(a) = &target.availability
@@ -240,6 +253,10 @@ fn conditions(id: &str, target: &Target, d: &mut Diagnostics) {
         ("resume", target.resume.as_ref()),
         ("cancel", target.cancel.as_ref()),
         ("reset", target.reset.as_ref()),
+        (
+            "reopen.when",
+            target.reopen.as_ref().and_then(|r| r.when.as_ref()),
+        ),
     ];
     for (name, condition) in named {
         if let Some(c) = condition

@@ -185,7 +185,13 @@ fn agreements(cx: &Context<'_>, d: &mut Diagnostics) {
             }
         }
         for target in a.targets.values() {
-            if let Some(c) = &target.calendar {
+            for c in [
+                target.calendar.as_ref(),
+                target.reopen.as_ref().and_then(|r| r.calendar.as_ref()),
+            ]
+            .into_iter()
+            .flatten()
+            {
                 calendar(cx, c, d);
             }
             for m in &target.milestones {

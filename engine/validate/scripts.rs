@@ -38,6 +38,7 @@ pub fn all_scripts<'b>(b: &'b Bundle) -> Vec<(&'b Script, ScriptContext)> {
                 Some(&t.stop),
                 t.cancel.as_ref(),
                 t.reset.as_ref(),
+                t.reopen.as_ref().and_then(|r| r.when.as_ref()),
             ]
             .into_iter()
             .flatten()

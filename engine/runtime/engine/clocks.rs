@@ -41,6 +41,7 @@ impl Engine {
             Effect::Stopped(c) => (Kind::SlaStopped, c),
             Effect::Cancelled(c, _) => (Kind::SlaCancelled, c),
             Effect::Retargeted(c, ..) => (Kind::SlaRetargeted, c),
+            Effect::Reopened(c) => (Kind::SlaReopened, c),
         };
         let mut action = self.clock_action(kind, at, clock);
         match effect {
@@ -59,6 +60,7 @@ impl Engine {
                 }
             }
             Effect::Cancelled(_, because) => action.reason = Some(because.describe().to_string()),
+            Effect::Reopened(c) => action.reason = self.reopen_reason(c),
             Effect::Retargeted(c, previous, was) => {
                 let same = self
                     .state
@@ -84,6 +86,9 @@ impl Engine {
             _ => {}
         }
         self.emit(action);
+        if matches!(effect, Effect::Started(_) | Effect::Retargeted(..)) {
+            self.waiting(clock, at);
+        }
         if matches!(
             effect,
             Effect::Met(_) | Effect::Stopped(_) | Effect::Cancelled(..)
@@ -91,6 +96,42 @@ impl Engine {
             self.calm(Subject::Clock(clock), |_, _| true);
         }
         self.schedule_clock(clock);
+    }
+
+    /// Why a clock continued: the window, and the gap not counted.
+    fn reopen_reason(&self, clock: u32) -> Option<String> {
+        let c = self.state.clocks.get(clock)?;
+        let target = self.clock_target(c)?;
+        let rule = target.reopen.as_ref()?;
+        let (stopped, reopened) = c.pauses(0).last().copied()?;
+        let gap = crate::model::Duration::Seconds(target.calendar.between(stopped, reopened));
+        Some(format!(
+            "reopened within {} of its stop at {}: the clock continues, the {gap} between not counted",
+            rule.within_text,
+            crate::model::Timestamp(stopped)
+        ))
+    }
+
+    /// Says so when a deadline clock has no due because its record lacks the deadline field.
+    fn waiting(&mut self, clock: u32, at: i64) {
+        let Some(c) = self.state.clocks.get(clock) else {
+            return;
+        };
+        let Some(target) = self.clock_target(c) else {
+            return;
+        };
+        let crate::sla::Goal::Deadline(field) = &target.goal else {
+            return;
+        };
+        if !c.state.is_active() || c.due(&target.calendar).is_some() {
+            return;
+        }
+        let reason = format!(
+            "the record has no `{field}` field with an instant: the clock has no due until it has"
+        );
+        let mut action = self.clock_action(Kind::SlaWaiting, at, clock);
+        action.reason = Some(reason);
+        self.emit(action);
     }
 
     /// Queues the timer of a clock's next milestone or breach, if it is counting.

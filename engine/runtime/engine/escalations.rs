@@ -31,15 +31,20 @@ impl Engine {
         // Shared copies, so the engine can change while the change is looked at.
         let seen = record
             .and_then(|r| self.state.records.get(r as usize))
-            .map(super::Record::shared);
-        let change = seen.as_ref().map(|(id, record_type, fields)| Change {
-            record: id,
-            record_type,
-            event: "",
-            fields,
-            before: &[],
-            is_new: false,
-        });
+            .map(|r| (r.shared(), r.last_at, r.changed_at().to_vec()));
+        let change = seen
+            .as_ref()
+            .map(|((id, record_type, fields), last_at, changed_at)| Change {
+                record: id,
+                record_type,
+                event: "",
+                fields,
+                before: &[],
+                is_new: false,
+                now: at,
+                previous_event: Some(*last_at),
+                changed_at,
+            });
         let mut reason = None;
         for (m, matrix) in program.matrices.iter().enumerate() {
             if matrix.template && named != u32::try_from(m).ok() {
