@@ -17,6 +17,7 @@ mod common;
 mod crash;
 mod docs;
 mod examples;
+mod hostile;
 mod library;
 mod robustness;
 mod runtime;

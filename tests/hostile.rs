@@ -1,0 +1,202 @@
+//! Hostile input: every probe runs the `slaflow` binary under a memory limit and a deadline,
+//! and checks that it ends by itself, with the exit status and the message a person needs,
+//! never an abort, a hang or a silent loss. Inputs are generated in temporary directories and
+//! kept small enough for a 2-core CI machine; each test is named after what broke.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::root;
+
+/// At most this much of a probe's standard output and error is kept.
+const KEEP: usize = 1 << 20;
+
+/// How a probe ended.
+#[derive(Debug)]
+struct Outcome {
+    /// The exit status, when the process exited by itself.
+    code: Option<i32>,
+    /// The signal that ended it, if one did (ours at the deadline is `SIGKILL`, 9).
+    signal: Option<i32>,
+    /// Whether the deadline passed and the probe was killed.
+    timed_out: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Outcome {
+    /// Asserts the probe exited by itself with `code`, and returns its standard error.
+    fn exited(&self, code: i32) -> &str {
+        assert!(
+            !self.timed_out,
+            "the probe did not finish in time; stderr: {}",
+            self.stderr
+        );
+        assert_eq!(
+            (self.code, self.signal),
+            (Some(code), None),
+            "unexpected end; stderr: {}\nstdout: {}",
+            self.stderr,
+            self.stdout.get(..2000.min(self.stdout.len())).unwrap_or("")
+        );
+        assert!(
+            !self.stderr.contains("panicked") && !self.stderr.contains("memory allocation"),
+            "{}",
+            self.stderr
+        );
+        &self.stderr
+    }
+}
+
+/// A run of the binary under limits.
+struct Probe {
+    args: Vec<String>,
+    dir: PathBuf,
+    /// Address space limit, in MiB.
+    memory_mib: u64,
+    deadline: Duration,
+    stdin: Option<PathBuf>,
+}
+
+impl Probe {
+    /// A probe of `slaflow ARGS` in `dir`, with 512 MiB and 60 s.
+    fn new(dir: &Path, args: &[&str]) -> Probe {
+        Probe {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            dir: dir.to_path_buf(),
+            memory_mib: 512,
+            deadline: Duration::from_secs(60),
+            stdin: None,
+        }
+    }
+
+    fn memory_mib(mut self, mib: u64) -> Probe {
+        self.memory_mib = mib;
+        self
+    }
+
+    fn deadline(mut self, seconds: u64) -> Probe {
+        self.deadline = Duration::from_secs(seconds);
+        self
+    }
+
+    /// Runs it: `ulimit -v` in a shell that then becomes slaflow, killed at the deadline.
+    fn run(&self) -> Outcome {
+        let kib = self.memory_mib * 1024;
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_slaflow"))
+            .args(&self.args)
+            .current_dir(&self.dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        match &self.stdin {
+            Some(path) => command.stdin(std::fs::File::open(path).unwrap()),
+            None => command.stdin(Stdio::null()),
+        };
+        let mut child = command.spawn().expect("run sh");
+        let stdout = keep(child.stdout.take().unwrap());
+        let stderr = keep(child.stderr.take().unwrap());
+        let timed_out = wait_until(&mut child, Instant::now() + self.deadline);
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        Outcome {
+            code: status.code(),
+            signal: status.signal(),
+            timed_out,
+            stdout: stdout.join().unwrap(),
+            stderr: stderr.join().unwrap(),
+        }
+    }
+}
+
+/// Reads a pipe to its end in a thread, keeping the first [`KEEP`] bytes.
+fn keep(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut chunk = [0u8; 64 * 1024];
+        while let Ok(n) = pipe.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            let room = KEEP.saturating_sub(kept.len());
+            kept.extend_from_slice(&chunk[..n.min(room)]);
+        }
+        String::from_utf8_lossy(&kept).into_owned()
+    })
+}
+
+/// Waits for `child` until `deadline`; kills it then. Whether it had to be killed.
+fn wait_until(child: &mut Child, deadline: Instant) -> bool {
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("slaflow-hostile-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes `text` to `dir/name`.
+fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Events for one licence record, for probes whose bundle is a record rule.
+const LICENCE_EVENT: &str = "{\"at\":\"2026-10-05T09:00:00Z\",\"record\":\"L1\",\"type\":\"licence\",\"event\":\"created\",\"fields\":{\"entitled\":10,\"used\":12}}\n";
+
+#[test]
+fn sleep_in_a_script_hung_the_replay() {
+    let dir = scratch("sleep");
+    write(
+        &dir,
+        "rules.yaml",
+        "rules:\n  sleepy:\n    record_type: licence\n    when: 'sleep(1000000) == ()'\n  sleepy-float:\n    record_type: licence\n    when: 'sleep(1e18) == ()'\n",
+    );
+    write(&dir, "events.jsonl", LICENCE_EVENT);
+    let out = Probe::new(&dir, &["run", "rules.yaml", "--events", "events.jsonl"])
+        .deadline(20)
+        .memory_mib(256)
+        .run();
+    let stderr = out.exited(0);
+    assert!(
+        stderr.contains("rule sleepy at rules.yaml:4:11 failed: function not found: sleep"),
+        "{stderr}"
+    );
+    assert!(out.stdout.contains("script.failed"), "{}", out.stdout);
+}
+
+#[test]
+fn sandbox_functions_are_those_of_the_allow_list() {
+    let mut listed = slaflow::script::sandbox().gen_fn_signatures(true);
+    listed.sort();
+    listed.dedup();
+    for denied in ["sleep(", "timestamp(", "exit(", "eval(", "parse_json("] {
+        assert!(
+            !listed.iter().any(|f| f.starts_with(denied)),
+            "`{denied}` is reachable from scripts"
+        );
+    }
+    let text: String = listed.iter().map(|f| format!("{f}\n")).collect();
+    crate::common::golden(&root().join("tests/fixtures/sandbox-functions.txt"), &text);
+}
