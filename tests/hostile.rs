@@ -200,3 +200,21 @@ fn sandbox_functions_are_those_of_the_allow_list() {
     let text: String = listed.iter().map(|f| format!("{f}\n")).collect();
     crate::common::golden(&root().join("tests/fixtures/sandbox-functions.txt"), &text);
 }
+
+#[test]
+fn infinity_compared_false_with_every_number() {
+    let dir = scratch("infinity");
+    write(
+        &dir,
+        "rules.yaml",
+        "rules:\n  over-deployed:\n    record_type: licence\n    when: 'record.used / (record.entitled - 10.0) > 1.0'\n",
+    );
+    write(&dir, "events.jsonl", LICENCE_EVENT);
+    let out = Probe::new(&dir, &["run", "rules.yaml", "--events", "events.jsonl"]).run();
+    out.exited(0);
+    assert!(
+        out.stdout.contains("\"kind\":\"rule.fired\""),
+        "{}",
+        out.stdout
+    );
+}
