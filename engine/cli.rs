@@ -150,7 +150,17 @@ pub fn write_stdout(text: &str) -> Option<u8> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => None,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => None,
-        Err(error) => Some(fail(format!("cannot write to standard output: {error}"))),
+        Err(error) => Some(output_failed(&error)),
+    }
+}
+
+/// The exit status when writing the output failed: success, quietly, when its reader went away
+/// (`slaflow ... | head`), else an error.
+pub fn output_failed(error: &std::io::Error) -> u8 {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        EXIT_OK
+    } else {
+        fail(format!("cannot write to standard output: {error}"))
     }
 }
 

@@ -165,16 +165,36 @@ fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
 /// Events for one licence record, for probes whose bundle is a record rule.
 const LICENCE_EVENT: &str = "{\"at\":\"2026-10-05T09:00:00Z\",\"record\":\"L1\",\"type\":\"licence\",\"event\":\"created\",\"fields\":{\"entitled\":10,\"used\":12}}\n";
 
+/// A scratch directory with `rules.yaml`, record rules over licences with these conditions
+/// (`rules.yaml:4:11` is the first one's), and `events.jsonl`, one licence event.
+fn licence_rules(name: &str, conditions: &[(&str, &str)]) -> PathBuf {
+    let dir = scratch(name);
+    let mut rules = String::from("rules:\n");
+    for (id, when) in conditions {
+        rules.push_str(&format!(
+            "  {id}:\n    record_type: licence\n    when: '{when}'\n"
+        ));
+    }
+    write(&dir, "rules.yaml", rules);
+    write(&dir, "events.jsonl", LICENCE_EVENT);
+    dir
+}
+
+/// `slaflow run rules.yaml --events FILE` in `dir`.
+fn replay(dir: &Path, events: &str) -> Probe {
+    Probe::new(dir, &["run", "rules.yaml", "--events", events])
+}
+
 #[test]
 fn sleep_in_a_script_hung_the_replay() {
-    let dir = scratch("sleep");
-    write(
-        &dir,
-        "rules.yaml",
-        "rules:\n  sleepy:\n    record_type: licence\n    when: 'sleep(1000000) == ()'\n  sleepy-float:\n    record_type: licence\n    when: 'sleep(1e18) == ()'\n",
+    let dir = licence_rules(
+        "sleep",
+        &[
+            ("sleepy", "sleep(1000000) == ()"),
+            ("sleepy-float", "sleep(1e18) == ()"),
+        ],
     );
-    write(&dir, "events.jsonl", LICENCE_EVENT);
-    let out = Probe::new(&dir, &["run", "rules.yaml", "--events", "events.jsonl"])
+    let out = replay(&dir, "events.jsonl")
         .deadline(20)
         .memory_mib(256)
         .run();
@@ -203,18 +223,145 @@ fn sandbox_functions_are_those_of_the_allow_list() {
 
 #[test]
 fn infinity_compared_false_with_every_number() {
-    let dir = scratch("infinity");
-    write(
-        &dir,
-        "rules.yaml",
-        "rules:\n  over-deployed:\n    record_type: licence\n    when: 'record.used / (record.entitled - 10.0) > 1.0'\n",
+    let dir = licence_rules(
+        "infinity",
+        &[(
+            "over-deployed",
+            "record.used / (record.entitled - 10.0) > 1.0",
+        )],
     );
-    write(&dir, "events.jsonl", LICENCE_EVENT);
-    let out = Probe::new(&dir, &["run", "rules.yaml", "--events", "events.jsonl"]).run();
+    let out = replay(&dir, "events.jsonl").run();
     out.exited(0);
     assert!(
         out.stdout.contains("\"kind\":\"rule.fired\""),
         "{}",
         out.stdout
     );
+}
+
+/// A licence event whose record id is `len` bytes long.
+fn long_line(len: usize) -> String {
+    format!(
+        "{{\"at\":\"2026-10-05T08:00:00Z\",\"record\":\"{}\",\"type\":\"licence\",\"event\":\"created\"}}\n",
+        "L".repeat(len)
+    )
+}
+
+#[test]
+fn events_from_dev_zero_grew_one_line_until_memory_ran_out() {
+    let dir = licence_rules("dev-zero", &[("over", "record.used > record.entitled")]);
+    let out = replay(&dir, "/dev/zero").deadline(5).memory_mib(256).run();
+    // /dev/zero never ends: the run goes on skipping its one line until it is stopped, in
+    // bounded memory, having said at once what is wrong.
+    assert!(out.timed_out && out.signal == Some(9), "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("line 1: not a valid event: the line is longer than 1048576 bytes, the limit; it was skipped\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_64_mib_event_line_was_held_whole_and_the_rest_waited() {
+    let dir = licence_rules("long-line", &[("over", "record.used > record.entitled")]);
+    let mut events = long_line(64 << 20);
+    events.push_str(LICENCE_EVENT);
+    write(&dir, "long.jsonl", events);
+    let out = replay(&dir, "long.jsonl")
+        .deadline(30)
+        .memory_mib(128)
+        .run();
+    let stderr = out.exited(0);
+    assert!(
+        stderr.contains("line 1: not a valid event: the line is longer than 1048576 bytes"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.contains("\"kind\":\"rule.fired\""),
+        "{}",
+        out.stdout
+    );
+    // The limit can be raised.
+    let out = Probe::new(
+        &dir,
+        &[
+            "run",
+            "rules.yaml",
+            "--events",
+            "long.jsonl",
+            "--max-line-bytes",
+            "100000000",
+        ],
+    )
+    .memory_mib(1024)
+    .run();
+    assert!(!out.exited(0).contains("longer than"));
+}
+
+#[test]
+fn calendar_queries_from_dev_zero_grew_one_line_until_memory_ran_out() {
+    let dir = scratch("queries-dev-zero");
+    let calendar = ["calendar", "rules.yaml", "--calendar", "24x7", "--queries"];
+    write(&dir, "rules.yaml", "roles: {}\n");
+    let out = Probe::new(&dir, &[&calendar[..], &["/dev/zero"]].concat())
+        .deadline(5)
+        .memory_mib(256)
+        .run();
+    assert!(out.timed_out && out.signal == Some(9), "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "{\"error\":\"line 1: the line is longer than 1048576 bytes, the limit; it was skipped\"}\n"
+    );
+    let query = "{\"op\":\"is_open\",\"at\":\"2026-11-21T12:00:00Z\"}\n";
+    write(
+        &dir,
+        "long.jsonl",
+        format!("{}\n{query}", "x".repeat(3 << 20)),
+    );
+    let out = Probe::new(&dir, &[&calendar[..], &["long.jsonl"]].concat())
+        .memory_mib(128)
+        .run();
+    out.exited(0);
+    assert_eq!(
+        out.stdout,
+        "{\"error\":\"line 1: the line is longer than 1048576 bytes, the limit; it was skipped\"}\n{\"open\":true}\n"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_rejected_the_first_line_and_its_record() {
+    let dir = licence_rules("bom", &[("over", "record.used > record.entitled")]);
+    let update = "{\"at\":\"2026-10-05T10:00:00Z\",\"record\":\"L1\",\"event\":\"updated\",\"fields\":{\"used\":13}}\n";
+    write(
+        &dir,
+        "bom.jsonl",
+        format!("\u{feff}{LICENCE_EVENT}{update}"),
+    );
+    let out = replay(&dir, "bom.jsonl").run();
+    assert_eq!(out.exited(0), "");
+    assert!(
+        out.stdout.contains("\"kind\":\"rule.fired\""),
+        "{}",
+        out.stdout
+    );
+    write(
+        &dir,
+        "queries.jsonl",
+        "\u{feff}{\"op\":\"is_open\",\"at\":\"2026-11-21T12:00:00Z\"}\r\n",
+    );
+    let out = Probe::new(
+        &dir,
+        &[
+            "calendar",
+            "rules.yaml",
+            "--calendar",
+            "24x7",
+            "--queries",
+            "queries.jsonl",
+        ],
+    )
+    .run();
+    out.exited(0);
+    assert_eq!(out.stdout, "{\"open\":true}\n");
 }

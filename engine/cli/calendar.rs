@@ -7,17 +7,19 @@
 //! - `{"op":"next_open","at":T}` -> `{"open":T}`; `{"op":"is_open","at":T}` -> `{"open":true}`
 //!
 //! A line that is not a valid query gets `{"error":"line N: ..."}` (N is its line in the input)
-//! and the rest still run. Blank lines are skipped.
+//! and the rest still run. Blank lines, and a byte-order mark at the start, are skipped; a line
+//! longer than `--max-line-bytes` is answered with an error without being read whole.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::{EXIT_OK, fail, write_stdout};
+use super::{EXIT_OK, fail, output_failed};
 use slaflow::calendar::BusinessCalendar;
 use slaflow::diagnostic::fuzzy;
 use slaflow::model::Timestamp;
+use slaflow::runtime::input::{MAX_LINE_BYTES, RawLine, RawLines};
 
 /// Arguments of `slaflow calendar`.
 #[derive(Debug, clap::Args)]
@@ -30,6 +32,9 @@ pub struct Args {
     /// JSON Lines queries; `-` reads standard input.
     #[arg(long, default_value = "-")]
     pub queries: PathBuf,
+    /// The longest query line read, in bytes; a longer one is answered with an error.
+    #[arg(long, value_name = "BYTES", default_value_t = MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,33 +144,33 @@ pub fn run(args: &Args) -> u8 {
             }
         }
     };
-    let mut out = String::new();
-    for (index, line) in BufReader::new(reader).lines().enumerate() {
-        let line = match line {
-            Ok(line) => line,
+    let mut lines = RawLines::new(BufReader::new(reader)).limit(args.max_line_bytes);
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    loop {
+        let (number, answer, flush) = match lines.next_line() {
+            Ok(Some((number, RawLine::Text(line)))) => (number, answer(calendar, &line), false),
+            // Shown at once: what follows a line too long to read may be long in coming.
+            Ok(Some((number, other))) => (number, Err(other.problem().unwrap_or_default()), true),
+            Ok(None) => break,
             Err(error) => {
-                out.push_str(&format!(
-                    "{{\"error\":\"line {}: {}\"}}\n",
-                    index + 1,
-                    json_escape(&error.to_string())
-                ));
-                continue;
+                let _ = out.flush();
+                return fail(format!("cannot read the queries: {error}"));
             }
         };
-        if line.trim().is_empty() {
-            continue;
+        let text = match answer {
+            Ok(answer) => answer,
+            Err(error) => format!("{{\"error\":\"line {number}: {}\"}}", json_escape(&error)),
+        };
+        let written =
+            writeln!(out, "{text}").and_then(|()| if flush { out.flush() } else { Ok(()) });
+        if let Err(error) = written {
+            return output_failed(&error);
         }
-        match answer(calendar, &line) {
-            Ok(answer) => out.push_str(&answer),
-            Err(error) => out.push_str(&format!(
-                "{{\"error\":\"line {}: {}\"}}",
-                index + 1,
-                json_escape(&error)
-            )),
-        }
-        out.push('\n');
     }
-    write_stdout(&out).unwrap_or(EXIT_OK)
+    match out.flush() {
+        Ok(()) => EXIT_OK,
+        Err(error) => output_failed(&error),
+    }
 }
 
 fn json_escape(text: &str) -> String {

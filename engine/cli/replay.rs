@@ -205,12 +205,15 @@ pub fn stopped(error: slaflow::runtime::DriverError) -> u8 {
     }
 }
 
-/// The lines still to read of an events file, after those already journaled.
+/// The lines still to read of an events file, after those already journaled, each of at most
+/// `limit` bytes.
 pub fn lines_after(
     events: Box<dyn std::io::Read>,
     last_line: u64,
+    limit: usize,
 ) -> Result<slaflow::runtime::input::Lines<std::io::BufReader<Box<dyn std::io::Read>>>, u8> {
-    let mut lines = slaflow::runtime::input::Lines::new(std::io::BufReader::new(events));
+    let mut lines =
+        slaflow::runtime::input::Lines::new(std::io::BufReader::new(events)).limit(limit);
     lines
         .skip_to(last_line)
         .map_err(|error| fail(format!("cannot read events: {error}")))?;
