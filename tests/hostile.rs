@@ -365,3 +365,54 @@ fn a_byte_order_mark_rejected_the_first_line_and_its_record() {
     out.exited(0);
     assert_eq!(out.stdout, "{\"open\":true}\n");
 }
+
+/// Makes a named pipe at `path`.
+fn fifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success());
+}
+
+#[test]
+fn a_named_pipe_called_yaml_blocked_validate_for_ever() {
+    let dir = scratch("fifo");
+    write(&dir, "roles.yaml", "roles: {owner: {}}\n");
+    fifo(&dir.join("x.yaml"));
+    for args in [&["validate", "."][..], &["validate", "x.yaml"]] {
+        let out = Probe::new(&dir, args).deadline(10).run();
+        assert_eq!(
+            out.exited(2),
+            "error: `x.yaml` is a named pipe, not a regular file; slaflow reads only regular files\n"
+        );
+    }
+    let holidays = scratch("fifo-holidays");
+    write(
+        &holidays,
+        "rules.yaml",
+        "calendars:\n  office:\n    timezone: Europe/London\n    hours: {weekdays: [\"09:00-17:30\"]}\n    holiday_files: [h.ics]\n",
+    );
+    fifo(&holidays.join("h.ics"));
+    let out = Probe::new(&holidays, &["validate", "--format", "plain", "."])
+        .deadline(10)
+        .run();
+    out.exited(1);
+    assert_eq!(
+        out.stdout,
+        "rules.yaml:5:21: error[E0605]: cannot read holiday file `h.ics`: it is a named pipe, not a regular file\n"
+    );
+}
+
+#[test]
+fn a_sparse_1_5_gib_yaml_file_was_read_whole_before_its_size_was_checked() {
+    let dir = scratch("huge-yaml");
+    let file = std::fs::File::create(dir.join("huge.yaml")).unwrap();
+    file.set_len(3 << 29).unwrap();
+    let out = Probe::new(&dir, &["validate", "--format", "plain", "."])
+        .memory_mib(256)
+        .deadline(20)
+        .run();
+    out.exited(1);
+    assert_eq!(
+        out.stdout,
+        "huge.yaml:1:1: error[E0003]: file is 1610612736 bytes, more than the limit of 8388608 bytes\n"
+    );
+}

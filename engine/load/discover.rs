@@ -48,10 +48,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<BundleInput>, LoadError> {
     let mut roots = BTreeSet::new();
     let mut loose = Vec::new();
     for path in paths {
-        if !path.exists() {
+        let kind = Disk.kind(path);
+        if kind == Kind::Missing {
             return Err(LoadError::NotFound { path: path.clone() });
         }
-        if path.is_file() {
+        if kind != Kind::Dir {
             if path.file_name().and_then(|n| n.to_str()) == Some(MANIFEST) {
                 roots.insert(path.parent().unwrap_or(Path::new(".")).to_path_buf());
             } else {

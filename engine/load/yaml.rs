@@ -114,15 +114,8 @@ impl Node {
 /// an empty file is a null node.
 pub fn parse(file: FileId, text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node> {
     if text.len() > limits.max_bytes {
-        diags.push(Diagnostic::new(
-            Code::LimitExceeded,
-            Span::new(file, 0, 0),
-            format!(
-                "file is {} bytes, more than the limit of {} bytes",
-                text.len(),
-                limits.max_bytes
-            ),
-        ));
+        let size = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        diags.push(too_large(file, size(text.len()), size(limits.max_bytes)));
         return None;
     }
     let mut builder = Builder {
@@ -141,6 +134,16 @@ pub fn parse(file: FileId, text: &str, limits: Limits, diags: &mut Diagnostics) 
             None
         }
     }
+}
+
+/// The diagnostic for a file of `size` bytes, above the `limit`.
+pub fn too_large(file: FileId, size: u64, limit: u64) -> Diagnostic {
+    Diagnostic::new(
+        Code::LimitExceeded,
+        Span::new(file, 0, 0),
+        format!("file is {size} bytes, more than the limit of {limit} bytes"),
+    )
+    .with_help("split it into several files; a bundle merges the sections of all its files")
 }
 
 type Fail = Box<Diagnostic>;
