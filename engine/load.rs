@@ -291,12 +291,41 @@ impl Loader {
         for import in &manifest.imports {
             let target = dir.join(&import.value);
             let kind = self.fs.kind(&target);
-            if kind == Kind::Dir && self.is_file(&target.join(discover::MANIFEST)) {
+            if kind == Kind::Dir && self.fs.canonical(&target).parent().is_none() {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::BadImport,
+                        import.span,
+                        format!("import `{}` is the root of the file system", import.value),
+                    )
+                    .with_label("slaflow would read every directory of the machine")
+                    .with_help("import the directory that holds the rules, e.g. `../../rules`"),
+                );
+            } else if kind == Kind::Dir && self.is_file(&target.join(discover::MANIFEST)) {
                 self.collect_root(&target, paths, manifests, visited, diagnostics)?;
             } else if kind == Kind::Dir {
                 paths.extend(discover::root_files(&*self.fs, &target)?);
             } else if kind == Kind::File && discover::is_yaml(&target) {
                 paths.push(target);
+            } else if kind != Kind::Missing {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::BadImport,
+                        import.span,
+                        format!(
+                            "import `{}` is not a directory or a YAML file",
+                            import.value
+                        ),
+                    )
+                    .with_label(if kind == Kind::File {
+                        "a file whose name does not end in `.yaml` or `.yml`"
+                    } else {
+                        "a device, pipe or socket"
+                    })
+                    .with_help(
+                        "import a bundle directory, a directory of YAML files or one `.yaml` file",
+                    ),
+                );
             } else {
                 diagnostics.push(
                     Diagnostic::new(

@@ -416,3 +416,42 @@ fn a_sparse_1_5_gib_yaml_file_was_read_whole_before_its_size_was_checked() {
         "huge.yaml:1:1: error[E0003]: file is 1610612736 bytes, more than the limit of 8388608 bytes\n"
     );
 }
+
+#[test]
+fn two_directory_links_to_the_parent_made_validate_walk_for_ever() {
+    let dir = scratch("link-loop");
+    write(&dir, "roles.yaml", "roles: {owner: {}}\n");
+    write(&dir, "sub/more.yaml", "roles: {reviewer: {}}\n");
+    std::os::unix::fs::symlink("..", dir.join("sub/up")).unwrap();
+    std::os::unix::fs::symlink("..", dir.join("sub/again")).unwrap();
+    std::os::unix::fs::symlink(".", dir.join("sub/here")).unwrap();
+    let outside = scratch("link-loop-outside");
+    write(&outside, "broken.yaml", "roles: [not, a, mapping]\n");
+    std::os::unix::fs::symlink(&outside, dir.join("sub/out")).unwrap();
+    let out = Probe::new(&dir, &["validate", "--format", "plain", "."])
+        .deadline(20)
+        .run();
+    let stderr = out.exited(0);
+    assert_eq!(out.stdout, "");
+    assert!(
+        stderr.contains("Not followed: a directory link that leads out of the directory read")
+            && stderr.contains("sub/out"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn importing_the_file_system_root_never_finished() {
+    let dir = scratch("import-root");
+    write(&dir, "bundle.yaml", "imports: [/, /dev/zero]\n");
+    write(&dir, "roles.yaml", "roles: {owner: {}}\n");
+    let out = Probe::new(&dir, &["validate", "--format", "plain", "."])
+        .deadline(20)
+        .run();
+    out.exited(1);
+    assert_eq!(
+        out.stdout,
+        "bundle.yaml:1:11: error[E0206]: import `/` is the root of the file system\n\
+         bundle.yaml:1:14: error[E0206]: import `/dev/zero` is not a directory or a YAML file\n"
+    );
+}
