@@ -455,3 +455,26 @@ fn importing_the_file_system_root_never_finished() {
          bundle.yaml:1:14: error[E0206]: import `/dev/zero` is not a directory or a YAML file\n"
     );
 }
+
+#[test]
+fn an_eight_line_ics_file_expanded_to_hundreds_of_millions_of_dates() {
+    let dir = scratch("ics-storm");
+    write(
+        &dir,
+        "rules.yaml",
+        "calendars:\n  office:\n    timezone: Europe/London\n    hours: {weekdays: [\"09:00-17:30\"]}\n    holiday_files: [h.ics]\n",
+    );
+    write(
+        &dir,
+        "h.ics",
+        "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260101\nDTEND;VALUE=DATE:20360101\nRRULE:FREQ=DAILY\nSUMMARY:Closed\nEND:VEVENT\nEND:VCALENDAR\n",
+    );
+    let out = Probe::new(&dir, &["validate", "--format", "plain", "."])
+        .deadline(30)
+        .run();
+    out.exited(1);
+    assert_eq!(
+        out.stdout,
+        "h.ics:2:1: error[E0605]: holiday file `h.ics`: the events expand to more than 100000 dates from 1970-01-01 to 2200-12-31, the limit\n"
+    );
+}
