@@ -478,3 +478,24 @@ fn an_eight_line_ics_file_expanded_to_hundreds_of_millions_of_dates() {
         "h.ics:2:1: error[E0605]: holiday file `h.ics`: the events expand to more than 100000 dates from 1970-01-01 to 2200-12-31, the limit\n"
     );
 }
+
+#[test]
+fn twenty_thousand_small_calendars_cost_33_kib_each() {
+    let dir = scratch("calendars");
+    for file in 0..2 {
+        let mut text = String::from("calendars:\n");
+        for i in 0..10_000 {
+            text.push_str(&format!(
+                "  c{file}-{i}: {{timezone: UTC, hours: {{weekdays: [\"09:00-17:00\"]}}}}\n"
+            ));
+        }
+        write(&dir, &format!("calendars-{file}.yaml"), text);
+    }
+    // 660 MB before; about 40 MB of heap now.
+    let out = Probe::new(&dir, &["validate", "--format", "plain", "."])
+        .memory_mib(256)
+        .deadline(60)
+        .run();
+    out.exited(0);
+    assert_eq!(out.stdout, "");
+}
