@@ -6,6 +6,7 @@
 //! nesting, string, array and map sizes, so a runaway script fails one evaluation, never the
 //! engine. This module does not know about YAML positions; callers map them.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use rhai::{Dynamic, Engine, ImmutableString, ParseErrorType, Scope};
@@ -94,8 +95,13 @@ pub type Changed = [(String, Option<Value>)];
 pub struct RecordView {
     fields: Arc<Fields>,
     overlay: Option<Arc<Changed>>,
+    /// The overlay's fields by name, when it has many (a change may set thousands).
+    overlay_index: Option<Arc<HashMap<String, usize>>>,
     empty: bool,
 }
+
+/// Changed fields up to which a scan finds one faster than an index.
+const OVERLAY_SCAN: usize = 8;
 
 impl RecordView {
     /// The record's current fields.
@@ -103,6 +109,7 @@ impl RecordView {
         RecordView {
             fields,
             overlay: None,
+            overlay_index: None,
             empty: false,
         }
     }
@@ -110,9 +117,14 @@ impl RecordView {
     /// The fields as they were before a change that set `changed` (old values, `None` for
     /// fields that did not exist).
     pub fn before(fields: Arc<Fields>, changed: Arc<[(String, Option<Value>)]>) -> RecordView {
+        let overlay_index = (changed.len() > OVERLAY_SCAN).then(|| {
+            let index = changed.iter().enumerate().map(|(i, (k, _))| (k.clone(), i));
+            Arc::new(index.collect())
+        });
         RecordView {
             fields,
             overlay: Some(changed),
+            overlay_index,
             empty: false,
         }
     }
@@ -122,6 +134,7 @@ impl RecordView {
         RecordView {
             fields: Arc::new(Fields::new()),
             overlay: None,
+            overlay_index: None,
             empty: true,
         }
     }
@@ -131,32 +144,33 @@ impl RecordView {
         if self.empty {
             return None;
         }
-        if let Some((_, old)) = self
-            .overlay
-            .as_ref()
-            .and_then(|o| o.iter().find(|(k, _)| k == key))
-        {
-            return old.as_ref();
+        if let Some(overlay) = &self.overlay {
+            let changed = match &self.overlay_index {
+                Some(index) => index.get(key).and_then(|i| overlay.get(*i)),
+                None => overlay.iter().find(|(k, _)| k == key),
+            };
+            if let Some((_, old)) = changed {
+                return old.as_ref();
+            }
         }
         self.fields.get(key)
     }
 
     fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self
+        let mut keys: BTreeSet<&str> = self
             .fields
             .keys()
             .filter(|k| self.get(k).is_some())
-            .map(str::to_string)
             .collect();
         if let Some(overlay) = &self.overlay {
-            for (key, old) in overlay.iter() {
-                if old.is_some() && !keys.contains(key) {
-                    keys.push(key.clone());
-                }
-            }
+            keys.extend(
+                overlay
+                    .iter()
+                    .filter(|(_, old)| old.is_some())
+                    .map(|(k, _)| k.as_str()),
+            );
         }
-        keys.sort();
-        keys
+        keys.into_iter().map(str::to_string).collect()
     }
 }
 

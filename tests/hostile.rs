@@ -499,3 +499,91 @@ fn twenty_thousand_small_calendars_cost_33_kib_each() {
     out.exited(0);
     assert_eq!(out.stdout, "");
 }
+
+/// The shortest of three runs of `work`.
+fn best_of_three(mut work: impl FnMut()) -> Duration {
+    (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+/// Asserts that `work(n)` takes about as much longer as `n` grows (4n within 8 times n's time:
+/// linear work takes 4 times as long, quadratic 16 times).
+fn grows_linearly(what: &str, n: usize, mut work: impl FnMut(usize)) {
+    let small = best_of_three(|| work(n));
+    let large = best_of_three(|| work(4 * n));
+    let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+    assert!(
+        ratio < 8.0,
+        "{what}: {n} took {small:?}, {} took {large:?} ({ratio:.1} times)",
+        4 * n
+    );
+}
+
+/// The diagnostics of parsing `text` as one YAML file.
+fn yaml_diagnostics(text: &str) -> slaflow::diagnostic::Diagnostics {
+    use slaflow::load::yaml::{Limits, parse};
+    let mut diagnostics = slaflow::diagnostic::Diagnostics::new();
+    parse(
+        slaflow::source::FileId(0),
+        text,
+        Limits::default(),
+        &mut diagnostics,
+    );
+    diagnostics
+}
+
+#[test]
+fn duplicate_key_checks_were_quadratic_in_the_keys_of_a_mapping() {
+    grows_linearly("keys of one mapping", 5_000, |n| {
+        let mut text = String::from("roles:\n");
+        for i in 0..n {
+            text.push_str(&format!("  role-{i}: {{}}\n"));
+        }
+        // One duplicate at the end, so every key is looked at.
+        text.push_str("  role-0: {}\n");
+        assert_eq!(yaml_diagnostics(&text).iter().count(), 1);
+    });
+    grows_linearly("keys brought by a merge key", 5_000, |n| {
+        let mut text = String::from("base: &base\n");
+        for i in 0..n {
+            text.push_str(&format!("  k{i}: 1\n"));
+        }
+        text.push_str("merged:\n  <<: *base\n  k0: 2\n");
+        assert!(yaml_diagnostics(&text).is_empty());
+    });
+}
+
+#[test]
+fn merging_fields_into_a_record_was_quadratic_in_the_fields() {
+    use slaflow::runtime::{Driver, input::parse};
+    let program = std::sync::Arc::new(
+        slaflow::program::Program::from_text(
+            "rules.yaml",
+            "rules:\n  over:\n    record_type: licence\n    when: previous.len() >= 0 && record.used > record.entitled\n",
+        )
+        .unwrap()
+        .program,
+    );
+    grows_linearly("fields of one event", 3_000, |n| {
+        let fields: Vec<String> = (0..n).map(|i| format!("\"f{i}\":{i}")).collect();
+        let created = format!(
+            "{{\"at\":\"2026-10-05T09:00:00Z\",\"record\":\"L1\",\"type\":\"licence\",\"event\":\"created\",\"fields\":{{{}}}}}",
+            fields.join(",")
+        );
+        let more: Vec<String> = (0..n).map(|i| format!("\"g{i}\":{i},\"f{i}\":0")).collect();
+        let updated = format!(
+            "{{\"at\":\"2026-10-05T10:00:00Z\",\"record\":\"L1\",\"event\":\"updated\",\"fields\":{{{}}}}}",
+            more.join(",")
+        );
+        let mut driver = Driver::new(slaflow::runtime::Engine::new(program.clone()));
+        driver.feed(&parse(1, created)).unwrap();
+        driver.feed(&parse(2, updated)).unwrap();
+        assert_eq!(driver.engine().record("L1").unwrap().fields.len(), 2 * n);
+    });
+}
