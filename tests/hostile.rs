@@ -587,3 +587,52 @@ fn merging_fields_into_a_record_was_quadratic_in_the_fields() {
         assert_eq!(driver.engine().record("L1").unwrap().fields.len(), 2 * n);
     });
 }
+
+/// An agreement whose one target applies to incidents whose `amount` is `amount`, as written.
+fn amount_agreement(amount: &str) -> String {
+    format!(
+        "agreements:\n  big:\n    type: sla\n    targets:\n      response:\n        applies_to: {{record_type: incident, fields: {{amount: {amount}}}}}\n        start: {{event: created}}\n        stop: {{event: responded}}\n        goal: 4h\n"
+    )
+}
+
+#[test]
+fn whole_numbers_beyond_i64_in_yaml_never_equalled_the_same_json_number() {
+    let dir = scratch("big-integers");
+    write(&dir, "rules.yaml", amount_agreement("18446744073709551615"));
+    let event = |record: &str, amount: &str| {
+        format!(
+            "{{\"at\":\"2026-10-05T09:00:00Z\",\"record\":\"{record}\",\"type\":\"incident\",\"event\":\"created\",\"fields\":{{\"amount\":{amount}}}}}\n"
+        )
+    };
+    write(
+        &dir,
+        "events.jsonl",
+        format!(
+            "{}{}",
+            event("MAX", "18446744073709551615"),
+            event("BELOW", "18446744073709551614")
+        ),
+    );
+    let out = replay(&dir, "events.jsonl").run();
+    out.exited(0);
+    let started: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("sla.started"))
+        .collect();
+    assert_eq!(started.len(), 1, "{}", out.stdout);
+    assert!(started[0].contains("\"record\":\"MAX\""), "{}", out.stdout);
+
+    // Beyond what compares exactly: refused, not silently rounded.
+    write(
+        &dir,
+        "rules.yaml",
+        amount_agreement("123456789012345678901234567890123456789"),
+    );
+    let out = Probe::new(&dir, &["validate", "--format", "plain", "."]).run();
+    out.exited(1);
+    assert_eq!(
+        out.stdout,
+        "rules.yaml:6:62: error[E0104]: whole number `123456789012345678901234567890123456789` is too large to compare exactly\n"
+    );
+}
