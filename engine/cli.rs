@@ -140,7 +140,11 @@ pub fn main() -> ExitCode {
 
 /// Prints an error that stops a command, in the one format all commands share.
 pub fn fail(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    // Messages quote paths, ids and lines of input: escaped, they cannot drive the terminal.
+    eprintln!(
+        "error: {}",
+        slaflow::base::printable_lines(&message.to_string())
+    );
     EXIT_USAGE
 }
 

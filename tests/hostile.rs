@@ -58,6 +58,8 @@ struct Probe {
     memory_mib: u64,
     deadline: Duration,
     stdin: Option<PathBuf>,
+    /// Close the probe's standard output at once, as `| head` does when it has read enough.
+    closed_stdout: bool,
 }
 
 impl Probe {
@@ -69,7 +71,13 @@ impl Probe {
             memory_mib: 512,
             deadline: Duration::from_secs(60),
             stdin: None,
+            closed_stdout: false,
         }
+    }
+
+    fn closed_stdout(mut self) -> Probe {
+        self.closed_stdout = true;
+        self
     }
 
     fn memory_mib(mut self, mib: u64) -> Probe {
@@ -99,7 +107,13 @@ impl Probe {
             None => command.stdin(Stdio::null()),
         };
         let mut child = command.spawn().expect("run sh");
-        let stdout = keep(child.stdout.take().unwrap());
+        let pipe = child.stdout.take().unwrap();
+        let stdout = if self.closed_stdout {
+            drop(pipe);
+            std::thread::spawn(String::new)
+        } else {
+            keep(pipe)
+        };
         let stderr = keep(child.stderr.take().unwrap());
         let timed_out = wait_until(&mut child, Instant::now() + self.deadline);
         let status = child.wait().unwrap();
@@ -178,6 +192,21 @@ fn licence_rules(name: &str, conditions: &[(&str, &str)]) -> PathBuf {
     write(&dir, "rules.yaml", rules);
     write(&dir, "events.jsonl", LICENCE_EVENT);
     dir
+}
+
+/// `slaflow calendar rules.yaml --calendar 24x7 --queries FILE` in `dir`.
+fn queries(dir: &Path, file: &str) -> Probe {
+    Probe::new(
+        dir,
+        &[
+            "calendar",
+            "rules.yaml",
+            "--calendar",
+            "24x7",
+            "--queries",
+            file,
+        ],
+    )
 }
 
 /// `slaflow run rules.yaml --events FILE` in `dir`.
@@ -302,12 +331,8 @@ fn a_64_mib_event_line_was_held_whole_and_the_rest_waited() {
 #[test]
 fn calendar_queries_from_dev_zero_grew_one_line_until_memory_ran_out() {
     let dir = scratch("queries-dev-zero");
-    let calendar = ["calendar", "rules.yaml", "--calendar", "24x7", "--queries"];
     write(&dir, "rules.yaml", "roles: {}\n");
-    let out = Probe::new(&dir, &[&calendar[..], &["/dev/zero"]].concat())
-        .deadline(5)
-        .memory_mib(256)
-        .run();
+    let out = queries(&dir, "/dev/zero").deadline(5).memory_mib(256).run();
     assert!(out.timed_out && out.signal == Some(9), "{out:?}");
     assert_eq!(
         out.stdout,
@@ -319,9 +344,7 @@ fn calendar_queries_from_dev_zero_grew_one_line_until_memory_ran_out() {
         "long.jsonl",
         format!("{}\n{query}", "x".repeat(3 << 20)),
     );
-    let out = Probe::new(&dir, &[&calendar[..], &["long.jsonl"]].concat())
-        .memory_mib(128)
-        .run();
+    let out = queries(&dir, "long.jsonl").memory_mib(128).run();
     out.exited(0);
     assert_eq!(
         out.stdout,
@@ -350,18 +373,7 @@ fn a_byte_order_mark_rejected_the_first_line_and_its_record() {
         "queries.jsonl",
         "\u{feff}{\"op\":\"is_open\",\"at\":\"2026-11-21T12:00:00Z\"}\r\n",
     );
-    let out = Probe::new(
-        &dir,
-        &[
-            "calendar",
-            "rules.yaml",
-            "--calendar",
-            "24x7",
-            "--queries",
-            "queries.jsonl",
-        ],
-    )
-    .run();
+    let out = queries(&dir, "queries.jsonl").run();
     out.exited(0);
     assert_eq!(out.stdout, "{\"open\":true}\n");
 }
@@ -635,4 +647,223 @@ fn whole_numbers_beyond_i64_in_yaml_never_equalled_the_same_json_number() {
         out.stdout,
         "rules.yaml:6:62: error[E0104]: whole number `123456789012345678901234567890123456789` is too large to compare exactly\n"
     );
+}
+
+#[test]
+fn rust_and_serde_names_reached_people() {
+    let dir = licence_rules("serde-names", &[("over", "record.used > record.entitled")]);
+    write(
+        &dir,
+        "queries.jsonl",
+        concat!(
+            "{\"op\":\"add\",\"start\":\"2026-01-01T00:00:00Z\",\"working_days\":-1}\n",
+            "[]\n",
+            "{\"op\":\"add\",\"start\":\"2026-01-01T00:00:00Z\",\"seconds\":\"x\"}\n",
+            "not json\n",
+            "{\"op\":\"add\",\"start\":\"2026-01-01T00:00:00Z\",\"minutes\":true}\n",
+        ),
+    );
+    let out = queries(&dir, "queries.jsonl").run();
+    out.exited(0);
+    assert_eq!(
+        out.stdout,
+        concat!(
+            "{\"error\":\"line 1: invalid value: the number `-1`, expected a whole number of at least 0\"}\n",
+            "{\"error\":\"line 2: missing field `op`\"}\n",
+            "{\"error\":\"line 3: invalid type: the text \\\"x\\\", expected a whole number of at least 0\"}\n",
+            "{\"error\":\"line 4: not valid JSON\"}\n",
+            "{\"error\":\"line 5: invalid type: `true`, expected a number\"}\n",
+        )
+    );
+    write(
+        &dir,
+        "bad.jsonl",
+        "[]\n1\n{\"at\":\"2026-10-05T09:00:00Z\",\"record\":\"L1\",\"type\":\"licence\",\"event\":\"created\",\"fields\":[]}\n{\"at\":\"2026-10-05T09:00:00Z\",\"record\":\"\u{1b}\"}\n",
+    );
+    let out = replay(&dir, "bad.jsonl").run();
+    assert_eq!(
+        out.exited(0),
+        concat!(
+            "line 1: not a valid event: expected an event (a JSON object), found a list of 0 items (column 2)\n",
+            "line 2: not a valid event: invalid type: the number `1`, expected an event (a JSON object) (column 1)\n",
+            "line 3: not a valid event: invalid type: a list, expected an object (column 87)\n",
+            "line 4: not a valid event: a control character inside a text must be written escaped, e.g. `\\u001b` (column 40)\n",
+        )
+    );
+}
+
+#[test]
+fn escape_sequences_in_record_ids_reached_the_terminal() {
+    let dir = licence_rules("escapes", &[("over", "record.used > record.entitled")]);
+    // JSON escapes in the input become ESC, BEL and a line break in the record ids.
+    let id = "\\u001b[31mRED\\u0007\\nline 9: fake";
+    write(
+        &dir,
+        "events.jsonl",
+        format!(
+            "{{\"at\":\"2026-10-05T09:00:00Z\",\"record\":\"{id}\",\"type\":\"licence\",\"event\":\"created\",\"fields\":{{\"used\":1,\"entitled\":2}}}}\n{{\"at\":\"2026-10-05T09:01:00Z\",\"record\":\"\\u001b[2J\",\"event\":\"updated\"}}\n"
+        ),
+    );
+    let shown = "\\u001b[31mRED\\u0007\\u000aline 9: fake";
+    let out = replay(&dir, "events.jsonl").run();
+    assert_eq!(
+        out.exited(0),
+        "line 2: first event of record `\\u001b[2J` has no `type`\n"
+    );
+    let explain = Probe::new(
+        &dir,
+        &["explain", "rules.yaml", "--events", "events.jsonl", "--all"],
+    )
+    .run();
+    explain.exited(0);
+    assert!(
+        explain
+            .stdout
+            .starts_with(&format!("record {shown} (licence)\n")),
+        "{}",
+        explain.stdout
+    );
+    let status = Probe::new(
+        &dir,
+        &[
+            "status",
+            "rules.yaml",
+            "--events",
+            "events.jsonl",
+            "--format",
+            "human",
+        ],
+    )
+    .run();
+    status.exited(0);
+    assert!(
+        status.stdout.contains(&format!("\n{shown} (licence)\n")),
+        "{}",
+        status.stdout
+    );
+    let unknown = Probe::new(
+        &dir,
+        &[
+            "explain",
+            "rules.yaml",
+            "--events",
+            "events.jsonl",
+            "--record",
+            "\u{1b}[1mX",
+        ],
+    )
+    .run();
+    assert_eq!(
+        unknown.exited(2),
+        "error: no event in `events.jsonl` concerns record `\\u001b[1mX`\n"
+    );
+    for out in [&explain, &status, &unknown] {
+        assert!(!out.stdout.contains('\u{1b}') && !out.stderr.contains('\u{1b}'));
+    }
+}
+
+#[test]
+fn yaml_problems_spoke_rust_and_printed_control_characters() {
+    let dir = scratch("yaml-words");
+    write(&dir, "control.yaml", "roles:\n  a\u{1b}[31m: {}\n");
+    write(
+        &dir,
+        "deep.yaml",
+        format!("a: {}{}\n", "[".repeat(200), "]".repeat(200)),
+    );
+    write(
+        &dir,
+        "tags.yaml",
+        "roles:\n  a: !!map {name: x}\n  b: {name: !!str 12}\n  c: {name: !!null x}\n",
+    );
+    let out = Probe::new(&dir, &["validate", "--format", "plain", "."]).run();
+    out.exited(1);
+    assert_eq!(
+        out.stdout,
+        concat!(
+            "control.yaml:2:3: error[E0001]: unexpected control character `\\u001b`\n",
+            "deep.yaml:1:132: error[E0003]: nesting deeper than 64 levels\n",
+            "tags.yaml:2:12: error[E0005]: unsupported tag `!!map`\n",
+            "tags.yaml:3:19: error[E0005]: unsupported tag `!!str`\n",
+            "tags.yaml:4:20: error[E0005]: unsupported tag `!!null`\n",
+        )
+    );
+    let human = Probe::new(&dir, &["validate", "control.yaml"]).run();
+    human.exited(1);
+    assert!(
+        human.stdout.contains("2 |   a\u{241b}[31m: {}\n"),
+        "{}",
+        human.stdout
+    );
+    assert!(!human.stdout.contains('\u{1b}'));
+}
+
+#[test]
+fn an_empty_record_id_was_accepted() {
+    let dir = licence_rules("empty-id", &[("over", "record.used > record.entitled")]);
+    write(
+        &dir,
+        "events.jsonl",
+        format!(
+            "{}{}",
+            LICENCE_EVENT.replace("\"L1\"", "\"\""),
+            LICENCE_EVENT.replace("\"L1\"", "\" \"")
+        ),
+    );
+    let out = replay(&dir, "events.jsonl").run();
+    let message = "not a valid event: `record` is empty; a record id needs at least one character that is not a space";
+    assert_eq!(
+        out.exited(0),
+        format!("line 1: {message}\nline 2: {message}\n")
+    );
+    assert!(!out.stdout.contains("rule.fired"), "{}", out.stdout);
+}
+
+#[test]
+fn a_closed_output_pipe_panicked_or_said_broken_pipe() {
+    let dir = licence_rules("closed-pipe", &[("over", "record.used > record.entitled")]);
+    write(
+        &dir,
+        "queries.jsonl",
+        "{\"op\":\"is_open\",\"at\":\"2026-11-21T12:00:00Z\"}\n".repeat(1000),
+    );
+    let desk = root().join("examples/metlife-desk");
+    let desk = desk.to_str().unwrap();
+    let events = format!("{desk}/events.jsonl");
+    let fnal = root().join("examples/fnal-slm");
+    let fnal = fnal.to_str().unwrap();
+    let bad = root().join("tests/fixtures/codes/E0302/bad");
+    let bad = bad.to_str().unwrap();
+    let schemas = root().join("schemas");
+    let schemas = schemas.to_str().unwrap();
+    let commands: &[(&[&str], i32)] = &[
+        (&["validate", bad], 1),
+        (&["validate", "--format", "sarif", bad], 1),
+        (&["schema", "--check", "--out", schemas], 0),
+        (&["graph", fnal, "--process", "fnal-slm"], 0),
+        (&["raci", fnal, "--process", "fnal-slm"], 0),
+        (
+            &[
+                "calendar",
+                "rules.yaml",
+                "--calendar",
+                "24x7",
+                "--queries",
+                "queries.jsonl",
+            ],
+            0,
+        ),
+        (&["test", desk], 0),
+        (&["run", desk, "--events", &events], 0),
+        (&["explain", desk, "--events", &events, "--all"], 0),
+        (
+            &["status", desk, "--events", &events, "--format", "human"],
+            0,
+        ),
+        (&["--help"], 0),
+    ];
+    for (args, code) in commands {
+        let out = Probe::new(&dir, args).closed_stdout().run();
+        assert_eq!(out.exited(*code), "", "{args:?}");
+    }
 }

@@ -19,7 +19,7 @@ use super::{EXIT_OK, fail, output_failed};
 use slaflow::calendar::BusinessCalendar;
 use slaflow::diagnostic::fuzzy;
 use slaflow::model::Timestamp;
-use slaflow::runtime::input::{MAX_LINE_BYTES, RawLine, RawLines};
+use slaflow::runtime::input::{MAX_LINE_BYTES, RawLine, RawLines, json_problem};
 
 /// Arguments of `slaflow calendar`.
 #[derive(Debug, clap::Args)]
@@ -63,10 +63,7 @@ enum Query {
 
 /// Answers one query line.
 pub fn answer(calendar: &BusinessCalendar, line: &str) -> Result<String, String> {
-    let query: Query = serde_json::from_str(line).map_err(|e| {
-        let text = e.to_string();
-        text.split(" at line ").next().unwrap_or(&text).to_string()
-    })?;
+    let query: Query = serde_json::from_str(line).map_err(|e| json_problem(&e, false))?;
     let beyond = "the result lies beyond the calendar's horizon (years 1970-2200)";
     match query {
         Query::Add {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use slaflow::base::printable;
 use slaflow::model::Timestamp;
 use slaflow::program::Program;
 use slaflow::runtime::sink::{Actions, Input, Sink, SinkError};
@@ -169,12 +170,12 @@ impl Sink for Warnings {
                 Kind::EventRejected => eprintln!(
                     "line {}: {}",
                     action.line.unwrap_or(0),
-                    action.error.as_deref().unwrap_or("rejected")
+                    printable(action.error.as_deref().unwrap_or("rejected"))
                 ),
                 Kind::ScriptFailed => eprintln!(
                     "warning: script of {} failed: {}",
-                    action.reason.as_deref().unwrap_or("?"),
-                    action.error.as_deref().unwrap_or("?")
+                    printable(action.reason.as_deref().unwrap_or("?")),
+                    printable(action.error.as_deref().unwrap_or("?"))
                 ),
                 _ => {}
             }

@@ -4,6 +4,7 @@
 use std::io::BufWriter;
 use std::path::PathBuf;
 
+use slaflow::base::printable;
 use slaflow::model::Timestamp;
 use slaflow::runtime::Driver;
 use slaflow::runtime::input::MAX_LINE_BYTES;
@@ -290,7 +291,7 @@ fn human_status(
             let _ = writeln!(
                 out,
                 "  instance {} ({}) waiting at {}",
-                i.instance,
+                printable(&i.instance),
                 i.process,
                 if i.steps.is_empty() {
                     "nothing".to_string()
@@ -312,7 +313,12 @@ fn human_status(
         }
     };
     for record in records {
-        let _ = writeln!(out, "\n{} ({})", record.record, record.record_type);
+        let _ = writeln!(
+            out,
+            "\n{} ({})",
+            printable(&record.record),
+            printable(&record.record_type)
+        );
         for c in &record.clocks {
             let _ = writeln!(
                 out,

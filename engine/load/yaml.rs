@@ -6,8 +6,9 @@
 
 use std::collections::HashMap;
 
-use granit_parser::{Event, Parser, ScalarStyle, ScanError};
+use granit_parser::{ErrorKind, Event, Parser, ScalarStyle, ScanError};
 
+use crate::base::printable;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 
@@ -194,13 +195,35 @@ impl<'a> Builder<'a, '_> {
         let offset = marker
             .byte_offset()
             .unwrap_or_else(|| char_to_byte(self.text, marker.index()));
+        let span = Span::new(self.file, offset, offset + 1);
+        match error.kind() {
+            // The parser looks ahead of the tree being built, so it can reach its own nesting
+            // limit (twice ours) first: the same problem, with the same code.
+            ErrorKind::RecursionLimitExceeded => {
+                return Box::new(Diagnostic::new(
+                    Code::LimitExceeded,
+                    span,
+                    format!("nesting deeper than {} levels", self.limits.max_depth),
+                ));
+            }
+            // Written by the parser as Rust writes a character (`\u{1b}`).
+            ErrorKind::UnexpectedCharacter { character } => {
+                let what = if character.is_control() {
+                    "control character"
+                } else {
+                    "character"
+                };
+                return Box::new(Diagnostic::new(
+                    Code::YamlSyntax,
+                    span,
+                    format!("unexpected {what} `{}`", printable(&character.to_string())),
+                ));
+            }
+            _ => {}
+        }
         let message = error.info().to_lowercase();
         let message = message.trim_end_matches('.').to_string();
-        Box::new(Diagnostic::new(
-            Code::YamlSyntax,
-            Span::new(self.file, offset, offset + 1),
-            message,
-        ))
+        Box::new(Diagnostic::new(Code::YamlSyntax, span, message))
     }
 
     fn stream(&mut self) -> Result<Node, Fail> {
@@ -274,7 +297,7 @@ impl<'a> Builder<'a, '_> {
                 Ok(node)
             }
             Event::SequenceStart(_, anchor, tag) => {
-                self.check_collection_tag(tag.as_deref(), "seq", span);
+                self.check_collection_tag(tag.as_deref(), span);
                 let mut items = Vec::new();
                 let end = loop {
                     let (event, item_span) = self.next()?;
@@ -294,7 +317,7 @@ impl<'a> Builder<'a, '_> {
                 Ok(node)
             }
             Event::MappingStart(_, anchor, tag) => {
-                self.check_collection_tag(tag.as_deref(), "map", span);
+                self.check_collection_tag(tag.as_deref(), span);
                 let mut entries = Keyed::default();
                 let mut merged = Keyed::default();
                 let end = loop {
@@ -421,16 +444,10 @@ impl<'a> Builder<'a, '_> {
         }
     }
 
-    fn check_collection_tag(
-        &mut self,
-        tag: Option<&granit_parser::Tag>,
-        expected: &str,
-        span: Span,
-    ) {
+    /// Refuses a tag on a mapping or list, `!!map` and `!!seq` too: slaflow reads plain YAML.
+    fn check_collection_tag(&mut self, tag: Option<&granit_parser::Tag>, span: Span) {
         if let Some(tag) = tag {
-            if !tag.is_yaml_core_schema_tag(expected) {
-                self.unsupported_tag(&format!("{}{}", tag.original_handle(), tag.suffix()), span);
-            }
+            self.unsupported_tag(&format!("{}{}", tag.original_handle(), tag.suffix()), span);
         }
     }
 
@@ -457,26 +474,17 @@ impl<'a> Builder<'a, '_> {
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
             _ => Style::Block,
         };
-        let mut forced_text = false;
         if let Some((handle, suffix)) = tag {
-            if handle == "tag:yaml.org,2002:" {
-                match suffix.as_str() {
-                    "str" => forced_text = true,
-                    "null" => return Node::null(span),
-                    "int" | "float" | "bool" => {}
-                    other => self.unsupported_tag(&format!("!!{other}"), span),
-                }
-            } else if !(handle == "!" && suffix.is_empty()) {
-                self.unsupported_tag(&format!("{handle}{suffix}"), span);
-            }
+            let written = if handle == "tag:yaml.org,2002:" {
+                format!("!!{suffix}")
+            } else {
+                format!("{handle}{suffix}")
+            };
+            self.unsupported_tag(&written, span);
         }
-        if style == Style::Plain
-            && !forced_text
-            && matches!(text.as_str(), "~" | "null" | "Null" | "NULL" | "")
-        {
+        if style == Style::Plain && matches!(text.as_str(), "~" | "null" | "Null" | "NULL" | "") {
             return Node::null(span);
         }
-        let style = if forced_text { Style::Quoted } else { style };
         Node {
             value: Value::Scalar(text, style),
             span,
