@@ -102,6 +102,7 @@ pub mod holidays;
 mod ics;
 mod local;
 pub mod period;
+pub mod query;
 mod rrule;
 mod year;
 
