@@ -1,5 +1,6 @@
 //! Events in: JSON Lines, one event per line, each read on its own so a bad line is rejected
-//! with its number and reason while the rest go on.
+//! with its number and reason while the rest go on. Lines are read in bounded memory
+//! ([`RawLines`]): a line longer than the limit is rejected without being held whole.
 
 use std::io::BufRead;
 
@@ -12,7 +13,8 @@ pub struct Line {
     pub number: u64,
     /// The event, or why the line is not one.
     pub event: Result<Event, String>,
-    /// The line as read, without its line break (kept by the journal).
+    /// The line as read, without its line break (kept by the journal); empty for a line longer
+    /// than the limit, which is never held whole.
     pub raw: String,
 }
 
