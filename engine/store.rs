@@ -671,7 +671,12 @@ impl Journal {
         let inputs = batch::pack(&self.inputs);
         let actions = batch::pack(&self.actions);
         let checksum = batch::checksum(&[&inputs, &actions]) as i64;
-        let tx = self.connection.transaction().map_err(sql)?;
+        // Take the write lock first: a transaction that reads and then writes cannot wait for
+        // another connection's write (a webhook cursor) that came in between, it fails at once.
+        let tx = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
         let seq: i64 = tx
             .query_row("SELECT coalesce(max(seq), 0) + 1 FROM batches", [], |r| {
                 r.get(0)

@@ -125,16 +125,29 @@ impl Server {
                 break address.trim().to_string();
             }
         };
-        // Keep draining stderr so the server never blocks on it.
-        std::thread::spawn(move || for _ in lines {});
+        // Keep draining stderr so the server never blocks on it; shown if the test fails.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                eprintln!("server: {line}");
+            }
+        });
         Server { child, base }
     }
 
     fn ingest(&self, lines: &[&str]) {
         let response = ureq::post(&format!("{}/v1/events", self.base))
             .set("Content-Type", "application/x-ndjson")
-            .send_string(&lines.join("\n"))
-            .unwrap();
+            .send_string(&lines.join("\n"));
+        let response = match response {
+            Ok(response) => response,
+            Err(ureq::Error::Status(code, response)) => {
+                panic!(
+                    "status {code}: {}",
+                    response.into_string().unwrap_or_default()
+                )
+            }
+            Err(error) => panic!("{error}"),
+        };
         assert_eq!(response.status(), 200);
     }
 
@@ -143,6 +156,14 @@ impl Server {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    /// A test that fails leaves no server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
