@@ -25,5 +25,6 @@ mod robustness;
 mod runtime;
 mod sarif;
 mod schemas;
+mod serve;
 mod versions;
 mod webhooks;
