@@ -514,6 +514,11 @@ impl Engine {
         if let Some(why) = implausible(at) {
             return self.reject(self.state.now.unwrap_or(0), line, why);
         }
+        // A retried event is acknowledged and applied once, whatever came since: its batch's
+        // later events or the timers may have moved the engine past it.
+        if event.id.as_deref().is_some_and(|id| self.seen(id)) {
+            return;
+        }
         // One look-up of the record per event (records are never removed, so it stays valid).
         let existing = event
             .record
@@ -558,10 +563,6 @@ impl Engine {
             );
         }
         if let Some(id) = event.id.as_deref() {
-            if self.seen(id) {
-                // A retried event: acknowledged, applied once.
-                return;
-            }
             self.remember(id, at);
         }
         if let Some(why) = self.process_mismatch(event) {

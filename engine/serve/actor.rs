@@ -22,7 +22,7 @@ use crate::clock::Clock;
 use crate::program::Program;
 use crate::runtime::input::{Line, parse};
 use crate::runtime::sink::{Actions, Input, Sink, SinkError};
-use crate::runtime::{Driver, Engine, Kind};
+use crate::runtime::{Driver, Engine, Kind, Switch};
 use crate::store::Journal;
 
 /// Lines taken in one round at most (the rest wait for the next round).
@@ -153,6 +153,8 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
         .sink(&mut rejections)
         .batch(usize::MAX);
     let mut next_line = last_line + 1;
+    // The instant of the latest switch planned by a reload.
+    let mut planned: Option<i64> = None;
     let target = |clock: &Arc<dyn Clock>| clock.now().timestamp() - grace;
     // Timers that came due while the server was down fire now, each at its own instant.
     let _ = advance(&mut driver, target(&clock));
@@ -192,6 +194,8 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
             }
         }
         let started = Instant::now();
+        let busy = !round.is_empty();
+        let emitted = driver.engine().state.emitted;
         let mut answers: Vec<Answer> = Vec::new();
         let mut failed = None;
         for command in round {
@@ -226,9 +230,19 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
                     }));
                 }
                 Command::Reload { program, reply } => {
-                    let at = driver.engine().next_instant();
+                    // The new version takes over at the next instant, before the first event
+                    // at or after it (as `run --switch` does): events still coming at the
+                    // engine's present instant are taken, not refused as late. A second
+                    // reload before then takes the instant after.
+                    let at = driver
+                        .engine()
+                        .next_instant()
+                        .max(planned.map_or(i64::MIN, |p| p.saturating_add(1)));
                     let hash = program.hash.clone();
-                    let result = driver.switch(at, program).map(|()| at);
+                    let result = driver.plan(vec![Switch { at, program }]).map(|()| at);
+                    if result.is_ok() {
+                        planned = Some(at);
+                    }
                     match &result {
                         Ok(_) => {
                             if let Ok(mut status) = bundle.lock() {
@@ -259,7 +273,10 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
         if let Err(error) = driver.flush() {
             failed = Some(error.to_string());
         }
-        metrics.committed(committing.elapsed(), started.elapsed());
+        // Idle rounds (nothing asked, no timer fired) commit nothing: they are not counted.
+        if busy || driver.engine().state.emitted != emitted {
+            metrics.committed(committing.elapsed(), started.elapsed());
+        }
         if let Some(error) = failed {
             // The journal cannot take what was applied: stop rather than acknowledge what is
             // not durable. The answers are dropped, so every waiting request fails.

@@ -55,8 +55,9 @@ pub struct Reloader {
 }
 
 impl Reloader {
-    /// Loads the bundle again and, if it changed and is valid, switches the engine to it
-    /// (waiting for the switch to be durable).
+    /// Loads the bundle again and, if it changed and is valid, has the engine switch to it at
+    /// its next instant (waiting for the engine to plan it; the switch is journaled when it
+    /// happens, before the first event or timer at or after that instant).
     pub fn reload(&self) -> Reloaded {
         let _one = self.busy.lock();
         match Program::load(&self.bundle) {
