@@ -15,6 +15,7 @@ mod cli;
 mod codes;
 mod common;
 mod crash;
+mod dashboard;
 mod diff;
 mod docs;
 mod examples;
