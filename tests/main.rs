@@ -16,6 +16,7 @@ mod clocks;
 mod codes;
 mod common;
 mod crash;
+mod dashboard;
 mod diff;
 mod docs;
 mod examples;
