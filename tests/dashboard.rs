@@ -413,6 +413,15 @@ fn the_dashboard_shows_risk_compliance_tasks_actions_and_the_reload_error_in_chr
     .unwrap();
     let good = server.json("POST", "/v1/reload", &admin, "text/plain", "");
     assert_eq!(good["outcome"], "switched", "{good}");
+    // The new version takes over at the engine's next instant, once time gets there.
+    let moved = server.json(
+        "POST",
+        "/v1/clock",
+        &admin,
+        "application/json",
+        r#"{"now":"2026-11-03T17:30:06Z"}"#,
+    );
+    assert_eq!(moved["timers_run_to"], "2026-11-03T17:30:01Z", "{moved}");
     let yaml = std::fs::read_to_string(&agreements).unwrap();
     assert!(yaml.contains("notify: [site-support-lead]"));
     std::fs::write(

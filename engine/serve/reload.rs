@@ -25,7 +25,8 @@ pub enum Reloaded {
         /// The version.
         version: String,
     },
-    /// The engine switched to the new version.
+    /// The new version is planned: it takes over at `at`, the engine's next instant, before
+    /// any event or timer at or after it (as `run --switch` does).
     Switched {
         /// The version.
         version: String,
