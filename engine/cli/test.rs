@@ -18,6 +18,10 @@ pub struct Args {
     /// Print every action of failed tests.
     #[arg(long)]
     pub verbose: bool,
+    /// Exit 1 when a test leaves a warning (a deadline clock still waiting for its field), as
+    /// when one fails.
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// Runs the command. The results are written once all have run, so a reader that goes away
@@ -27,6 +31,7 @@ pub fn run(args: &Args) -> u8 {
     let mut out = String::new();
     let mut passed = 0;
     let mut failed = 0;
+    let mut warned = 0;
     let mut suites = Vec::new();
     for path in &args.bundles {
         let loaded = match super::compile(path) {
@@ -54,11 +59,19 @@ pub fn run(args: &Args) -> u8 {
                     }
                 }
             }
+            for warning in &outcome.warnings {
+                warned += 1;
+                let _ = writeln!(out, "warning {shown} {id}: {}", printable(warning));
+            }
             outcomes.push(outcome);
         }
         suites.push((suite, outcomes));
     }
-    let _ = writeln!(out, "{passed} passed, {failed} failed");
+    let _ = match warned {
+        0 => writeln!(out, "{passed} passed, {failed} failed"),
+        1 => writeln!(out, "{passed} passed, {failed} failed, 1 warning"),
+        n => writeln!(out, "{passed} passed, {failed} failed, {n} warnings"),
+    };
     if let Some(status) = write_stdout(&out) {
         return status;
     }
@@ -67,5 +80,9 @@ pub fn run(args: &Args) -> u8 {
     {
         return fail(format!("cannot write `{}`: {error}", path.display()));
     }
-    if failed > 0 { EXIT_FINDINGS } else { EXIT_OK }
+    if failed > 0 || (args.deny_warnings && warned > 0) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
 }
