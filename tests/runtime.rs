@@ -722,6 +722,31 @@ fn a_retried_event_id_is_applied_once_even_behind_the_engines_time() {
 }
 
 #[test]
+fn a_refused_event_can_be_sent_again_corrected_under_its_id() {
+    // The first try lacks the record's type and is refused; the same id with the type is a
+    // new try, not a repeat, and is applied.
+    let c = compile(DESK);
+    let lines = [
+        r#"{"id":"X1","at":"2026-11-23T10:00:00Z","record":"A","event":"created","fields":{"status":"new"}}"#,
+        r#"{"id":"X1","at":"2026-11-23T10:00:00Z","record":"A","type":"incident","event":"created","fields":{"status":"new"}}"#,
+        r#"{"id":"X1","at":"2026-11-23T10:00:00Z","record":"A","type":"incident","event":"created","fields":{"status":"new"}}"#,
+    ]
+    .join("\n");
+    let actions = run(&c, &lines, None);
+    let kinds: Vec<&str> = actions.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "event.rejected").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "sla.started").count(),
+        2,
+        "{kinds:?}"
+    );
+}
+
+#[test]
 fn a_runaway_script_fails_its_evaluation_and_the_engine_goes_on() {
     let c = compile(
         r#"

@@ -722,6 +722,68 @@ fn start(dir: &Path, args: &[String]) -> Server {
 }
 
 #[test]
+fn sigterm_ends_open_action_streams_and_the_server_exits() {
+    let dir = scratch("term-streams");
+    let mut server = start(&dir, &open_args(&ts(BASE)));
+    let port = server.port();
+    let streams = [
+        Stream::open(port, None, None),
+        Stream::open(port, None, None),
+    ];
+    assert!(streams.iter().all(|s| s.status == 200));
+    // `stop` sends SIGTERM and requires a clean exit (it gives up after 20 s).
+    server.stop();
+    drop(streams);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_event_dated_too_far_ahead_is_refused_and_the_feed_goes_on() {
+    // A sender whose clock runs hours fast must not move the engine's time on: taken, its
+    // event would make every correct event after it late.
+    let dir = scratch("ahead");
+    let mut args = open_args(&ts(BASE));
+    args.extend(["--max-ahead".to_string(), "1h".to_string()]);
+    let server = start(&dir, &args);
+    let port = server.port();
+    let reply = post_events(
+        port,
+        None,
+        &[
+            created("f1", BASE + 3 * 3600, "FAST", false, "P3"),
+            created("f2", BASE + 600, "RIGHT", false, "P3"),
+        ],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    assert_eq!(answer["accepted"], 1, "{answer}");
+    assert_eq!(answer["rejected"][0]["line"], 1, "{answer}");
+    let reason = answer["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("ahead of the server's clock"), "{reason}");
+    // The feed goes on at the right time; the refused event can be sent again, corrected.
+    let reply = post_events(
+        port,
+        None,
+        &[
+            created("f1", BASE + 900, "FAST", false, "P3"),
+            changed(
+                "f3",
+                BASE + 1200,
+                "RIGHT",
+                "updated",
+                r#"{"status":"open"}"#,
+            ),
+        ],
+    );
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"accepted": 2, "rejected": []})
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn events_are_taken_one_or_in_batches_and_bad_requests_are_refused_whole() {
     let dir = scratch("ingest");
     let server = start(&dir, &open_args(&ts(BASE)));
@@ -1459,6 +1521,15 @@ fn a_saved_edit_and_sighup_reload_the_bundle_and_a_bad_one_keeps_the_last_good()
     assert!(problems.contains("manger"), "{problems}");
     let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
     assert!(log.contains("Reload refused"), "{log}");
+    let metrics = call(port, None, "GET", "/metrics", &[], b"").text();
+    assert!(
+        metrics.contains("slaflow_reloads_total{outcome=\"failed\"} 1"),
+        "{metrics}"
+    );
+    // The bad edit undone: the files are what runs again, so there is no error to show.
+    std::fs::write(dir.join("bundle/workload.yaml"), edited(1, true)).unwrap();
+    let status = wait_for_bundle(port, |s| s["last_error"].is_null());
+    assert_eq!(status["active"], second, "{status}");
 
     // SIGHUP, with the watch off (the server restarts on the last good files).
     std::fs::write(dir.join("bundle/workload.yaml"), edited(1, true)).unwrap();

@@ -177,6 +177,9 @@ pub struct State {
     /// Records released so far.
     #[serde(default)]
     pub released: u64,
+    /// Input lines rejected so far.
+    #[serde(default)]
+    pub rejections: u64,
     /// Slots of released records, to reuse.
     #[serde(default)]
     pub free_records: Vec<u32>,
@@ -491,6 +494,7 @@ impl Engine {
     }
 
     pub(super) fn reject(&mut self, at: i64, line: u64, error: String) {
+        self.state.rejections += 1;
         let mut action = Action::new(Kind::EventRejected, at.max(self.state.now.unwrap_or(at)));
         action.line = Some(line);
         action.error = Some(error);
@@ -562,9 +566,20 @@ impl Engine {
                 ),
             );
         }
-        if let Some(id) = event.id.as_deref() {
+        // The id is remembered only for an event that is applied: a refused one (an unknown
+        // instance, a first event without its type) may be sent again, corrected, under its id.
+        let Some(id) = event.id.as_deref() else {
+            return self.apply_in_order(event, line, at, existing);
+        };
+        let rejections = self.state.rejections;
+        self.apply_in_order(event, line, at, existing);
+        if self.state.rejections == rejections {
             self.remember(id, at);
         }
+    }
+
+    /// Applies an event whose id (if any) is new and whose instant is in order.
+    fn apply_in_order(&mut self, event: &Event, line: u64, at: i64, existing: Option<u32>) {
         if let Some(why) = self.process_mismatch(event) {
             return self.reject(at, line, why);
         }

@@ -102,6 +102,8 @@ pub struct Setup {
     pub clock: Arc<dyn Clock>,
     /// How far behind the clock the engine's timers run, in seconds.
     pub grace: i64,
+    /// How far ahead of the clock an event may be dated, in seconds.
+    pub ahead: i64,
     /// Where committed actions are published (the stream, webhooks).
     pub published: broadcast::Sender<Arc<Published>>,
     /// The counters.
@@ -132,6 +134,7 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
         last_line,
         clock,
         grace,
+        ahead,
         published,
         metrics,
         bundle,
@@ -201,7 +204,8 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
         for command in round {
             match command {
                 Command::Ingest { lines, reply } => {
-                    let result = ingest(&mut driver, &refused, &mut next_line, lines);
+                    let latest = clock.now().timestamp().saturating_add(ahead);
+                    let result = ingest(&mut driver, &refused, &mut next_line, lines, latest);
                     if let Ok(done) = &result {
                         metrics.accepted(done.accepted, done.rejected.len());
                     }
@@ -224,7 +228,7 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
                         "outcome": outcome,
                     });
                     let lines = vec![event.to_string()];
-                    let result = ingest(&mut driver, &refused, &mut next_line, lines);
+                    let result = ingest(&mut driver, &refused, &mut next_line, lines, i64::MAX);
                     answers.push(Box::new(move |_| {
                         let _ = reply.send(result.map_err(|e| e.to_string()));
                     }));
@@ -309,12 +313,22 @@ fn ingest(
     refused: &RefCell<Vec<(u64, String)>>,
     next_line: &mut u64,
     lines: Vec<String>,
+    latest: i64,
 ) -> Result<Ingested, crate::runtime::DriverError> {
     let first = *next_line;
     let count = lines.len();
     refused.borrow_mut().clear();
     for raw in lines {
-        let line: Line = parse(*next_line, raw);
+        let mut line: Line = parse(*next_line, raw);
+        if let Ok(event) = &line.event
+            && event.at.0 > latest
+        {
+            line.event = Err(format!(
+                "event at {} is ahead of the server's clock by more than it allows (up to {}): check the sender's clock; taken, it would move the engine's time on and make every event after it late",
+                event.at,
+                crate::model::Timestamp(latest)
+            ));
+        }
         *next_line += 1;
         driver.feed(&line)?;
     }
