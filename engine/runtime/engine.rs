@@ -28,7 +28,7 @@ use serde_json::Value;
 use super::action::{Action, Kind};
 use super::input::Line;
 use super::timer::{Due, Timers};
-use crate::base::{FastMap, FieldNames, Fields, Name, place, same_text};
+use crate::base::{FastMap, FieldNames, Fields, Name, Roles, place, same_text};
 use crate::calendar::{FIRST_YEAR, HORIZON_END, HORIZON_START, LAST_YEAR};
 use crate::condition::{Change, Evaluator};
 use crate::escalation::{Escalation, Signal, Subject};
@@ -486,6 +486,15 @@ impl Engine {
     }
 
     /// Shared copies of a record's id and type, for an action about it.
+    /// Who holds `roles` for `record` (roles whose members a record field picks get those of
+    /// the record's value).
+    pub(super) fn recipients(&self, roles: &Roles, record: Option<u32>) -> Arc<[String]> {
+        let fields = record
+            .and_then(|r| self.state.records.get(r as usize))
+            .map(|r| &*r.fields);
+        roles.members_for(fields)
+    }
+
     pub(super) fn names_of(&self, record: Option<u32>) -> (Option<Name>, Option<Name>) {
         match record.and_then(|r| self.state.records.get(r as usize)) {
             Some(r) => (Some(Name::clone(&r.id)), Some(Name::clone(&r.record_type))),
