@@ -16,7 +16,10 @@
 
 mod clocks;
 mod escalations;
+mod governance;
 mod instances;
+
+pub use governance::Owed;
 
 pub use instances::MAX_MOVES;
 
@@ -200,6 +203,9 @@ pub struct State {
     /// applied once.
     #[serde(default)]
     pub seen_ids: std::collections::VecDeque<(i64, Name)>,
+    /// Reports owed and delivered, per report and period, in the order they were owed.
+    #[serde(default)]
+    pub owed: Vec<Owed>,
 }
 
 /// How long (of event time) an event's `id` is remembered to recognise a retry: 7 days.
@@ -570,6 +576,10 @@ impl Engine {
         if event.event == "step.completed" {
             self.begin(at);
             return self.complete_step(event, line);
+        }
+        if event.event == "report.delivered" && event.record.is_none() {
+            self.begin(at);
+            return self.report_delivered(event, line);
         }
         let Some(record_id) = event.record.as_deref() else {
             self.begin(at);
@@ -1140,6 +1150,15 @@ impl Engine {
                 Due::Task(task, generation) => self.task_timer(task, generation, at),
                 Due::Release(record, stamp) => self.release_timer(record, stamp),
                 Due::Schedule(version, trigger) => self.schedule_timer(version, trigger, at),
+                Due::ReportDue(version, report, period) => {
+                    self.report_due_timer(version, report, period, at)
+                }
+                Due::ReportOverdue(version, report, period) => {
+                    self.report_overdue_timer(version, report, period, at)
+                }
+                Due::ForumNotice(version, forum, notice, period) => {
+                    self.forum_notice_timer(version, forum, notice, period, at)
+                }
             }
         }
     }
