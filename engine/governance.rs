@@ -4,10 +4,11 @@
 //! and the iCalendar export ([`ics`]) use.
 //!
 //! This module computes dates only; it never fires anything. The engine
-//! ([`crate::runtime`]) turns the same dates into `report.due`, `report.overdue` and
+//! (`runtime`) turns the same dates into `report.due`, `report.overdue` and
 //! `forum.notice` actions, and reports call [`schedule`] and [`report_dues`] to list what is
 //! coming.
 
+pub mod ics;
 use std::collections::HashMap;
 use std::sync::Arc;
 

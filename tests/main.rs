@@ -19,6 +19,7 @@ mod crash;
 mod diff;
 mod docs;
 mod examples;
+mod governance;
 mod hostile_engine;
 mod import;
 mod library;
