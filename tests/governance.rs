@@ -391,3 +391,170 @@ fn exported_report_dues_are_the_engines_due_times() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("`--from soon`"));
 }
+
+const AVAILABILITY_BUNDLE: &str = r#"
+roles:
+  manager: {name: Service manager, members: [manager@example.com]}
+calendars:
+  office:
+    timezone: Europe/London
+    hours: {weekdays: ["09:00-17:30"]}
+escalations:
+  outages:
+    topics:
+      down:
+        triggers:
+          - on: sla_breached
+            agreement: hosting
+            target: uptime
+        levels:
+          - roles: [manager]
+agreements:
+  hosting:
+    type: sla
+    calendar: office
+    period: monthly
+    record_types: [outage]
+    targets:
+      uptime:
+        applies_to: {record_type: outage}
+        start: {event: created}
+        stop: {event: restored}
+        availability: 99%
+        maintenance: excluded
+        breach:
+          - notify: [manager]
+            message: The month's downtime budget is used up.
+"#;
+
+/// Outages of November 2026 against a 99% target in office hours (Monday to Friday 09:00-17:30
+/// London, GMT): planned maintenance Monday 2 November 16:30-19:00 (1 h of it in service
+/// hours), an unplanned outage Tuesday 3 November 08:00-10:00 (1 h), planned maintenance
+/// Wednesday 4 November 09:00-10:00 overlapped by an unplanned outage from 09:30.
+fn outages(restored: &str) -> String {
+    [
+        r#"{"at":"2026-11-02T16:30:00Z","record":"PLN-1","type":"outage","event":"created","fields":{"planned":true}}"#.to_string(),
+        r#"{"at":"2026-11-02T19:00:00Z","record":"PLN-1","event":"restored"}"#.to_string(),
+        r#"{"at":"2026-11-03T08:00:00Z","record":"OUT-1","type":"outage","event":"created","fields":{"planned":false}}"#.to_string(),
+        r#"{"at":"2026-11-03T10:00:00Z","record":"OUT-1","event":"restored"}"#.to_string(),
+        r#"{"at":"2026-11-04T09:00:00Z","record":"PLN-2","type":"outage","event":"created","fields":{"planned":true}}"#.to_string(),
+        r#"{"at":"2026-11-04T09:30:00Z","record":"OUT-2","type":"outage","event":"created"}"#.to_string(),
+        r#"{"at":"2026-11-04T10:00:00Z","record":"PLN-2","event":"restored"}"#.to_string(),
+        format!(r#"{{"at":"{restored}","record":"OUT-2","event":"restored"}}"#),
+    ]
+    .join("\n")
+}
+
+/// November 2026 has 21 working days of 8.5 h: 642,600 s of service time; 99% leaves 1% of it,
+/// 6,426 s (1 h 47 min 6 s). Planned maintenance is excluded, so the downtime is OUT-1's hour
+/// and OUT-2's time in service hours. After OUT-1, 2,826 s (47 min 6 s) are left: OUT-2, from
+/// 09:30, uses them up at 10:17:06 on 4 November, the breach instant. Restored at 10:30, the
+/// month has 7,200 s of downtime: 635,400 / 642,600 = 98.87% (rounded down), missed. Only planned
+/// maintenance was under way for 1 h on the 2nd and 09:00-09:30 on the 4th: 5,400 s.
+#[test]
+fn availability_counts_unplanned_downtime_in_service_hours_and_breaches_when_the_budget_is_gone() {
+    let program = Arc::new(
+        Program::from_text("test.yaml", AVAILABILITY_BUNDLE)
+            .unwrap()
+            .program,
+    );
+    let events = outages("2026-11-04T10:30:00Z");
+    let mut engine = Engine::new(Arc::clone(&program));
+    for line in Lines::new(events.as_bytes()) {
+        engine.apply_line(&line.unwrap());
+    }
+    engine.finish(Some(at("2026-12-01T00:00:00Z")));
+    let actions = engine.take_actions();
+    let breaches: Vec<String> = actions
+        .iter()
+        .filter(|a| a.kind.as_str() == "sla.breached")
+        .map(|a| {
+            format!(
+                "{} {} {} {}",
+                a.at,
+                a.record.as_deref().unwrap(),
+                a.period.as_deref().unwrap(),
+                a.elapsed.unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(breaches, ["2026-11-04T10:17:06Z OUT-2 2026-11 6426"]);
+    let after: Vec<String> = actions
+        .iter()
+        .filter(|a| a.at.to_string() == "2026-11-04T10:17:06Z")
+        .map(|a| format!("{} {}", a.kind, a.topic.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        after,
+        ["sla.breached ", "notify ", "escalation.raised down"]
+    );
+
+    let def = program.availability_target("hosting", "uptime").unwrap();
+    let november = slaflow::calendar::period::parse_label(def.period, "2026-11").unwrap();
+    let figures = slaflow::availability::per_period(
+        def,
+        &engine.state.outages,
+        november,
+        at("2026-12-01T00:00:00Z"),
+    );
+    assert_eq!(figures.service_seconds, 642_600);
+    assert_eq!(figures.allowed_seconds, 6_426);
+    assert_eq!(figures.downtime_seconds, 7_200);
+    assert_eq!(figures.planned_seconds, 5_400);
+    assert_eq!(figures.percent, (635_400, 642_600));
+    assert_eq!(figures.percent_text(2), "98.87");
+    assert_eq!(figures.objective, (99, 100));
+    assert!(!figures.achieved);
+    let records: Vec<(&str, bool, u64)> = figures
+        .outages
+        .iter()
+        .map(|o| (&*o.record, o.counted, o.service_seconds))
+        .collect();
+    assert_eq!(
+        records,
+        [
+            ("PLN-1", false, 3_600),
+            ("OUT-1", true, 3_600),
+            ("PLN-2", false, 3_600),
+            ("OUT-2", true, 3_600)
+        ]
+    );
+    // The month before has no outage: 22 working days of 8.5 h, all up.
+    let october = slaflow::availability::per_period(
+        def,
+        &engine.state.outages,
+        november - 1,
+        at("2026-12-01T00:00:00Z"),
+    );
+    assert_eq!((october.downtime_seconds, october.achieved), (0, true));
+    assert_eq!(october.percent_text(2), "100.00");
+}
+
+/// Restored at the very second the budget runs out, the outage is in time (as a clock
+/// stopped at its due is met): no breach, and the month achieves 99% exactly. A live engine
+/// breaches at the same instant as a replay when the outage goes on.
+#[test]
+fn an_outage_ending_as_the_budget_runs_out_does_not_breach_and_live_equals_replay() {
+    let program = Arc::new(
+        Program::from_text("test.yaml", AVAILABILITY_BUNDLE)
+            .unwrap()
+            .program,
+    );
+    let exact = replay(
+        &program,
+        &outages("2026-11-04T10:17:06Z"),
+        "2026-12-01T00:00:00Z",
+    );
+    assert!(exact.iter().all(|a| a.kind.as_str() != "sla.breached"));
+    let events = outages("2026-11-05T12:00:00Z");
+    let text =
+        |actions: Vec<Action>| -> Vec<String> { actions.iter().map(Action::to_json).collect() };
+    let replayed = text(replay(&program, &events, "2026-12-01T00:00:00Z"));
+    let lived = text(live(&program, &events, "2026-12-01T00:00:00Z"));
+    assert!(
+        replayed
+            .iter()
+            .any(|a| a.contains("\"at\":\"2026-11-04T10:17:06Z\",\"kind\":\"sla.breached\""))
+    );
+    assert_eq!(replayed, lived);
+}

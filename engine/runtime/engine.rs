@@ -14,11 +14,13 @@
 //! Clock actions and timers are in [`clocks`], escalations in [`escalations`], process
 //! instances in [`instances`].
 
+mod availability;
 mod clocks;
 mod escalations;
 mod governance;
 mod instances;
 
+pub use availability::Tracker;
 pub use governance::Owed;
 
 pub use instances::MAX_MOVES;
@@ -206,6 +208,15 @@ pub struct State {
     /// Reports owed and delivered, per report and period, in the order they were owed.
     #[serde(default)]
     pub owed: Vec<Owed>,
+    /// The outages of availability targets, in the order they started.
+    #[serde(default)]
+    pub outages: Vec<crate::availability::Outage>,
+    /// Per availability target, its timer's generation and last breached period.
+    #[serde(default)]
+    pub trackers: Vec<Tracker>,
+    /// Availability timers armed so far (each armed timer's generation).
+    #[serde(default)]
+    pub generations: u32,
 }
 
 /// How long (of event time) an event's `id` is remembered to recognise a retry: 7 days.
@@ -831,6 +842,10 @@ impl Engine {
             event: Some(name_id),
         };
         self.clocks_on_change(&program, moment, &mut eval, false);
+        // Outages of availability targets.
+        if !program.availability.is_empty() {
+            self.outages_on_change(&change, &mut eval);
+        }
         // Record rules.
         for rule in &program.rules {
             let type_ok = rule.record_types.is_empty()
@@ -1158,6 +1173,9 @@ impl Engine {
                 }
                 Due::ForumNotice(version, forum, notice, period) => {
                     self.forum_notice_timer(version, forum, notice, period, at)
+                }
+                Due::Availability(target, generation) => {
+                    self.availability_timer(target, generation, at)
                 }
             }
         }

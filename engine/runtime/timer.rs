@@ -42,6 +42,10 @@ pub enum Due {
     /// A forum's notice (bundle version, forum index, notice index, period number of the
     /// meeting): dropped when that version is no longer the current one.
     ForumNotice(u16, u16, u16, i32),
+    /// The instant an availability target's downtime budget runs out, or its period ends, while
+    /// an outage is open (index among the current version's availability targets, the
+    /// generation it was armed with).
+    Availability(u32, u32),
 }
 
 /// A timer's place in the order: its instant, then its scheduling number, as one number.

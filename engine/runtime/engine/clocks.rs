@@ -168,7 +168,8 @@ impl Engine {
             Due::Schedule(..)
             | Due::ReportDue(..)
             | Due::ReportOverdue(..)
-            | Due::ForumNotice(..) => true,
+            | Due::ForumNotice(..)
+            | Due::Availability(..) => true,
         });
     }
 

@@ -49,6 +49,7 @@ impl Engine {
     /// Arms the report and notice timers of the current version from `from` on: the end of
     /// the period that ends at or after `from`, and each notice's next sending at or after it.
     pub(super) fn init_governance(&mut self, from: i64) {
+        self.init_availability(from);
         let version = self.state.current;
         let program = Arc::clone(self.program());
         for (r, report) in program.reports.iter().enumerate() {
@@ -371,6 +372,12 @@ impl Engine {
         {
             action.report = Some(Name::clone(&report.id));
             action.period = Some(Name::from(report.label(i64::from(n)).as_str()));
+        }
+        if let Subject::Availability(i) = subject
+            && let Some(def) = program.availability.get(i as usize)
+        {
+            action.agreement = Some(Name::clone(&def.agreement));
+            action.target = Some(Name::clone(&def.id));
         }
     }
 }
