@@ -25,9 +25,11 @@ pub struct Event {
     #[serde(default, rename = "type")]
     pub record_type: Option<String>,
     /// The event name: `created`, `updated`, `responded`, `resolved`, `closed`, `reopened`,
-    /// `step.completed` or any other.
+    /// `step.completed`, `report.delivered` or any other.
     pub event: String,
-    /// Fields merged into the record (a partial update).
+    /// Fields merged into the record (a partial update). On an outage (a record an availability
+    /// target applies to, e.g. type `outage`, events `created` and `restored`), `planned: true`
+    /// marks planned maintenance.
     #[serde(default)]
     pub fields: EventFields,
     /// For `step.completed`: the process instance.
