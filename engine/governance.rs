@@ -133,18 +133,30 @@ impl ForumDef {
         let cadence = self.cadence?;
         let tz = self.tz();
         let (from, to) = period::bounds_of_number(cadence, tz, n);
-        let mut k = self.working_day.max(1);
-        let day = loop {
+        // The local date of the k-th working day from the period's start, if it begins in the
+        // period; a later k never does once one does not, so the last one is found by halving.
+        let day_of = |k: u32| -> Option<chrono::NaiveDate> {
             let close = self.calendar.add_working_days(from, k)?;
             let (date, _) = period::local_time(tz, close.saturating_sub(1));
             let midnight = period::local_instant(tz, date, 0)?;
-            if midnight < to {
-                break date;
+            (midnight < to).then_some(date)
+        };
+        let wanted = self.working_day.max(1);
+        let day = match day_of(wanted) {
+            Some(day) => day,
+            None => {
+                day_of(1)?;
+                let (mut lo, mut hi) = (1, wanted - 1);
+                while lo < hi {
+                    let mid = lo + (hi - lo).div_ceil(2);
+                    if day_of(mid).is_some() {
+                        lo = mid;
+                    } else {
+                        hi = mid - 1;
+                    }
+                }
+                day_of(lo)?
             }
-            if k == 1 {
-                return None;
-            }
-            k -= 1;
         };
         let start = match self.time {
             Some(secs) => period::local_instant(tz, day, secs)?,

@@ -558,3 +558,32 @@ fn an_outage_ending_as_the_budget_runs_out_does_not_breach_and_live_equals_repla
     );
     assert_eq!(replayed, lived);
 }
+
+/// A forum held on a working day its period does not have meets on the period's last working
+/// day, found without counting every day up to the one asked for: 30 November 2026 is the last
+/// working day of the month (Monday), and the opening is 09:00 GMT.
+#[test]
+fn a_working_day_beyond_the_period_is_its_last_working_day() {
+    let bundle = r#"
+calendars:
+  office:
+    timezone: Europe/London
+    hours: {weekdays: ["09:00-17:30"]}
+forums:
+  review:
+    cadence: monthly
+    calendar: office
+    held: {working_day: 4000000000}
+"#;
+    let program = Program::from_text("test.yaml", bundle).unwrap().program;
+    let forum = &program.forums[0];
+    let november =
+        slaflow::calendar::period::parse_label(forum.cadence.unwrap(), "2026-11").unwrap();
+    let started = std::time::Instant::now();
+    let (start, end) = forum.occurrence(november).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(
+        (start, end),
+        (at("2026-11-30T09:00:00Z"), at("2026-11-30T10:00:00Z"))
+    );
+}
