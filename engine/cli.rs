@@ -4,6 +4,7 @@
 //! 2 usage or I/O errors. Commands print results on stdout and errors on stderr.
 
 mod calendar;
+mod calendar_export;
 pub mod diff;
 mod import;
 mod picture;
@@ -103,6 +104,8 @@ pub enum Command {
     Raci(picture::RaciArgs),
     /// Answer business-time questions (due times, business time between instants) in batch.
     Calendar(calendar::Args),
+    /// Write the report dues and forum meetings of a bundle as an iCalendar file (RFC 5545).
+    CalendarExport(calendar_export::Args),
     /// Replay JSON Lines events through the bundle and print every action as JSON Lines.
     Run(run::Args),
     /// Print records' SLA clocks as timelines: starts, pauses, milestones, breaches and why.
@@ -141,6 +144,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => picture::graph(&args),
         Command::Raci(args) => picture::raci(&args),
         Command::Calendar(args) => calendar::run(&args),
+        Command::CalendarExport(args) => calendar_export::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Explain(args) => run::explain(&args),
         Command::Status(args) => run::status(&args),

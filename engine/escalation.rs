@@ -42,6 +42,8 @@ pub struct Trigger {
     pub record_type: Option<String>,
     /// Only this event name.
     pub event: Option<String>,
+    /// Only this report (`report_overdue`).
+    pub report: Option<String>,
     /// A condition over the record.
     pub when: Option<CompiledScript>,
 }
@@ -115,6 +117,11 @@ pub enum Signal<'a> {
         /// Step id.
         step: &'a str,
     },
+    /// A report was not delivered by its due time.
+    ReportOverdue {
+        /// Report id.
+        report: &'a str,
+    },
     /// A record event.
     Event {
         /// The event name.
@@ -162,6 +169,9 @@ impl Trigger {
             (Signal::StepOverdue { process, step }, TriggerOn::StepOverdue) => {
                 same(&self.process, process) && same(&self.step, step)
             }
+            (Signal::ReportOverdue { report }, TriggerOn::ReportOverdue) => {
+                same(&self.report, report)
+            }
             (Signal::Event { name, record_type }, TriggerOn::Event) => {
                 same(&self.event, name) && same(&self.record_type, record_type)
             }
@@ -196,6 +206,12 @@ pub enum Subject {
     Task(u32),
     /// A record (index).
     Record(u32),
+    /// A report's obligation (report index, period number): it stops climbing when the report
+    /// is delivered.
+    Report(u32, i32),
+    /// An availability target (index among the availability targets): it stops climbing when
+    /// no outage counted against it is open.
+    Availability(u32),
 }
 
 /// A raised topic.

@@ -14,7 +14,9 @@
 //! 6. [`validate`]: the context the compile stage shares (calendars, graphs, scripts built
 //!    once) and the passes that check a loaded bundle.
 //! 7. Compiled forms with their builders: [`sla`] (targets and clocks), [`escalation`]
-//!    (matrices), [`process`] (definitions and instance state).
+//!    (matrices), [`process`] (definitions and instance state), [`governance`] (report
+//!    obligations and forum meetings, their dates and iCalendar export), [`availability`]
+//!    (availability targets: outages, downtime budgets, availability per period).
 //! 8. [`program`]: the compile stage, whose product is an immutable, versioned [`program::Program`].
 //! 9. [`runtime`]: the engine over every version it ran, the one event loop, sinks, status.
 //! 10. [`store`] (the durable journal, a sink) and [`explain`] (a clock's timeline).
@@ -23,6 +25,7 @@
 //!     an edit of a bundle changes), [`schema`] (the JSON Schemas of the model, import maps
 //!     included).
 
+pub mod availability;
 pub mod base;
 pub mod calendar;
 pub mod clock;
@@ -31,6 +34,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod escalation;
 pub mod explain;
+pub mod governance;
 pub mod graph;
 pub mod import;
 pub mod load;

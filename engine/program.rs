@@ -64,6 +64,14 @@ pub struct Program {
     pub names: FieldNames,
     /// The fields whose last change record conditions read through `since`.
     pub since: crate::script::Since,
+    /// Reports, in document order: their obligations and due times.
+    pub reports: Vec<crate::governance::ReportDef>,
+    /// Report index by id.
+    pub report_index: HashMap<String, u32>,
+    /// Forums, in document order: their meetings and notices.
+    pub forums: Vec<crate::governance::ForumDef>,
+    /// Availability targets, in document order.
+    pub availability: Vec<crate::availability::AvailabilityDef>,
 }
 
 /// A compiled bundle, with the model it came from and the warnings it has.
@@ -118,6 +126,14 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
     let (mut targets, groups) = crate::sla::targets(&cx, &matrix_index);
     let (processes, process_index, triggers) = crate::process::processes(&cx, &matrix_index);
     let mut rules = rule::rules(&cx, &matrix_index);
+    let reports = crate::governance::reports(&cx, &matrix_index);
+    let report_index = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.to_string(), u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    let forums = crate::governance::forums(&cx);
+    let availability = crate::availability::targets(&cx, &matrix_index);
     let mut names = FieldNames::default();
     for target in &mut targets {
         target.share_names(&mut names);
@@ -146,6 +162,10 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
         rules,
         names,
         since,
+        reports,
+        report_index,
+        forums,
+        availability,
     }
 }
 
@@ -173,6 +193,19 @@ impl Program {
             }
             Failure::Load(error) => error.to_string(),
         })
+    }
+
+    /// The availability target `target` of agreement `agreement`, for reports: with the
+    /// engine's outages (`State::outages` of the runtime) it gives
+    /// [`crate::availability::per_period`].
+    pub fn availability_target(
+        &self,
+        agreement: &str,
+        target: &str,
+    ) -> Option<&crate::availability::AvailabilityDef> {
+        self.availability
+            .iter()
+            .find(|a| &*a.agreement == agreement && &*a.id == target)
     }
 
     /// A topic by matrix and optional topic id (the first topic when none is given).

@@ -30,7 +30,7 @@ use crate::condition::{Change, Condition, Evaluator};
 use crate::model::AgreementType;
 use crate::model::agreement::{ChangePolicy, VersionPolicy};
 
-pub use build::targets;
+pub use build::{Scope, assignment, scope, targets};
 pub use clock::{Because, Clock, Entry, Next, State, Timeline, What};
 
 /// A per-record goal.

@@ -20,6 +20,7 @@ mod dashboard;
 mod diff;
 mod docs;
 mod examples;
+mod governance;
 mod hostile;
 mod hostile_engine;
 mod import;

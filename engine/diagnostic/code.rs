@@ -189,6 +189,8 @@ codes! {
     GoalShape = "E0708", "target needs exactly one goal";
     /// An agreement whose term runs past the last year its calendar's holidays are known for.
     TermOutlastsHolidays = "W0709", "term runs past the calendar's holidays";
+    /// A `maintenance` rule on a target that is not an availability target.
+    MaintenanceWithoutAvailability = "W0710", "maintenance rule on a target without availability";
 
     // E08xx: escalation matrices.
     /// Escalation levels whose delays do not increase.
@@ -217,6 +219,10 @@ codes! {
     InvalidTestEvent = "E1002", "invalid test event";
     /// A trigger or rule with none of the parts its kind needs.
     EmptyCondition = "E1003", "condition with nothing to test";
+    /// A forum with `held` times or notices but no `cadence`: it is never scheduled.
+    UnscheduledForum = "W1010", "forum with notices but no cadence";
+    /// A report with an `escalation` but no `due`: it is never overdue.
+    ReportNeverOverdue = "W1011", "report escalation without a due time";
 }
 
 impl Code {

@@ -176,9 +176,14 @@ pub struct Target {
     /// A record field holding the due instant, for deadlines such as a renewal date.
     #[serde(default)]
     pub deadline: Option<Spanned<String>>,
-    /// For availability targets: the share of coverage hours (`calendar`) the service must be up.
+    /// For availability targets: the share of coverage hours (`calendar`) the service must be
+    /// up in each of the agreement's periods.
     #[serde(default)]
     pub availability: Option<Spanned<Percent>>,
+    /// For availability targets: whether planned maintenance (outage records whose `planned`
+    /// field is `true`) is downtime: `counted` (default) or `excluded`.
+    #[serde(default)]
+    pub maintenance: Option<Spanned<Maintenance>>,
     /// The calendar the goal is counted in; defaults to the agreement's.
     #[serde(default)]
     pub calendar: Option<Spanned<CalendarId>>,
@@ -258,6 +263,18 @@ pub struct Milestone {
     /// What to do.
     #[serde(default)]
     pub actions: Vec<Action>,
+}
+
+/// Whether planned maintenance counts against an availability target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Maintenance {
+    /// Planned outages are downtime like any other.
+    #[default]
+    Counted,
+    /// Planned outages are not downtime: the service counts as up while only planned
+    /// maintenance is under way.
+    Excluded,
 }
 
 /// What a new bundle version does to the running clocks of a target's measure.

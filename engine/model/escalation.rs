@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::agreement::AgreementType;
 use super::condition::Script;
 use super::{
-    AgreementId, CalendarId, Duration, IdMap, KpiId, MatrixId, ProcessId, RoleId, Spanned, StepId,
-    TargetId, TopicId,
+    AgreementId, CalendarId, Duration, IdMap, KpiId, MatrixId, ProcessId, ReportId, RoleId,
+    Spanned, StepId, TargetId, TopicId,
 };
 
 /// An escalation matrix: topics, each with triggers and a path of levels.
@@ -75,6 +75,8 @@ pub enum TriggerOn {
     StepOverdue,
     /// A KPI fell outside its control limits.
     KpiOutOfLimits,
+    /// A report was not delivered by its due time.
+    ReportOverdue,
     /// A record event with a given name (e.g. a customer escalation).
     Event,
     /// A rhai condition over a record became true.
@@ -89,6 +91,7 @@ impl TriggerOn {
             TriggerOn::SlaWarning => "sla_warning",
             TriggerOn::StepOverdue => "step_overdue",
             TriggerOn::KpiOutOfLimits => "kpi_out_of_limits",
+            TriggerOn::ReportOverdue => "report_overdue",
             TriggerOn::Event => "event",
             TriggerOn::Condition => "condition",
         }
@@ -122,6 +125,9 @@ pub struct EscalationTrigger {
     /// Only this KPI (`kpi_out_of_limits`).
     #[serde(default)]
     pub kpi: Option<Spanned<KpiId>>,
+    /// Only this report (`report_overdue`).
+    #[serde(default)]
+    pub report: Option<Spanned<ReportId>>,
     /// Only records of this type.
     #[serde(default)]
     pub record_type: Option<Spanned<String>>,

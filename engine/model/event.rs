@@ -25,9 +25,11 @@ pub struct Event {
     #[serde(default, rename = "type")]
     pub record_type: Option<String>,
     /// The event name: `created`, `updated`, `responded`, `resolved`, `closed`, `reopened`,
-    /// `step.completed` or any other.
+    /// `step.completed`, `report.delivered` or any other.
     pub event: String,
-    /// Fields merged into the record (a partial update).
+    /// Fields merged into the record (a partial update). On an outage (a record an availability
+    /// target applies to, e.g. type `outage`, events `created` and `restored`), `planned: true`
+    /// marks planned maintenance.
     #[serde(default)]
     pub fields: EventFields,
     /// For `step.completed`: the process instance.
@@ -42,6 +44,14 @@ pub struct Event {
     /// For events that start processes: the process to start.
     #[serde(default)]
     pub process: Option<String>,
+    /// For `report.delivered`: the report delivered (its id in the bundle).
+    #[serde(default)]
+    pub report: Option<String>,
+    /// For `report.delivered`: the period the report covers, as the engine writes it (`2026-10`
+    /// for a month, `2026-Q4`, `2026-H2`, `2026`); without it, the oldest period still awaiting
+    /// the report.
+    #[serde(default)]
+    pub period: Option<String>,
 }
 
 /// The fields an action can have, in output order.
@@ -66,11 +76,15 @@ pub const ACTION_FIELDS: &[&str] = &[
     "topic",
     "level",
     "rule",
+    "report",
+    "forum",
+    "period",
     "version",
     "roles",
     "recipients",
     "reason",
     "message",
+    "agenda",
     "fields",
     "line",
     "error",

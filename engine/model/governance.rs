@@ -1,12 +1,14 @@
 //! Governance: KPIs, reports and forums (meetings and other communication events with a cadence).
 
+use std::num::NonZeroU32;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::text_or::text_or_struct;
 use super::{
     AgreementId, CalendarId, Duration, KpiId, MatrixId, Period, ProcessId, ReportId, RoleId,
-    Spanned, StepId,
+    Spanned, StepId, TimeOfDay,
 };
 
 /// The unit a KPI is measured in.
@@ -106,6 +108,10 @@ pub struct Report {
     /// The sections, in order.
     #[serde(default)]
     pub sections: Vec<Spanned<Item>>,
+    /// The escalation matrix raised when the report is overdue (its `report_overdue` topics),
+    /// besides every matrix with a `report_overdue` trigger for it.
+    #[serde(default)]
+    pub escalation: Option<Spanned<MatrixId>>,
 }
 
 /// A forum: a recurring meeting or communication event with a cadence, agenda and notices.
@@ -128,6 +134,10 @@ pub struct Forum {
     /// for events held when needed.
     #[serde(default)]
     pub cadence: Option<Spanned<Period>>,
+    /// When in each period of the cadence it is held: the working day of the period, the local
+    /// time and how long it lasts; defaults to the first working day's opening, for an hour.
+    #[serde(default)]
+    pub held: Option<Held>,
     /// The calendar whose time zone places the cadence.
     #[serde(default)]
     pub calendar: Option<Spanned<CalendarId>>,
@@ -154,6 +164,23 @@ pub struct Forum {
     pub artifacts: Vec<String>,
 }
 
+/// When in each period of its cadence a forum is held.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Held {
+    /// The working day of the period, in the forum's calendar: 1 is the first working day that
+    /// begins in the period. Defaults to 1.
+    #[serde(default)]
+    pub working_day: Option<Spanned<NonZeroU32>>,
+    /// The local time it starts, in the forum's calendar's time zone, e.g. `10:00`; defaults to
+    /// the opening of that working day.
+    #[serde(default)]
+    pub time: Option<Spanned<TimeOfDay>>,
+    /// How long it lasts, e.g. `1h30m` (wall-clock time); defaults to `1h`.
+    #[serde(default)]
+    pub duration: Option<Spanned<Duration>>,
+}
+
 /// What kind of communication event a forum is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -166,11 +193,13 @@ pub enum ForumKind {
     Survey,
 }
 
-/// A notice sent a lead time before a forum.
+/// A notice sent a lead time before a forum: `7 days` is seven calendar days before, at the
+/// same local time; `2 working days` is the opening of the second working day before the
+/// forum's day, in the forum's calendar.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Notice {
-    /// How long before the forum, e.g. `7 days`.
+    /// How long before the forum, e.g. `7 days` (calendar time) or `2 working days`.
     pub before: Spanned<Duration>,
     /// The role that sends it.
     #[serde(default)]

@@ -265,6 +265,13 @@ impl fmt::Display for TimeOfDay {
     }
 }
 
+text_value!(
+    TimeOfDay,
+    "a local time such as `10:00`",
+    "^\\s*\\d{1,2}:\\d{2}(:\\d{2})?\\s*$",
+    "A local time of day, `HH:MM` from `00:00` to `24:00`, such as `10:00`."
+);
+
 /// A working interval of one day, `09:00-17:30`: open at the first time, closed from the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Interval {

@@ -61,11 +61,19 @@ pub enum Kind {
     ScriptDisabled,
     /// The engine switched to another bundle version.
     BundleSwitched,
+    /// A report's period ended: the report for it is owed, by its `due`.
+    ReportDue,
+    /// A report was delivered (a `report.delivered` event).
+    ReportDelivered,
+    /// A report was not delivered by its due time.
+    ReportOverdue,
+    /// A notice of a forum's next meeting went out, its lead time before the meeting.
+    ForumNotice,
 }
 
 impl Kind {
     /// Every kind, in the order of the documentation.
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 27] = [
         Kind::SlaStarted,
         Kind::SlaPaused,
         Kind::SlaResumed,
@@ -89,6 +97,10 @@ impl Kind {
         Kind::ScriptFailed,
         Kind::ScriptDisabled,
         Kind::BundleSwitched,
+        Kind::ReportDue,
+        Kind::ReportDelivered,
+        Kind::ReportOverdue,
+        Kind::ForumNotice,
     ];
 
     /// The kind as written: `sla.started`, `escalation.raised`...
@@ -117,6 +129,10 @@ impl Kind {
             Kind::ScriptFailed => "script.failed",
             Kind::ScriptDisabled => "script.disabled",
             Kind::BundleSwitched => "bundle.switched",
+            Kind::ReportDue => "report.due",
+            Kind::ReportDelivered => "report.delivered",
+            Kind::ReportOverdue => "report.overdue",
+            Kind::ForumNotice => "forum.notice",
         }
     }
 
@@ -182,6 +198,12 @@ pub struct Action {
     pub level: Option<u32>,
     /// The record rule that fired.
     pub rule: Option<Name>,
+    /// The report owed or delivered.
+    pub report: Option<Name>,
+    /// The forum a notice announces.
+    pub forum: Option<Name>,
+    /// The period a report covers or a forum's meeting is held for, e.g. `2026-10`, `2026-Q4`.
+    pub period: Option<Name>,
     /// The bundle version switched to (its hash).
     pub version: Option<Name>,
     /// Roles concerned (the R roles of a task, the roles of an escalation level...).
@@ -192,6 +214,8 @@ pub struct Action {
     pub reason: Option<String>,
     /// A message from the bundle.
     pub message: Option<String>,
+    /// A forum's agenda, in order (forum notices).
+    pub agenda: std::sync::Arc<[String]>,
     /// Record fields carried along (e.g. an escalation's notes).
     pub fields: Option<serde_json::Map<String, Value>>,
     /// The input line an event came from (rejections).
@@ -321,8 +345,15 @@ impl Action {
         if let Some(level) = self.level {
             f("level", Field::Number(u64::from(level)))?;
         }
-        if let Some(rule) = &self.rule {
-            f("rule", Field::Text(rule))?;
+        for (name, value) in [
+            ("rule", &self.rule),
+            ("report", &self.report),
+            ("forum", &self.forum),
+            ("period", &self.period),
+        ] {
+            if let Some(value) = value {
+                f(name, Field::Text(value))?;
+            }
         }
         if let Some(version) = &self.version {
             f("version", Field::Text(version))?;
@@ -337,6 +368,9 @@ impl Action {
             if let Some(value) = value {
                 f(name, Field::Text(value))?;
             }
+        }
+        if !self.agenda.is_empty() {
+            f("agenda", Field::List(&self.agenda))?;
         }
         if let Some(fields) = &self.fields {
             f("fields", Field::Object(fields))?;
@@ -499,11 +533,15 @@ mod tests {
             topic: text("t"),
             level: Some(1),
             rule: text("r"),
+            report: text("monthly"),
+            forum: text("review"),
+            period: text("2026-10"),
             version: text("0123abcd"),
             roles: vec!["a".into(), "b\u{7f}".into()].into(),
             recipients: vec!["x@example.com".into()].into(),
             reason: Some((0u8..0x20).map(char::from).collect()),
             message: Some("Smörgåsbord ✓ \u{2028} </script>".into()),
+            agenda: vec!["Uppföljning SLA".into()].into(),
             fields: json!({"notes": "a\nb", "n": 1.5}).as_object().cloned(),
             line: Some(0),
             error: Some(String::new()),

@@ -14,9 +14,14 @@
 //! Clock actions and timers are in [`clocks`], escalations in [`escalations`], process
 //! instances in [`instances`].
 
+mod availability;
 mod clocks;
 mod escalations;
+mod governance;
 mod instances;
+
+pub use availability::Tracker;
+pub use governance::Owed;
 
 pub use instances::MAX_MOVES;
 
@@ -203,6 +208,18 @@ pub struct State {
     /// applied once.
     #[serde(default)]
     pub seen_ids: std::collections::VecDeque<(i64, Name)>,
+    /// Reports owed and delivered, per report and period, in the order they were owed.
+    #[serde(default)]
+    pub owed: Vec<Owed>,
+    /// The outages of availability targets, in the order they started.
+    #[serde(default)]
+    pub outages: Vec<crate::availability::Outage>,
+    /// Per availability target, its timer's generation and last breached period.
+    #[serde(default)]
+    pub trackers: Vec<Tracker>,
+    /// Availability timers armed so far (each armed timer's generation).
+    #[serde(default)]
+    pub generations: u32,
 }
 
 /// How long (of event time) an event's `id` is remembered to recognise a retry: 7 days.
@@ -596,6 +613,10 @@ impl Engine {
             self.begin(at);
             return self.complete_step(event, line);
         }
+        if event.event == "report.delivered" && event.record.is_none() {
+            self.begin(at);
+            return self.report_delivered(event, line);
+        }
         let Some(record_id) = event.record.as_deref() else {
             self.begin(at);
             if !self.start_by_event(event) {
@@ -846,6 +867,10 @@ impl Engine {
             event: Some(name_id),
         };
         self.clocks_on_change(&program, moment, &mut eval, false);
+        // Outages of availability targets.
+        if !program.availability.is_empty() {
+            self.outages_on_change(&change, &mut eval);
+        }
         // Record rules.
         for rule in &program.rules {
             let type_ok = rule.record_types.is_empty()
@@ -1165,6 +1190,18 @@ impl Engine {
                 Due::Task(task, generation) => self.task_timer(task, generation, at),
                 Due::Release(record, stamp) => self.release_timer(record, stamp),
                 Due::Schedule(version, trigger) => self.schedule_timer(version, trigger, at),
+                Due::ReportDue(version, report, period) => {
+                    self.report_due_timer(version, report, period, at)
+                }
+                Due::ReportOverdue(version, report, period) => {
+                    self.report_overdue_timer(version, report, period, at)
+                }
+                Due::ForumNotice(version, forum, notice, period) => {
+                    self.forum_notice_timer(version, forum, notice, period, at)
+                }
+                Due::Availability(target, generation) => {
+                    self.availability_timer(target, generation, at)
+                }
             }
         }
     }

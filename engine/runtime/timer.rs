@@ -33,6 +33,19 @@ pub enum Due {
     /// A scheduled trigger (bundle version, trigger index): dropped when that version is no
     /// longer the current one.
     Schedule(u16, u32),
+    /// The end of a report's period, when the report falls due (bundle version, report index,
+    /// period number): dropped when that version is no longer the current one.
+    ReportDue(u16, u32, i32),
+    /// A report's due time (bundle version, report index, period number): overdue unless
+    /// delivered by then; fires whatever version is current.
+    ReportOverdue(u16, u32, i32),
+    /// A forum's notice (bundle version, forum index, notice index, period number of the
+    /// meeting): dropped when that version is no longer the current one.
+    ForumNotice(u16, u16, u16, i32),
+    /// The instant an availability target's downtime budget runs out, or its period ends, while
+    /// an outage is open (index among the current version's availability targets, the
+    /// generation it was armed with).
+    Availability(u32, u32),
 }
 
 /// A timer's place in the order: its instant, then its scheduling number, as one number.

@@ -37,6 +37,59 @@ impl ActionSpec {
     }
 }
 
+/// The assignment `assigned` conditions of an agreement's targets test: its provider's group
+/// in the agreement's assignment field.
+pub fn assignment(agreement: &Agreement) -> Option<Assignment> {
+    agreement
+        .provider
+        .as_ref()
+        .and_then(|p| p.group.clone())
+        .map(|group| Assignment {
+            field: agreement
+                .assignment_field
+                .as_deref()
+                .unwrap_or("assignment_group")
+                .into(),
+            group,
+        })
+}
+
+/// What a target applies to, and when its clock (or outage) starts and stops, compiled.
+pub struct Scope {
+    /// The record types.
+    pub record_types: Vec<String>,
+    /// The rest of `applies_to`.
+    pub applies: Condition,
+    /// The start condition.
+    pub start: Condition,
+    /// The stop condition.
+    pub stop: Condition,
+}
+
+/// The scope of target `target` of agreement `agreement`.
+pub fn scope(
+    cx: &Context<'_>,
+    agreement: &str,
+    target: &str,
+    t: &model::agreement::Target,
+    assignment: &Option<Assignment>,
+) -> Scope {
+    let name = |what: &'static str| move || format!("target {target} of {agreement} ({what})");
+    Scope {
+        record_types: t.applies_to.record_type.value.0.clone(),
+        applies: Condition::of_fields(
+            &t.applies_to.fields,
+            cx.script(t.applies_to.when.as_ref(), name("applies_to")),
+        ),
+        start: cx
+            .condition(Some(&t.start), assignment, name("start"))
+            .unwrap_or_default(),
+        stop: cx
+            .condition(Some(&t.stop), assignment, name("stop"))
+            .unwrap_or_default(),
+    }
+}
+
 /// Every target of the bundle with a clock (availability targets have none), in document order,
 /// and the groups of alternatives per record type.
 pub fn targets(
@@ -48,18 +101,7 @@ pub fn targets(
     for (agreement_id, entry) in cx.bundle.agreements.iter() {
         let agreement: &Agreement = &entry.value;
         let agreement_name = Name::from(agreement_id.as_str());
-        let assignment = agreement
-            .provider
-            .as_ref()
-            .and_then(|p| p.group.clone())
-            .map(|group| Assignment {
-                field: agreement
-                    .assignment_field
-                    .as_deref()
-                    .unwrap_or("assignment_group")
-                    .into(),
-                group,
-            });
+        let assignment = assignment(agreement);
         let mut measures: Vec<(Name, Vec<u32>)> = Vec::new();
         for (target_id, t) in agreement.targets.iter() {
             let goal = match (&t.goal, &t.deadline) {
@@ -76,7 +118,13 @@ pub fn targets(
                 let t = target_id.value.to_string();
                 move || format!("target {t} of {a} ({what})")
             };
-            let applies_script = cx.script(t.applies_to.when.as_ref(), name("applies_to"));
+            let scope = scope(
+                cx,
+                agreement_id.as_str(),
+                target_id.value.as_str(),
+                t,
+                &assignment,
+            );
             let milestones = t
                 .milestones
                 .iter()
@@ -89,14 +137,10 @@ pub fn targets(
                 agreement_type: agreement.kind.value,
                 id: target_id.value.as_str().into(),
                 measure: t.measure(target_id.value.as_str()).into(),
-                record_types: t.applies_to.record_type.value.0.clone(),
-                applies: Condition::of_fields(&t.applies_to.fields, applies_script),
-                start: cx
-                    .condition(Some(&t.start), &assignment, name("start"))
-                    .unwrap_or_default(),
-                stop: cx
-                    .condition(Some(&t.stop), &assignment, name("stop"))
-                    .unwrap_or_default(),
+                record_types: scope.record_types,
+                applies: scope.applies,
+                start: scope.start,
+                stop: scope.stop,
                 pause: cx.condition(t.pause.as_ref(), &assignment, name("pause")),
                 resume: cx.condition(t.resume.as_ref(), &assignment, name("resume")),
                 cancel: cx.condition(t.cancel.as_ref(), &assignment, name("cancel")),

@@ -155,6 +155,18 @@ fn goal(id: &str, span: Span, target: &Target, d: &mut Diagnostics) {
             format!("availability of target `{id}` must be more than 0% and at most 100%"),
         ));
     }
+    if let Some(m) = &target.maintenance
+        && target.availability.is_none()
+    {
+        d.push(
+            Diagnostic::new(
+                Code::MaintenanceWithoutAvailability,
+                m.span,
+                format!("`maintenance` of target `{id}` has no effect: it has no `availability`"),
+            )
+            .with_help("`maintenance` says whether planned outages count against an availability target; remove it here"),
+        );
+    }
     if let Some(o) = &target.objective
         && (o.value.0 <= 0.0 || o.value.0 > 100.0)
     {

@@ -151,7 +151,7 @@ fn incomplete(t: &EscalationTrigger, span: Span, d: &mut Diagnostics) {
 fn misplaced(cx: &Context<'_>, t: &EscalationTrigger, d: &mut Diagnostics) {
     let on = t.on.value;
     let sla = matches!(on, TriggerOn::SlaBreached | TriggerOn::SlaWarning);
-    let checks: [(Option<Span>, &str, bool); 8] = [
+    let checks: [(Option<Span>, &str, bool); 9] = [
         (t.agreement.as_ref().map(|x| x.span), "agreement", sla),
         (
             t.agreement_type.as_ref().map(|x| x.span),
@@ -173,6 +173,11 @@ fn misplaced(cx: &Context<'_>, t: &EscalationTrigger, d: &mut Diagnostics) {
             t.kpi.as_ref().map(|x| x.span),
             "kpi",
             on == TriggerOn::KpiOutOfLimits,
+        ),
+        (
+            t.report.as_ref().map(|x| x.span),
+            "report",
+            on == TriggerOn::ReportOverdue,
         ),
         (
             t.event.as_ref().map(|x| x.span),

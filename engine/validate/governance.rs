@@ -1,5 +1,6 @@
-//! KPIs, triggers and embedded tests (E10xx): control limits in order, triggers that test
-//! something, and test events a run can accept.
+//! KPIs, forums, reports, triggers and embedded tests (E10xx): control limits in order, forums
+//! that are scheduled, reports that can go overdue, triggers that test something, and test
+//! events a run can accept.
 
 use std::collections::HashSet;
 
@@ -23,6 +24,45 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
                     ),
                 )
                 .with_secondary(upper.span, "upper limit"),
+            );
+        }
+    }
+    for (id, entry) in cx.bundle.forums.iter() {
+        let f = &entry.value;
+        if f.cadence.is_some() {
+            continue;
+        }
+        let span = match (&f.held, f.notices.first()) {
+            (Some(held), _) => held
+                .working_day
+                .as_ref()
+                .map(|w| w.span)
+                .or(held.time.as_ref().map(|t| t.span))
+                .or(held.duration.as_ref().map(|t| t.span)),
+            (None, Some(notice)) => Some(notice.span),
+            (None, None) => None,
+        };
+        if let Some(span) = span {
+            d.push(
+                Diagnostic::new(
+                    Code::UnscheduledForum,
+                    span,
+                    format!("forum `{id}` has no `cadence`: it is never scheduled, so no notice goes out"),
+                )
+                .with_help("give the forum a `cadence` (e.g. `monthly`), or remove `held` and `notices` from a forum held when needed"),
+            );
+        }
+    }
+    for (id, entry) in cx.bundle.reports.iter() {
+        let r = &entry.value;
+        if let (Some(m), None) = (&r.escalation, &r.due) {
+            d.push(
+                Diagnostic::new(
+                    Code::ReportNeverOverdue,
+                    m.span,
+                    format!("report `{id}` has an `escalation` but no `due`: it is never overdue"),
+                )
+                .with_help("give the report a `due` (e.g. `5 working days` after its period), or remove `escalation`"),
             );
         }
     }

@@ -260,6 +260,9 @@ fn escalations(cx: &Context<'_>, d: &mut Diagnostics) {
                 if let Some(kpi) = &t.kpi {
                     cx.known(&cx.bundle.kpis, Code::UnknownKpi, "KPI", kpi, d);
                 }
+                if let Some(report) = &t.report {
+                    cx.known(&cx.bundle.reports, Code::UnknownReport, "report", report, d);
+                }
             }
         }
     }
@@ -314,6 +317,9 @@ fn governance(cx: &Context<'_>, d: &mut Diagnostics) {
         }
         for k in &r.kpis {
             cx.known(&cx.bundle.kpis, Code::UnknownKpi, "KPI", k, d);
+        }
+        if let Some(m) = &r.escalation {
+            matrix(cx, m, d);
         }
     }
     for (_, entry) in cx.bundle.forums.iter() {

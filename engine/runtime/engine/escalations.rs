@@ -65,6 +65,7 @@ impl Engine {
                             format!("step {step} of {process} overdue")
                         }
                         Signal::Event { name, .. } => format!("event {name}"),
+                        Signal::ReportOverdue { report } => format!("report {report} overdue"),
                     });
                     let key = (u32::try_from(m).unwrap_or(0), u32::try_from(t).unwrap_or(0));
                     self.raise(version, key.0, key.1, subject, at, reason.clone());
@@ -221,6 +222,7 @@ impl Engine {
             Subject::Record(r) => Some(r),
             Subject::Clock(c) => self.state.clocks.get(c).map(|c| c.record),
             Subject::Task(t) => self.task_record(t),
+            Subject::Report(..) | Subject::Availability(_) => None,
         };
         action.recipients = self.recipients(&spec.roles, record);
         if let Some(r) = record.and_then(|r| self.state.records.get(r as usize)) {
@@ -244,6 +246,7 @@ impl Engine {
         if let Subject::Task(t) = subject {
             self.describe_task(t, &mut action);
         }
+        self.describe_governance(subject, &program, &mut action);
         self.emit(action);
         let mut last = false;
         if let Some(e) = self.state.escalations.get_mut(escalation as usize) {

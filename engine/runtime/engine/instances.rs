@@ -636,6 +636,8 @@ impl Engine {
                 self.state.timers.push(at, Due::Schedule(version, index));
             }
         }
+        // Report dues and forum notices start (and follow a switch) with the schedules.
+        self.init_governance(from);
     }
 
     pub(super) fn schedule_timer(&mut self, version: u16, trigger: u32, at: i64) {
