@@ -215,6 +215,12 @@ codes! {
     InvalidTestEvent = "E1002", "invalid test event";
     /// A trigger or rule with none of the parts its kind needs.
     EmptyCondition = "E1003", "condition with nothing to test";
+
+    // E11xx: what reports compute: KPI measures, money, rate cards.
+    /// A KPI `measure` giving none or several of `compliance`, `elapsed`, `count` and `ratio`, or a percentile above 100%.
+    KpiMeasure = "E1101", "invalid KPI measure";
+    /// A rate card id that is not defined.
+    UnknownRateCard = "E1102", "unknown rate card";
 }
 
 impl Code {
