@@ -42,6 +42,8 @@ pub struct Trigger {
     pub record_type: Option<String>,
     /// Only this event name.
     pub event: Option<String>,
+    /// Only this KPI.
+    pub kpi: Option<String>,
     /// A condition over the record.
     pub when: Option<CompiledScript>,
 }
@@ -108,6 +110,11 @@ pub enum Signal<'a> {
         /// Record type.
         record_type: &'a str,
     },
+    /// A KPI's value for a period fell outside its control limits.
+    KpiOutOfLimits {
+        /// KPI id.
+        kpi: &'a str,
+    },
     /// A process step passed its due time.
     StepOverdue {
         /// Process id.
@@ -165,6 +172,7 @@ impl Trigger {
             (Signal::Event { name, record_type }, TriggerOn::Event) => {
                 same(&self.event, name) && same(&self.record_type, record_type)
             }
+            (Signal::KpiOutOfLimits { kpi }, TriggerOn::KpiOutOfLimits) => same(&self.kpi, kpi),
             _ => false,
         };
         fits && self.when_holds(change, eval)
@@ -196,6 +204,8 @@ pub enum Subject {
     Task(u32),
     /// A record (index).
     Record(u32),
+    /// A KPI (its index in the current version): it calms when a period is back in limits.
+    Kpi(u32),
 }
 
 /// A raised topic.

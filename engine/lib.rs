@@ -13,7 +13,8 @@
 //! 6. [`validate`]: the context the compile stage shares (calendars, graphs, scripts built
 //!    once) and the passes that check a loaded bundle.
 //! 7. Compiled forms with their builders: [`sla`] (targets and clocks), [`escalation`]
-//!    (matrices), [`process`] (definitions and instance state).
+//!    (matrices), [`process`] (definitions and instance state), [`kpi`] (measures and the
+//!    tallies of their periods).
 //! 8. [`program`]: the compile stage, whose product is an immutable, versioned [`program::Program`].
 //! 9. [`runtime`]: the engine over every version it ran, the one event loop, sinks, status.
 //! 10. [`store`] (the durable journal, a sink) and [`explain`] (a clock's timeline).
@@ -32,6 +33,7 @@ pub mod escalation;
 pub mod explain;
 pub mod graph;
 pub mod import;
+pub mod kpi;
 pub mod load;
 pub mod model;
 pub mod process;

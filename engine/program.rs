@@ -64,6 +64,10 @@ pub struct Program {
     pub names: FieldNames,
     /// The fields whose last change record conditions read through `since`.
     pub since: crate::script::Since,
+    /// The KPIs with a `measure`, in document order.
+    pub kpis: Vec<Arc<crate::kpi::KpiDef>>,
+    /// Whether a KPI counts record events (else they need not be shown to KPIs).
+    pub kpi_events: bool,
 }
 
 /// A compiled bundle, with the model it came from and the warnings it has.
@@ -131,7 +135,11 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
             since.add(script.text());
         }
     }
+    let kpis = crate::kpi::kpis(&cx);
+    let kpi_events = kpis.iter().any(|k| k.counts_events());
     Program {
+        kpis,
+        kpi_events,
         hash: origin.hash(),
         origin,
         script: cx.sandbox,

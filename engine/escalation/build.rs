@@ -36,6 +36,7 @@ pub fn matrices(cx: &Context<'_>) -> (Vec<Matrix>, HashMap<String, u32>) {
                             step: t.step.as_ref().map(|a| a.value.to_string()),
                             record_type: t.record_type.as_ref().map(|a| a.value.clone()),
                             event: t.event.as_ref().map(|a| a.value.clone()),
+                            kpi: t.kpi.as_ref().map(|a| a.value.to_string()),
                             when: cx.script(t.when.as_ref(), owner),
                         }
                     })

@@ -66,6 +66,7 @@ pub const ACTION_FIELDS: &[&str] = &[
     "topic",
     "level",
     "rule",
+    "kpi",
     "version",
     "roles",
     "recipients",

@@ -61,11 +61,15 @@ pub enum Kind {
     ScriptDisabled,
     /// The engine switched to another bundle version.
     BundleSwitched,
+    /// A KPI's period closed: its value, and its control limits.
+    KpiMeasured,
+    /// A KPI's value for a period fell outside its control limits.
+    KpiOutOfLimits,
 }
 
 impl Kind {
     /// Every kind, in the order of the documentation.
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 25] = [
         Kind::SlaStarted,
         Kind::SlaPaused,
         Kind::SlaResumed,
@@ -89,6 +93,8 @@ impl Kind {
         Kind::ScriptFailed,
         Kind::ScriptDisabled,
         Kind::BundleSwitched,
+        Kind::KpiMeasured,
+        Kind::KpiOutOfLimits,
     ];
 
     /// The kind as written: `sla.started`, `escalation.raised`...
@@ -117,6 +123,8 @@ impl Kind {
             Kind::ScriptFailed => "script.failed",
             Kind::ScriptDisabled => "script.disabled",
             Kind::BundleSwitched => "bundle.switched",
+            Kind::KpiMeasured => "kpi.measured",
+            Kind::KpiOutOfLimits => "kpi.out_of_limits",
         }
     }
 
@@ -182,6 +190,8 @@ pub struct Action {
     pub level: Option<u32>,
     /// The record rule that fired.
     pub rule: Option<Name>,
+    /// The KPI measured, out of its limits, or escalated.
+    pub kpi: Option<Name>,
     /// The bundle version switched to (its hash).
     pub version: Option<Name>,
     /// Roles concerned (the R roles of a task, the roles of an escalation level...).
@@ -323,6 +333,9 @@ impl Action {
         }
         if let Some(rule) = &self.rule {
             f("rule", Field::Text(rule))?;
+        }
+        if let Some(kpi) = &self.kpi {
+            f("kpi", Field::Text(kpi))?;
         }
         if let Some(version) = &self.version {
             f("version", Field::Text(version))?;
@@ -499,6 +512,7 @@ mod tests {
             topic: text("t"),
             level: Some(1),
             rule: text("r"),
+            kpi: text("k"),
             version: text("0123abcd"),
             roles: vec!["a".into(), "b\u{7f}".into()].into(),
             recipients: vec!["x@example.com".into()].into(),

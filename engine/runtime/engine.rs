@@ -17,6 +17,7 @@
 mod clocks;
 mod escalations;
 mod instances;
+mod kpis;
 
 pub use instances::MAX_MOVES;
 
@@ -200,6 +201,9 @@ pub struct State {
     /// applied once.
     #[serde(default)]
     pub seen_ids: std::collections::VecDeque<(i64, Name)>,
+    /// The running tallies of the current version's KPIs, by index, for their current period.
+    #[serde(default)]
+    pub kpis: Vec<crate::kpi::KpiTally>,
 }
 
 /// How long (of event time) an event's `id` is remembered to recognise a retry: 7 days.
@@ -477,6 +481,9 @@ impl Engine {
     }
 
     pub(super) fn emit(&mut self, mut action: Action) {
+        if !self.current.kpis.is_empty() {
+            self.kpi_action(&action);
+        }
         self.state.emitted += 1;
         action.id = self.state.emitted;
         self.out.push(action);
@@ -849,6 +856,9 @@ impl Engine {
             }
         }
         self.record_triggers(&program, index, &change, &mut eval);
+        if program.kpi_events {
+            self.kpi_event(&program, &change, &mut eval);
+        }
         if matches!(event.event.as_str(), "resolved" | "closed") {
             self.calm(Subject::Record(index), |_, _| true);
         }
@@ -1140,6 +1150,7 @@ impl Engine {
                 Due::Task(task, generation) => self.task_timer(task, generation, at),
                 Due::Release(record, stamp) => self.release_timer(record, stamp),
                 Due::Schedule(version, trigger) => self.schedule_timer(version, trigger, at),
+                Due::Kpi(version, kpi) => self.kpi_timer(version, kpi, at),
             }
         }
     }

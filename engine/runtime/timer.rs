@@ -33,6 +33,9 @@ pub enum Due {
     /// A scheduled trigger (bundle version, trigger index): dropped when that version is no
     /// longer the current one.
     Schedule(u16, u32),
+    /// The end of a KPI's period (bundle version, KPI index): dropped when that version is no
+    /// longer the current one.
+    Kpi(u16, u32),
 }
 
 /// A timer's place in the order: its instant, then its scheduling number, as one number.

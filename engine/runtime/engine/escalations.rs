@@ -65,6 +65,9 @@ impl Engine {
                             format!("step {step} of {process} overdue")
                         }
                         Signal::Event { name, .. } => format!("event {name}"),
+                        Signal::KpiOutOfLimits { kpi } => {
+                            format!("KPI {kpi} out of its control limits")
+                        }
                     });
                     let key = (u32::try_from(m).unwrap_or(0), u32::try_from(t).unwrap_or(0));
                     self.raise(version, key.0, key.1, subject, at, reason.clone());
@@ -222,6 +225,7 @@ impl Engine {
             Subject::Record(r) => Some(r),
             Subject::Clock(c) => self.state.clocks.get(c).map(|c| c.record),
             Subject::Task(t) => self.task_record(t),
+            Subject::Kpi(_) => None,
         };
         if let Some(r) = record.and_then(|r| self.state.records.get(r as usize)) {
             action.record = Some(Name::clone(&r.id));
@@ -243,6 +247,9 @@ impl Engine {
         }
         if let Subject::Task(t) = subject {
             self.describe_task(t, &mut action);
+        }
+        if let Subject::Kpi(k) = subject {
+            action.kpi = self.kpi_id(k);
         }
         self.emit(action);
         let mut last = false;

@@ -619,6 +619,7 @@ impl Engine {
 
     /// Schedules every scheduled trigger of the current version from `from` on.
     pub(super) fn init_schedules(&mut self, from: i64) {
+        self.init_kpis(from);
         let version = self.state.current;
         let program = Arc::clone(self.program());
         for (index, trigger) in program.triggers.iter().enumerate() {
