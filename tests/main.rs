@@ -22,6 +22,7 @@ mod examples;
 mod hostile_engine;
 mod import;
 mod library;
+mod report;
 mod robustness;
 mod runtime;
 mod sarif;

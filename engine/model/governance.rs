@@ -132,6 +132,10 @@ pub struct Report {
     /// Where it finds licence positions (entitled, deployed, used, re-use pool per product).
     #[serde(default)]
     pub licences: Option<LicenceSource>,
+    /// A record field the compliance table is broken down by, e.g. `priority` (its value when
+    /// the clock started).
+    #[serde(default)]
+    pub breakdown: Option<String>,
     /// The sections, in order.
     #[serde(default)]
     pub sections: Vec<Spanned<Item>>,

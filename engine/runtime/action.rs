@@ -280,6 +280,61 @@ impl Action {
         out.push(b'}');
     }
 
+    /// An action read back from its JSON form (a journal's text): the fields it has, the rest
+    /// left empty. `None` if it is not an action (no known `kind`, or no `at`).
+    pub fn from_value(value: &Value) -> Option<Action> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str);
+        let name = |key: &str| text(key).map(Name::from);
+        let number = |key: &str| value.get(key).and_then(Value::as_u64);
+        let at = |key: &str| text(key).and_then(|t| t.parse::<Timestamp>().ok());
+        let list = |key: &str| -> std::sync::Arc<[String]> {
+            value
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Some(Action {
+            id: text("id")
+                .and_then(|id| id.strip_prefix('a'))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            at: at("at")?,
+            kind: Kind::parse(text("kind")?)?,
+            record: name("record"),
+            record_type: name("record_type"),
+            agreement: name("agreement"),
+            target: name("target"),
+            previous_target: name("previous_target"),
+            cycle: number("cycle").and_then(|n| u32::try_from(n).ok()),
+            milestone: name("milestone"),
+            due: at("due"),
+            elapsed: number("elapsed"),
+            instance: name("instance"),
+            process: name("process"),
+            step: name("step"),
+            outcome: name("outcome"),
+            matrix: name("matrix"),
+            topic: name("topic"),
+            level: number("level").and_then(|n| u32::try_from(n).ok()),
+            rule: name("rule"),
+            kpi: name("kpi"),
+            version: name("version"),
+            roles: list("roles"),
+            recipients: list("recipients"),
+            reason: text("reason").map(str::to_string),
+            message: text("message").map(str::to_string),
+            fields: value.get("fields").and_then(Value::as_object).cloned(),
+            line: number("line"),
+            error: text("error").map(str::to_string),
+        })
+    }
+
     /// The action as a JSON object, for matching test expectations.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
@@ -534,6 +589,16 @@ mod tests {
         assert_eq!(
             full.to_value(),
             serde_json::from_str::<Value>(&full.to_json()).unwrap()
+        );
+    }
+
+    #[test]
+    fn actions_read_back_from_their_json() {
+        let full = full();
+        let back = Action::from_value(&full.to_value()).unwrap();
+        assert_eq!(back.to_json(), full.to_json());
+        assert!(
+            Action::from_value(&json!({"kind": "nothing", "at": "2026-10-01T00:00:00Z"})).is_none()
         );
     }
 
