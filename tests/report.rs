@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{root, scratch, slaflow, stdout};
+use crate::common::{Server, root, scratch, slaflow, stdout};
 
 /// `slaflow report EXAMPLE --events EXAMPLE/events.jsonl --period P --report R --format json`.
 fn report(example: &str, period: &str, report: &str) -> Value {
@@ -382,4 +382,43 @@ fn the_html_report_renders_in_headless_chromium() {
     if crate::common::updating() {
         std::fs::write(root().join("docs/images/report.png"), &bytes).unwrap();
     }
+}
+
+#[test]
+fn the_server_answers_the_report_a_replay_makes() {
+    let dir = scratch("report-serve");
+    let db = dir.join("live.db");
+    let server = Server::start(&["--db".as_ref(), db.as_os_str()]);
+    let events =
+        std::fs::read_to_string(root().join("examples/metlife-desk/events.jsonl")).unwrap();
+    let lines: Vec<&str> = events.lines().filter(|l| !l.trim().is_empty()).collect();
+    server.ingest(&lines);
+    // The wall clock passes the end of October (midnight in New York) and the last event.
+    let moved = ureq::post(&format!("{}/v1/clock", server.base))
+        .send_string(r#"{"now": "2026-11-03T00:00:00Z"}"#)
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let url = format!(
+        "{}/v1/reports/monthly-service-report?period=2026-10",
+        server.base
+    );
+    let live: Value =
+        serde_json::from_str(&ureq::get(&url).call().unwrap().into_string().unwrap()).unwrap();
+    let html = ureq::get(&format!("{url}&format=html"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let unknown = ureq::get(&format!("{}/v1/reports/nope?period=2026-10", server.base)).call();
+    let no_period = ureq::get(&format!(
+        "{}/v1/reports/monthly-service-report",
+        server.base
+    ))
+    .call();
+    server.stop();
+    let replayed = report("metlife-desk", "2026-10", "monthly-service-report");
+    assert_eq!(live, replayed);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(matches!(unknown, Err(ureq::Error::Status(404, _))));
+    assert!(matches!(no_period, Err(ureq::Error::Status(400, _))));
 }
