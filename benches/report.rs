@@ -22,6 +22,8 @@
     missing_docs
 )]
 
+mod support;
+
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
@@ -112,7 +114,7 @@ fn events(records: usize) -> String {
         }
         if let Some(r) = step
             .checked_sub(respond)
-            .filter(|r| *r < records && r % 13 != 0)
+            .filter(|r| *r < records && !r.is_multiple_of(13))
         {
             let _ = writeln!(
                 out,
@@ -121,7 +123,7 @@ fn events(records: usize) -> String {
             );
         }
         // Every 17th is resolved 100 minutes later than the others.
-        let late = |r: usize| if r % 17 == 0 { 1_200 } else { 0 };
+        let late = |r: usize| if r.is_multiple_of(17) { 1_200 } else { 0 };
         for r in [step.checked_sub(resolve), step.checked_sub(resolve + 1_200)]
             .into_iter()
             .flatten()
@@ -191,13 +193,7 @@ fn replay(
 }
 
 fn peak_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    support::status_kib("VmHWM")
 }
 
 fn main() {
