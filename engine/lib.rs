@@ -14,7 +14,7 @@
 //!    once) and the passes that check a loaded bundle.
 //! 7. Compiled forms with their builders: [`sla`] (targets and clocks), [`escalation`]
 //!    (matrices), [`process`] (definitions and instance state), [`kpi`] (measures and the
-//!    tallies of their periods).
+//!    tallies of their periods), [`penalty`] (what a target owes for a period).
 //! 8. [`program`]: the compile stage, whose product is an immutable, versioned [`program::Program`].
 //! 9. [`runtime`]: the engine over every version it ran, the one event loop, sinks, status.
 //! 10. [`store`] (the durable journal, a sink), [`explain`] (a clock's timeline) and [`report`]
@@ -37,6 +37,7 @@ pub mod import;
 pub mod kpi;
 pub mod load;
 pub mod model;
+pub mod penalty;
 pub mod process;
 pub mod program;
 pub mod raci;

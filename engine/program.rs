@@ -68,6 +68,8 @@ pub struct Program {
     pub kpis: Vec<Arc<crate::kpi::KpiDef>>,
     /// Whether a KPI counts record events (else they need not be shown to KPIs).
     pub kpi_events: bool,
+    /// The targets whose penalties are assessed at the end of each period.
+    pub penalties: Vec<Arc<crate::penalty::PenaltyDef>>,
 }
 
 /// A compiled bundle, with the model it came from and the warnings it has.
@@ -137,7 +139,12 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
     }
     let kpis = crate::kpi::kpis(&cx);
     let kpi_events = kpis.iter().any(|k| k.counts_events());
+    let penalties = crate::penalty::penalties(&cx, &process_index)
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     Program {
+        penalties,
         kpis,
         kpi_events,
         hash: origin.hash(),

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use slaflow::runtime::Action;
+
 use crate::common::{Server, root, scratch, slaflow, stdout};
 
 /// `slaflow report EXAMPLE --events EXAMPLE/events.jsonl --period P --report R --format json`.
@@ -421,4 +423,70 @@ fn the_server_answers_the_report_a_replay_makes() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(matches!(unknown, Err(ureq::Error::Status(404, _))));
     assert!(matches!(no_period, Err(ureq::Error::Status(400, _))));
+}
+
+#[test]
+fn a_period_that_owes_opens_a_penalty_case_and_starts_its_process() {
+    use crate::runtime::{compile, event_of, run};
+    let program = compile(
+        r#"
+roles:
+  manager:
+    members: [manager@example.com]
+agreements:
+  desk:
+    type: uc
+    targets:
+      fix:
+        applies_to: {record_type: incident}
+        start: {event: created}
+        stop: {event: resolved}
+        goal: 4h
+        penalty:
+          currency: EUR
+          per_breach: 150.25
+          charge: 10000
+          cap: 2000
+          credits: [{below: 90%, credit: 5%}, {below: 50%, credit: 15%}]
+          process: penalty-case
+processes:
+  penalty-case:
+    procedures:
+      claim:
+        steps:
+          compute:
+            raci: {manager: A}
+            next: done
+          done:
+            kind: end
+"#,
+    );
+    // October (UTC): one incident fixed in 2 hours, two not fixed within 4 hours.
+    let events = [
+        event_of("incident", "2026-10-05T09:00:00Z", "I1", "created", "{}"),
+        event_of("incident", "2026-10-05T11:00:00Z", "I1", "resolved", "{}"),
+        event_of("incident", "2026-10-06T09:00:00Z", "I2", "created", "{}"),
+        event_of("incident", "2026-10-07T09:00:00Z", "I3", "created", "{}"),
+    ]
+    .join("\n");
+    let actions = run(&program, &events, Some("2026-11-01T00:00:00Z"));
+    let due: Vec<Value> = actions
+        .iter()
+        .filter(|a| a.kind == "penalty.due")
+        .map(|a| a.to_value())
+        .collect();
+    assert_eq!(due.len(), 1, "{due:?}");
+    // 1 of 3 met = 33.33%: below 90% and 50%, so the 15% band: 1,500.00 of the 10,000 charge;
+    // plus 2 × 150.25 = 300.50; 1,800.50 is under the 2,000 cap.
+    assert_eq!(due[0]["at"], "2026-11-01T00:00:00Z");
+    assert_eq!(due[0]["fields"]["penalties"], "300.50");
+    assert_eq!(due[0]["fields"]["credit"], "1500.00");
+    assert_eq!(due[0]["fields"]["amount"], "1800.50");
+    let started = actions
+        .iter()
+        .find(|a| a.kind == "instance.started")
+        .map(Action::to_value)
+        .unwrap();
+    assert_eq!(started["process"], "penalty-case");
+    assert_eq!(started["instance"], "penalty-case@fix-2026-10");
 }

@@ -341,6 +341,10 @@ pub struct Penalty {
     /// The most that is due for this target in one period (penalties and credits together).
     #[serde(default)]
     pub cap: Option<Amount>,
+    /// The process that handles a penalty case: an instance starts for each period in which
+    /// the target owes something (e.g. Proact's `viteshantering`).
+    #[serde(default)]
+    pub process: Option<Spanned<super::ProcessId>>,
     /// How penalties are handled, in the contract's words.
     #[serde(default)]
     pub description: Option<String>,

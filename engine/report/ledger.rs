@@ -727,61 +727,27 @@ fn compliance_row(row: &Row, running: u64) -> ComplianceRow {
     }
 }
 
-/// Money as written on an invoice: two decimals.
-pub fn money(amount: Decimal) -> String {
-    format!(
-        "{:.2}",
-        amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-    )
-}
+pub use crate::penalty::money;
 
 fn credit_row(row: &Row, c: &ComplianceRow) -> Option<CreditRow> {
     let penalty = row.penalty.as_ref()?;
-    if penalty.per_breach.is_none() && penalty.credits.is_empty() {
-        return None;
-    }
-    let per_breach = penalty.per_breach.map(|a| a.value());
-    let penalties = per_breach.unwrap_or_default() * Decimal::from(row.breached);
-    // The most severe band the compliance is below: the lowest threshold above it.
-    let total = row.met + row.breached;
-    let band = (total > 0)
-        .then(|| {
-            penalty
-                .credits
-                .iter()
-                .filter(|b| {
-                    let (num, den) = b.value.below.ratio();
-                    u128::from(row.met) * u128::from(den) < u128::from(num) * u128::from(total)
-                })
-                .min_by(|a, b| a.value.below.0.total_cmp(&b.value.below.0))
-        })
-        .flatten();
-    let charge = penalty.charge.map(|a| a.value());
-    let credit = match (band, charge) {
-        (Some(b), Some(charge)) => {
-            let (num, den) = b.value.credit.ratio();
-            charge * Decimal::from(num) / Decimal::from(den)
-        }
-        _ => Decimal::ZERO,
-    };
-    let mut due = penalties + credit;
-    let cap = penalty.cap.map(|a| a.value());
-    if let Some(cap) = cap {
-        due = due.min(cap);
-    }
+    let terms = crate::penalty::Terms::of(penalty)?;
+    let owed = terms.owed(row.met, row.breached);
     Some(CreditRow {
         agreement: row.agreement.to_string(),
         target: row.target.to_string(),
-        currency: penalty.currency.clone(),
+        currency: terms.currency.clone(),
         compliance: c.compliance.clone(),
         breaches: row.breached,
-        per_breach: per_breach.map(money),
-        penalties: money(penalties),
-        band: band.map(|b| format!("below {}: {}", b.value.below, b.value.credit)),
-        charge: charge.map(money),
-        credit: money(credit),
-        cap: cap.map(money),
-        total: money(due),
+        per_breach: terms.per_breach.map(money),
+        penalties: money(owed.penalties),
+        band: owed
+            .band
+            .map(|(below, credit)| format!("below {below}: {credit}")),
+        charge: terms.charge.map(money),
+        credit: money(owed.credit),
+        cap: terms.cap.map(money),
+        total: money(owed.total),
         handling: penalty
             .description
             .clone()

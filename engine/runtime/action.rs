@@ -65,11 +65,13 @@ pub enum Kind {
     KpiMeasured,
     /// A KPI's value for a period fell outside its control limits.
     KpiOutOfLimits,
+    /// A target owes penalties or service credits for a period: a penalty case.
+    PenaltyDue,
 }
 
 impl Kind {
     /// Every kind, in the order of the documentation.
-    pub const ALL: [Kind; 25] = [
+    pub const ALL: [Kind; 26] = [
         Kind::SlaStarted,
         Kind::SlaPaused,
         Kind::SlaResumed,
@@ -95,6 +97,7 @@ impl Kind {
         Kind::BundleSwitched,
         Kind::KpiMeasured,
         Kind::KpiOutOfLimits,
+        Kind::PenaltyDue,
     ];
 
     /// The kind as written: `sla.started`, `escalation.raised`...
@@ -125,6 +128,7 @@ impl Kind {
             Kind::BundleSwitched => "bundle.switched",
             Kind::KpiMeasured => "kpi.measured",
             Kind::KpiOutOfLimits => "kpi.out_of_limits",
+            Kind::PenaltyDue => "penalty.due",
         }
     }
 

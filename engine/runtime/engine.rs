@@ -18,6 +18,7 @@ mod clocks;
 mod escalations;
 mod instances;
 mod kpis;
+mod penalties;
 
 pub use instances::MAX_MOVES;
 
@@ -204,6 +205,9 @@ pub struct State {
     /// The running tallies of the current version's KPIs, by index, for their current period.
     #[serde(default)]
     pub kpis: Vec<crate::kpi::KpiTally>,
+    /// The clocks of the current version's penalties, by index, in their current period.
+    #[serde(default)]
+    pub penalties: Vec<crate::penalty::PenaltyTally>,
 }
 
 /// How long (of event time) an event's `id` is remembered to recognise a retry: 7 days.
@@ -483,6 +487,9 @@ impl Engine {
     pub(super) fn emit(&mut self, mut action: Action) {
         if !self.current.kpis.is_empty() {
             self.kpi_action(&action);
+        }
+        if !self.current.penalties.is_empty() {
+            self.penalty_action(&action);
         }
         self.state.emitted += 1;
         action.id = self.state.emitted;
@@ -1151,6 +1158,7 @@ impl Engine {
                 Due::Release(record, stamp) => self.release_timer(record, stamp),
                 Due::Schedule(version, trigger) => self.schedule_timer(version, trigger, at),
                 Due::Kpi(version, kpi) => self.kpi_timer(version, kpi, at),
+                Due::Penalty(version, penalty) => self.penalty_timer(version, penalty, at),
             }
         }
     }

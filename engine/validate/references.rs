@@ -197,6 +197,9 @@ fn agreements(cx: &Context<'_>, d: &mut Diagnostics) {
             for act in &target.breach {
                 action(cx, act, d);
             }
+            if let Some(p) = target.penalty.as_ref().and_then(|p| p.process.as_ref()) {
+                process(cx, p, d);
+            }
         }
     }
 }

@@ -165,7 +165,7 @@ impl Engine {
                 .get(e as usize)
                 .is_some_and(|e| e.active && e.generation == generation),
             Due::Release(r, stamp) => records.get(r as usize).is_some_and(|r| r.stamp == stamp),
-            Due::Schedule(..) | Due::Kpi(..) => true,
+            Due::Schedule(..) | Due::Kpi(..) | Due::Penalty(..) => true,
         });
     }
 
