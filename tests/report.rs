@@ -194,6 +194,15 @@ fn proact_governance_october_by_hand() {
     let c = row(&r["compliance"], &[("target", "åtgärdstid-p2")]);
     assert_eq!(c["compliance"], "50");
     assert_eq!(c["achieved"], false);
+    // Broken down by the report's field `prioritet`: both are priority 2.
+    assert_eq!(c["breakdown"][0]["value"], "2");
+    assert_eq!(
+        (
+            c["breakdown"][0]["met"].clone(),
+            c["breakdown"][0]["breached"].clone()
+        ),
+        (1.into(), 1.into())
+    );
     // Ärendevolym: tickets registered in October: INC-1001..1008, INC-1101, REQ-2001, CHG-3001.
     let k = row(&r["kpis"], &[("kpi", "ärendevolym")]);
     assert_eq!(k["value"], "11");
@@ -489,4 +498,66 @@ processes:
         .unwrap();
     assert_eq!(started["process"], "penalty-case");
     assert_eq!(started["instance"], "penalty-case@fix-2026-10");
+}
+
+#[test]
+fn count_by_places_a_clock_by_its_stop_start_or_due() {
+    let dir = scratch("report-count-by");
+    // A ticket opened at 23:00 on 31 October and answered at 01:00 on 1 November (UTC), within
+    // its 4 hours; another opened on 31 October and never answered.
+    std::fs::write(
+        dir.join("events.jsonl"),
+        [
+            r#"{"at":"2026-10-31T23:00:00Z","record":"T1","type":"ticket","event":"created"}"#,
+            r#"{"at":"2026-10-31T23:30:00Z","record":"T2","type":"ticket","event":"created"}"#,
+            r#"{"at":"2026-11-01T01:00:00Z","record":"T1","event":"responded"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let month = |count_by: &str, period: &str| -> Value {
+        std::fs::write(
+            dir.join("desk.yaml"),
+            format!(
+                "agreements:\n  desk:\n    type: sla\n    count_by: {count_by}\n    targets:\n      response:\n        applies_to: {{record_type: ticket}}\n        start: {{event: created}}\n        stop: {{event: responded}}\n        goal: 4h\n        objective: 90%\n"
+            ),
+        )
+        .unwrap();
+        let out = slaflow(&[
+            "report",
+            dir.join("desk.yaml").to_str().unwrap(),
+            "--events",
+            dir.join("events.jsonl").to_str().unwrap(),
+            "--period",
+            period,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        report["compliance"][0].clone()
+    };
+    let counts = |row: &Value| {
+        (
+            row["met"].as_u64().unwrap(),
+            row["breached"].as_u64().unwrap(),
+            row["running"].as_u64().unwrap(),
+        )
+    };
+    // stop: both were running at the end of October; November has T1 met and T2 breached
+    // (at 03:30).
+    assert_eq!(counts(&month("stop", "2026-10")), (0, 0, 2));
+    assert_eq!(counts(&month("stop", "2026-11")), (1, 1, 0));
+    // start: both belong to October, with the outcomes known when the report is made: timers
+    // run to the end of October, the history to its last event (01:00 on 1 November), so T1 is
+    // met and T2 (due 03:30) still running.
+    assert_eq!(counts(&month("start", "2026-10")), (1, 0, 1));
+    assert_eq!(counts(&month("start", "2026-11")), (0, 0, 0));
+    // due: T1 due 03:00 and T2 due 03:30 on 1 November: both in November.
+    assert_eq!(counts(&month("due", "2026-11")), (1, 1, 0));
 }
