@@ -70,6 +70,8 @@ pub struct Program {
     pub kpi_events: bool,
     /// The targets whose penalties are assessed at the end of each period.
     pub penalties: Vec<Arc<crate::penalty::PenaltyDef>>,
+    /// The ids of the report definitions, in document order (the dashboard links to them).
+    pub reports: Vec<String>,
 }
 
 /// A compiled bundle, with the model it came from and the warnings it has.
@@ -143,7 +145,14 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
         .into_iter()
         .map(Arc::new)
         .collect();
+    let reports = cx
+        .bundle
+        .reports
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
     Program {
+        reports,
         penalties,
         kpis,
         kpi_events,

@@ -426,10 +426,19 @@ fn the_server_answers_the_report_a_replay_makes() {
         server.base
     ))
     .call();
+    let dashboard = ureq::get(&format!("{}/", server.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
     server.stop();
     let replayed = report("metlife-desk", "2026-10", "monthly-service-report");
     assert_eq!(live, replayed);
     assert!(html.starts_with("<!DOCTYPE html>"));
+    // The dashboard links this month's and last month's reports.
+    assert!(dashboard.contains(
+        "<a href=\"/v1/reports/monthly-service-report?period=2026-10&format=html\">2026-10</a>"
+    ));
     assert!(matches!(unknown, Err(ureq::Error::Status(404, _))));
     assert!(matches!(no_period, Err(ureq::Error::Status(400, _))));
 }

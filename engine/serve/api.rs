@@ -76,7 +76,8 @@ pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
 /// headers).
 #[derive(Debug, Default, Deserialize)]
 pub struct TokenQuery {
-    token: Option<String>,
+    /// The token.
+    pub token: Option<String>,
 }
 
 /// Checks the request's token for `scope`: 401 without a valid one, 403 without the scope.

@@ -1,8 +1,9 @@
 //! The dashboard (`GET /`): one server-rendered page, self-contained (no script, no font, no
 //! style sheet from elsewhere), readable without JavaScript, refreshing itself every ten
 //! seconds. It shows the clocks at risk and breached (soonest due first), this month's
-//! outcomes per agreement and target, the open tasks by role, the latest actions, and the
-//! bundle version with the last reload error.
+//! outcomes per agreement and target, the open tasks by role, links to this month's and last
+//! month's reports (`GET /v1/reports/{id}`, the computation of `slaflow report`), the latest
+//! actions, and the bundle version with the last reload error.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -22,6 +23,8 @@ struct View {
     risky: Vec<(String, ClockStatus)>,
     month: BTreeMap<(String, String), Outcomes>,
     tasks: BTreeMap<String, Vec<OpenTask>>,
+    /// The running version's report definitions.
+    reports: Vec<String>,
 }
 
 /// An open task on the page: instance, step, due, overdue.
@@ -45,6 +48,7 @@ fn gather(engine: &crate::runtime::Engine) -> View {
         risky: Vec::new(),
         month: BTreeMap::new(),
         tasks: BTreeMap::new(),
+        reports: engine.program().reports.clone(),
     };
     let mut add_tasks = |instance: &InstanceStatus| {
         for task in &instance.tasks {
@@ -240,6 +244,38 @@ pub async fn page(
             }
         }
         out.push_str("</table>");
+    }
+    if !view.reports.is_empty() {
+        // This month's and last month's reports, computed by `GET /v1/reports/{id}`.
+        let this = crate::model::Timestamp(view.now).to_string();
+        let month = this.get(..7).unwrap_or("");
+        let last = crate::report::parse_period(month)
+            .ok()
+            .and_then(|d| d.first.pred_opt())
+            .map(|d| d.format("%Y-%m").to_string())
+            .unwrap_or_default();
+        let token = query
+            .token
+            .as_deref()
+            .map(|t| format!("&token={}", esc(t)))
+            .unwrap_or_default();
+        out.push_str("<h2>Reports</h2><ul id=\"reports\">");
+        for id in &view.reports {
+            let link = |period: &str| {
+                format!(
+                    "<a href=\"/v1/reports/{}?period={period}&format=html{token}\">{period}</a>",
+                    esc(id)
+                )
+            };
+            let _ = write!(
+                out,
+                "<li>{}: {} &middot; {}</li>",
+                esc(id),
+                link(month),
+                link(&last)
+            );
+        }
+        out.push_str("</ul>");
     }
     out.push_str("<h2>Latest actions</h2><table id=\"latest\"><tr><th>action</th></tr>");
     for line in &latest {
