@@ -154,6 +154,12 @@ fn metlife_desk_october_by_hand() {
     let k = row(&r["kpis"], &[("kpi", "response-compliance")]);
     assert_eq!(k["value"], "71.43");
     assert_eq!(k["status"], "out_of_limits");
+    // The year's reconciliation: "unused transactions are bought back" at the buy-back price,
+    // 24,000 - 10.5 = 23,989.5 transactions × 95 USD = 2,279,002.50 USD back to MetLife.
+    let year = report("metlife-desk", "2026", "transaction-reconciliation");
+    let back = row(&year["billing"][0]["lines"], &[("kind", "buy_back")]);
+    assert_eq!(back["quantity"], "23989.5");
+    assert_eq!(back["amount"], "-2279002.50");
 }
 
 #[test]
