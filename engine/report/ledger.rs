@@ -140,6 +140,8 @@ struct Row {
     breached: u64,
     cancelled: u64,
     running: u64,
+    /// Whether the clocks running at the end of its period were counted.
+    snapped: bool,
     breakdown: BTreeMap<String, [u64; 3]>,
     penalty: Option<crate::model::agreement::Penalty>,
 }
@@ -176,8 +178,9 @@ pub struct Ledger {
     /// Row indices by agreement, then target.
     index: FastMap<Name, Vec<(Name, u32)>>,
     open: FastMap<(Name, u32, u32), Open>,
-    /// Whether the running clocks at the end of the period were counted (`stop` rows).
-    snapped: bool,
+    /// The earliest end of a row's period whose running clocks are not counted yet (each
+    /// agreement's period ends at its own time zone's midnight).
+    next_snap: i64,
     breaches: Vec<BreachRow>,
     kpis: Vec<KpiSeries>,
     billing: Vec<Billing>,
@@ -278,7 +281,7 @@ impl Ledger {
             rows,
             index,
             open: FastMap::default(),
-            snapped: false,
+            next_snap: i64::MIN,
             breaches: Vec::new(),
             kpis,
             billing,
@@ -301,8 +304,8 @@ impl Ledger {
 
     /// Folds one action.
     pub fn action(&mut self, action: &Action) {
-        if !self.snapped && action.at.0 >= self.window.end {
-            self.snap();
+        if action.at.0 >= self.next_snap {
+            self.snap(action.at.0);
         }
         match action.kind {
             Kind::KpiMeasured | Kind::KpiOutOfLimits => return self.kpi(action),
@@ -432,20 +435,37 @@ impl Ledger {
         }
     }
 
-    /// Counts the clocks running at the end of the period.
-    fn snap(&mut self) {
-        self.snapped = true;
-        let end = self.window.end;
-        for ((_, n, _), open) in &self.open {
-            if let Some(row) = self.rows.get_mut(*n as usize)
-                && open.start < end
-                && (row.count_by == CountBy::Stop
-                    || (row.count_by == CountBy::Due
-                        && open.due.is_some_and(|d| row.window.holds(d))))
-            {
-                row.running += 1;
+    /// Counts the clocks running at the end of the period of each row whose period ended by
+    /// `now` (all rows not counted yet, for `i64::MAX`).
+    fn snap(&mut self, now: i64) {
+        let ending: Vec<bool> = self
+            .rows
+            .iter()
+            .map(|r| !r.snapped && (r.window.end <= now || now == i64::MAX))
+            .collect();
+        if ending.iter().any(|e| *e) {
+            for ((_, n, _), open) in &self.open {
+                if let (Some(row), Some(true)) =
+                    (self.rows.get_mut(*n as usize), ending.get(*n as usize))
+                    && open.start < row.window.end
+                    && (row.count_by == CountBy::Stop
+                        || (row.count_by == CountBy::Due
+                            && open.due.is_some_and(|d| row.window.holds(d))))
+                {
+                    row.running += 1;
+                }
+            }
+            for (row, ended) in self.rows.iter_mut().zip(ending) {
+                row.snapped |= ended;
             }
         }
+        self.next_snap = self
+            .rows
+            .iter()
+            .filter(|r| !r.snapped)
+            .map(|r| r.window.end)
+            .min()
+            .unwrap_or(i64::MAX);
     }
 
     fn kpi(&mut self, action: &Action) {
@@ -529,9 +549,7 @@ impl Ledger {
 
     /// The report, as of everything folded so far.
     pub fn report(&mut self) -> Report {
-        if !self.snapped {
-            self.snap();
-        }
+        self.snap(i64::MAX);
         // A `start` row's clocks still open are running whenever the report is made.
         let mut running: Vec<u64> = self.rows.iter().map(|r| r.running).collect();
         for (_, n, _) in self.open.keys() {
