@@ -19,7 +19,7 @@ mod window;
 use serde::Serialize;
 
 pub use ledger::{Ledger, Sections};
-pub use window::{Window, parse_period};
+pub use window::{Dates, Window, parse_period};
 
 /// The report of one period, as the JSON format writes it.
 #[derive(Debug, Clone, Serialize)]

@@ -41,12 +41,12 @@ pub fn tables(r: &Report) -> Vec<Table> {
             "Agreement",
             "Target",
             "Name",
-            "Counted by",
-            "In scope",
+            "By",
+            "Scope",
             "Met",
             "Breached",
             "Cancelled",
-            "Running at end",
+            "Running",
             "Compliance %",
             "Objective",
             "Achieved",
@@ -356,6 +356,14 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The month (`YYYY-MM`) of the middle of a period, whatever zone its bounds are written in.
+fn middle(start: &str, end: &str) -> Option<String> {
+    let start = start.parse::<crate::model::Timestamp>().ok()?.0;
+    let end = end.parse::<crate::model::Timestamp>().ok()?.0;
+    let middle = crate::model::Timestamp(start + (end - start) / 2).to_string();
+    middle.get(..7).map(str::to_string)
+}
+
 /// A KPI's trend as an inline SVG line chart, with its control limits as dashed lines.
 pub fn trend_svg(k: &KpiRow) -> String {
     let (w, h, pad) = (320.0_f64, 110.0_f64, 24.0_f64);
@@ -435,13 +443,13 @@ pub fn trend_svg(k: &KpiRow) -> String {
                 escape(p.period_start.get(..10).unwrap_or(""))
             );
         }
-        if let Some(month) = p.period_start.get(..7) {
+        if let Some(month) = middle(&p.period_start, &p.period_end) {
             let _ = write!(
                 svg,
                 "<text x=\"{:.1}\" y=\"{}\" font-size=\"8\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
                 x(i),
                 h - 6.0,
-                escape(month)
+                escape(&month)
             );
         }
     }
@@ -508,7 +516,7 @@ pub fn html(r: &Report) -> String {
                     escape(&k.name),
                     escape(&k.kpi),
                     escape(&opt(&k.value)),
-                    if k.unit.as_deref() == Some("percent") {
+                    if k.unit.as_deref() == Some("percent") && k.value.is_some() {
                         "%"
                     } else {
                         ""
@@ -571,7 +579,7 @@ h2 { font-size: 12pt; color: #1f4e79; border-bottom: 1px solid #ccd; padding-bot
 .summary b { font-size: 14pt; display: block; }
 .summary .bad { background: #fbeaea; border-color: #c0392b; }
 table { border-collapse: collapse; width: 100%; page-break-inside: auto; }
-th, td { border: 1px solid #d5d9e0; padding: 2px 3px; text-align: left; vertical-align: top; font-size: 8pt; overflow-wrap: anywhere; }
+th, td { border: 1px solid #d5d9e0; padding: 2px 3px; text-align: left; vertical-align: top; font-size: 8pt; overflow-wrap: break-word; }
 th { background: #1f4e79; color: #fff; font-weight: normal; }
 tr:nth-child(even) td { background: #f7f9fc; }
 tr.bad td { background: #fbeaea; }
