@@ -576,3 +576,65 @@ fn count_by_places_a_clock_by_its_stop_start_or_due() {
     // due: T1 due 03:00 and T2 due 03:30 on 1 November: both in November.
     assert_eq!(counts(&month("due", "2026-11")), (1, 1, 0));
 }
+
+#[test]
+fn a_reopened_clock_counts_once_at_its_final_outcome() {
+    let dir = scratch("report-reopen");
+    std::fs::write(
+        dir.join("desk.yaml"),
+        r#"
+agreements:
+  desk:
+    type: sla
+    targets:
+      resolution:
+        applies_to: {record_type: ticket}
+        start: {event: created}
+        stop: {event: resolved}
+        goal: 8h
+        objective: 90%
+        reopen: {within: 5 days, when: {event: reopened}}
+"#,
+    )
+    .unwrap();
+    // Resolved after 2 hours on 31 October (met), reopened on 2 November within the 5 days: the
+    // clock goes on from 2 hours and breaches 6 hours later, at 15:00.
+    std::fs::write(
+        dir.join("events.jsonl"),
+        [
+            r#"{"at":"2026-10-31T10:00:00Z","record":"T1","type":"ticket","event":"created"}"#,
+            r#"{"at":"2026-10-31T12:00:00Z","record":"T1","event":"resolved"}"#,
+            r#"{"at":"2026-11-02T09:00:00Z","record":"T1","event":"reopened"}"#,
+            r#"{"at":"2026-11-02T20:00:00Z","record":"T1","event":"resolved"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let month = |period: &str| -> (u64, u64) {
+        let out = slaflow(&[
+            "report",
+            dir.join("desk.yaml").to_str().unwrap(),
+            "--events",
+            dir.join("events.jsonl").to_str().unwrap(),
+            "--period",
+            period,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let row = &report["compliance"][0];
+        (
+            row["met"].as_u64().unwrap(),
+            row["breached"].as_u64().unwrap(),
+        )
+    };
+    // October's met is taken back; the clock counts once, breached, in November.
+    assert_eq!(month("2026-10"), (0, 0));
+    assert_eq!(month("2026-11"), (0, 1));
+}

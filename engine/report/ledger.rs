@@ -144,6 +144,18 @@ struct Row {
     snapped: bool,
     breakdown: BTreeMap<String, [u64; 3]>,
     penalty: Option<crate::model::agreement::Penalty>,
+    /// When a stopped clock of the target continues.
+    reopen: Option<crate::sla::Reopen>,
+}
+
+/// A met clock of a target whose clocks a reopening may continue: where it was counted, until
+/// its reopen window closes.
+#[derive(Debug, Clone)]
+struct Counted {
+    start: i64,
+    bucket: Option<Name>,
+    in_window: bool,
+    until: i64,
 }
 
 /// A clock still running that may count.
@@ -178,6 +190,10 @@ pub struct Ledger {
     /// Row indices by agreement, then target.
     index: FastMap<Name, Vec<(Name, u32)>>,
     open: FastMap<(Name, u32, u32), Open>,
+    /// Met clocks a reopening may still continue (targets with `reopen` only).
+    counted: FastMap<(Name, u32, u32), Counted>,
+    /// The size of `counted` after its last sweep of closed windows.
+    swept: usize,
     /// The earliest end of a row's period whose running clocks are not counted yet (each
     /// agreement's period ends at its own time zone's midnight).
     next_snap: i64,
@@ -241,6 +257,7 @@ impl Ledger {
                         .map(|c| c.calendar_id.to_string())
                         .unwrap_or_default(),
                     penalty: t.penalty.clone(),
+                    reopen: compiled.and_then(|c| c.reopen.clone()),
                     ..Row::default()
                 });
             }
@@ -281,6 +298,8 @@ impl Ledger {
             rows,
             index,
             open: FastMap::default(),
+            counted: FastMap::default(),
+            swept: 0,
             next_snap: i64::MIN,
             breaches: Vec::new(),
             kpis,
@@ -340,6 +359,39 @@ impl Ledger {
         let key = (Name::clone(record), n, cycle);
         let at = action.at.0;
         match action.kind {
+            Kind::SlaReopened if self.counted.contains_key(&key) => {
+                // The met outcome counted at its first stop is taken back: the clock goes on,
+                // and counts once, at its final outcome.
+                let Some(counted) = self.counted.remove(&key) else {
+                    return;
+                };
+                if let Some(row) = self.rows.get_mut(n as usize)
+                    && counted.in_window
+                {
+                    row.met = row.met.saturating_sub(1);
+                    if let Some(bucket) = &counted.bucket
+                        && let Some(slot) = row.breakdown.get_mut(bucket.as_ref())
+                    {
+                        slot[0] = slot[0].saturating_sub(1);
+                    }
+                }
+                if let Some(bucket) = &counted.bucket {
+                    let entry = self
+                        .buckets
+                        .entry(Name::clone(record))
+                        .or_insert_with(|| (Name::clone(bucket), 0));
+                    entry.1 += 1;
+                }
+                self.open.insert(
+                    key,
+                    Open {
+                        start: counted.start,
+                        due: action.due.map(|d| d.0),
+                        pauses: 0,
+                        bucket: counted.bucket,
+                    },
+                );
+            }
             Kind::SlaStarted | Kind::SlaReopened => {
                 let Some(row) = self.rows.get(n as usize) else {
                     return;
@@ -396,7 +448,26 @@ impl Ledger {
                     self.breaches
                         .push(breach_row(row, record, cycle, &open, due, at));
                 }
-                if !row.window.holds(place) {
+                let in_window = row.window.holds(place);
+                if action.kind == Kind::SlaMet
+                    && let Some(reopen) = &row.reopen
+                {
+                    let until = reopen.closed_by(at).unwrap_or(i64::MAX);
+                    self.counted.insert(
+                        key,
+                        Counted {
+                            start: open.start,
+                            bucket: open.bucket.clone(),
+                            in_window,
+                            until,
+                        },
+                    );
+                    if self.counted.len() > 2 * self.swept.max(1024) {
+                        self.counted.retain(|_, c| c.until > at);
+                        self.swept = self.counted.len();
+                    }
+                }
+                if !in_window {
                     return;
                 }
                 let slot = match action.kind {
