@@ -63,6 +63,8 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// What the server printed on standard error since it listened.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -88,22 +90,47 @@ impl Server {
                 break address.trim().to_string();
             }
         };
-        // Keep draining stderr so the server never blocks on it.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
+        // Keep draining stderr so the server never blocks on it, and keep it for failures.
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Ok(mut kept) = kept.lock() {
+                    kept.push(line);
+                }
+            }
+        });
+        Server { child, base, log }
     }
 
     /// Posts events (JSON Lines) to `/v1/events`.
     pub fn ingest(&self, lines: &[&str]) {
         let response = ureq::post(&format!("{}/v1/events", self.base))
             .set("Content-Type", "application/x-ndjson")
-            .send_string(&lines.join("\n"))
-            .unwrap();
-        assert_eq!(response.status(), 200);
+            .send_string(&lines.join("\n"));
+        match response {
+            Ok(response) => assert_eq!(response.status(), 200),
+            Err(ureq::Error::Status(status, response)) => {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                panic!(
+                    "ingest answered {status}: {}\nthe server's log:\n{}",
+                    response.into_string().unwrap_or_default(),
+                    self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
+                )
+            }
+            Err(error) => panic!("ingest failed: {error}"),
+        }
     }
 
     /// Stops the server with SIGTERM and waits for it.
-    pub fn stop(mut self) {
+    pub fn stop(self) {
+        // Dropping it stops it.
+    }
+}
+
+/// A server is stopped with its test, also one that fails (no server outlives the tests).
+impl Drop for Server {
+    fn drop(&mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

@@ -515,6 +515,28 @@ processes:
     assert_eq!(started["instance"], "penalty-case@fix-2026-10");
 }
 
+/// The first compliance row of the report of `dir/desk.yaml` over `dir/events.jsonl`.
+fn first_row(dir: &std::path::Path, period: &str) -> Value {
+    let out = slaflow(&[
+        "report",
+        dir.join("desk.yaml").to_str().unwrap(),
+        "--events",
+        dir.join("events.jsonl").to_str().unwrap(),
+        "--period",
+        period,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    report["compliance"][0].clone()
+}
+
 #[test]
 fn count_by_places_a_clock_by_its_stop_start_or_due() {
     let dir = scratch("report-count-by");
@@ -538,24 +560,7 @@ fn count_by_places_a_clock_by_its_stop_start_or_due() {
             ),
         )
         .unwrap();
-        let out = slaflow(&[
-            "report",
-            dir.join("desk.yaml").to_str().unwrap(),
-            "--events",
-            dir.join("events.jsonl").to_str().unwrap(),
-            "--period",
-            period,
-            "--format",
-            "json",
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-        report["compliance"][0].clone()
+        first_row(&dir, period)
     };
     let counts = |row: &Value| {
         (
@@ -611,24 +616,7 @@ agreements:
     )
     .unwrap();
     let month = |period: &str| -> (u64, u64) {
-        let out = slaflow(&[
-            "report",
-            dir.join("desk.yaml").to_str().unwrap(),
-            "--events",
-            dir.join("events.jsonl").to_str().unwrap(),
-            "--period",
-            period,
-            "--format",
-            "json",
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-        let row = &report["compliance"][0];
+        let row = &first_row(&dir, period);
         (
             row["met"].as_u64().unwrap(),
             row["breached"].as_u64().unwrap(),
