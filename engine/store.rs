@@ -705,7 +705,13 @@ impl Journal {
         let inputs = batch::pack(&self.inputs);
         let actions = batch::pack(&self.actions);
         let checksum = batch::checksum(&[&inputs, &actions]) as i64;
-        let tx = self.connection.transaction().map_err(sql)?;
+        // The write lock is taken at the start: a deferred transaction that reads first and
+        // then writes fails at once (SQLITE_BUSY, without waiting) when another connection (a
+        // webhook cursor) wrote in between; an immediate one waits for it like any lock.
+        let tx = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
         let seq: i64 = tx
             .query_row("SELECT coalesce(max(seq), 0) + 1 FROM batches", [], |r| {
                 r.get(0)
