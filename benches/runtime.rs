@@ -30,6 +30,8 @@
     missing_docs
 )]
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -98,13 +100,7 @@ fn workloads(which: &str) -> Vec<Workload> {
 }
 
 fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    support::status_kib("VmRSS")
 }
 
 /// The fastest of `runs` runs (`SLAFLOW_BENCH_RUNS` overrides the count, for noisy machines).

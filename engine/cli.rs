@@ -9,6 +9,7 @@ pub mod diff;
 mod import;
 mod picture;
 mod replay;
+mod report;
 mod run;
 mod schema;
 mod serve;
@@ -122,6 +123,8 @@ pub enum Command {
     Import(import::Args),
     /// Show what an edit changes between two bundles: targets, calendars, RACI, escalations, rates.
     Diff(diff::Args),
+    /// The service report of a period: compliance, breaches, KPIs, credits, billing, licences.
+    Report(report::Args),
 }
 
 /// Runs the command line and returns the exit status.
@@ -153,6 +156,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Report(args) => report::run(&args),
     };
     ExitCode::from(status)
 }

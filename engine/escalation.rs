@@ -44,6 +44,8 @@ pub struct Trigger {
     pub event: Option<String>,
     /// Only this report (`report_overdue`).
     pub report: Option<String>,
+    /// Only this KPI.
+    pub kpi: Option<String>,
     /// A condition over the record.
     pub when: Option<CompiledScript>,
 }
@@ -110,6 +112,11 @@ pub enum Signal<'a> {
         /// Record type.
         record_type: &'a str,
     },
+    /// A KPI's value for a period fell outside its control limits.
+    KpiOutOfLimits {
+        /// KPI id.
+        kpi: &'a str,
+    },
     /// A process step passed its due time.
     StepOverdue {
         /// Process id.
@@ -175,6 +182,7 @@ impl Trigger {
             (Signal::Event { name, record_type }, TriggerOn::Event) => {
                 same(&self.event, name) && same(&self.record_type, record_type)
             }
+            (Signal::KpiOutOfLimits { kpi }, TriggerOn::KpiOutOfLimits) => same(&self.kpi, kpi),
             _ => false,
         };
         fits && self.when_holds(change, eval)
@@ -212,6 +220,8 @@ pub enum Subject {
     /// An availability target (index among the availability targets): it stops climbing when
     /// no outage counted against it is open.
     Availability(u32),
+    /// A KPI (its index in the current version): it calms when a period is back in limits.
+    Kpi(u32),
 }
 
 /// A raised topic.

@@ -16,10 +16,13 @@
 //! 7. Compiled forms with their builders: [`sla`] (targets and clocks), [`escalation`]
 //!    (matrices), [`process`] (definitions and instance state), [`governance`] (report
 //!    obligations and forum meetings, their dates and iCalendar export), [`availability`]
-//!    (availability targets: outages, downtime budgets, availability per period).
+//!    (availability targets: outages, downtime budgets, availability per period), [`kpi`]
+//!    (measures and the tallies of their periods), [`penalty`] (what a target owes for a
+//!    period).
 //! 8. [`program`]: the compile stage, whose product is an immutable, versioned [`program::Program`].
 //! 9. [`runtime`]: the engine over every version it ran, the one event loop, sinks, status.
-//! 10. [`store`] (the durable journal, a sink) and [`explain`] (a clock's timeline).
+//! 10. [`store`] (the durable journal, a sink), [`explain`] (a clock's timeline) and [`report`]
+//!     (a period's compliance, KPIs, credits, billing and licences, folded from the actions).
 //! 11. [`serve`]: the live engine, an HTTP server over the engine, its journal and its bundle.
 //! 12. Tools over bundles and histories: [`import`] (vendor exports to events), [`diff`] (what
 //!     an edit of a bundle changes), [`schema`] (the JSON Schemas of the model, import maps
@@ -37,11 +40,14 @@ pub mod explain;
 pub mod governance;
 pub mod graph;
 pub mod import;
+pub mod kpi;
 pub mod load;
 pub mod model;
+pub mod penalty;
 pub mod process;
 pub mod program;
 pub mod raci;
+pub mod report;
 pub mod runtime;
 pub mod schema;
 pub mod script;

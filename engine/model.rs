@@ -7,6 +7,7 @@
 //! that run them.
 
 pub mod agreement;
+mod amount;
 pub mod calendar;
 pub mod commercial;
 pub mod condition;
@@ -15,6 +16,7 @@ pub mod event;
 pub mod governance;
 mod ids;
 pub mod manifest;
+pub mod measure;
 pub mod process;
 pub mod rule;
 pub mod spanned;
@@ -26,7 +28,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use agreement::{Agreement, AgreementType, Target};
+pub use agreement::{Agreement, AgreementType, CountBy, Target};
+pub use amount::Amount;
 pub use calendar::{Calendar, Role};
 pub use commercial::RateCard;
 pub use condition::{Action, Condition, Script};

@@ -72,6 +72,12 @@ pub struct Program {
     pub forums: Vec<crate::governance::ForumDef>,
     /// Availability targets, in document order.
     pub availability: Vec<crate::availability::AvailabilityDef>,
+    /// The KPIs with a `measure`, in document order.
+    pub kpis: Vec<Arc<crate::kpi::KpiDef>>,
+    /// Whether a KPI counts record events (else they need not be shown to KPIs).
+    pub kpi_events: bool,
+    /// The targets whose penalties are assessed at the end of each period.
+    pub penalties: Vec<Arc<crate::penalty::PenaltyDef>>,
 }
 
 /// A compiled bundle, with the model it came from and the warnings it has.
@@ -147,7 +153,16 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
             since.add(script.text());
         }
     }
+    let kpis = crate::kpi::kpis(&cx);
+    let kpi_events = kpis.iter().any(|k| k.counts_events());
+    let penalties = crate::penalty::penalties(&cx, &process_index)
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     Program {
+        penalties,
+        kpis,
+        kpi_events,
         hash: origin.hash(),
         origin,
         script: cx.sandbox,

@@ -584,6 +584,40 @@ impl Journal {
         Ok(())
     }
 
+    /// Every batch the journal holds, oldest first: its input lines (number and text) and the
+    /// JSON Lines of its actions, checked against their checksums. Folds over the whole history
+    /// (reports) read it one batch at a time.
+    pub fn history(&self, mut f: impl FnMut(&[(u64, String)], &str)) -> Result<(), StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT seq, inputs, actions, checksum FROM batches ORDER BY seq")
+            .map_err(|e| self.sql(e))?;
+        let mut rows = statement.query([]).map_err(|e| self.sql(e))?;
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
+            let seq: i64 = row.get(0).map_err(|e| self.sql(e))?;
+            let inputs: Vec<u8> = row.get(1).map_err(|e| self.sql(e))?;
+            let packed: Vec<u8> = row.get(2).map_err(|e| self.sql(e))?;
+            let checksum: i64 = row.get(3).map_err(|e| self.sql(e))?;
+            if batch::checksum(&[&inputs, &packed]) != checksum as u64 {
+                return Err(self.damaged(format!(
+                    "batch {seq} is damaged (its checksum does not match)"
+                )));
+            }
+            let damaged = |e: String| self.damaged(format!("batch {seq} is damaged: {e}"));
+            let inputs = batch::unpack(&inputs).map_err(damaged)?;
+            let actions = batch::unpack(&packed).map_err(damaged)?;
+            lines.clear();
+            for entry in batch::entries(&inputs) {
+                if let Entry::Line { number, raw } = entry.map_err(damaged)? {
+                    lines.push((number, raw));
+                }
+            }
+            f(&lines, &String::from_utf8_lossy(&actions));
+        }
+        Ok(())
+    }
+
     /// The journaled actions after action number `after` (as JSON Lines, in order), up to
     /// `limit` of them: what a stream resumed with `Last-Event-ID` sends before the live ones.
     pub fn actions_after(
@@ -671,8 +705,9 @@ impl Journal {
         let inputs = batch::pack(&self.inputs);
         let actions = batch::pack(&self.actions);
         let checksum = batch::checksum(&[&inputs, &actions]) as i64;
-        // Take the write lock first: a transaction that reads and then writes cannot wait for
-        // another connection's write (a webhook cursor) that came in between, it fails at once.
+        // The write lock is taken at the start: a deferred transaction that reads first and
+        // then writes fails at once (SQLITE_BUSY, without waiting) when another connection (a
+        // webhook cursor) wrote in between; an immediate one waits for it like any lock.
         let tx = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -223,6 +223,12 @@ codes! {
     UnscheduledForum = "W1010", "forum with notices but no cadence";
     /// A report with an `escalation` but no `due`: it is never overdue.
     ReportNeverOverdue = "W1011", "report escalation without a due time";
+
+    // E11xx: what reports compute: KPI measures, money, rate cards.
+    /// A KPI `measure` giving none or several of `compliance`, `elapsed`, `count` and `ratio`, or a percentile above 100%.
+    KpiMeasure = "E1101", "invalid KPI measure";
+    /// A rate card id that is not defined.
+    UnknownRateCard = "E1102", "unknown rate card";
 }
 
 impl Code {

@@ -37,6 +37,7 @@ pub fn matrices(cx: &Context<'_>) -> (Vec<Matrix>, HashMap<String, u32>) {
                             record_type: t.record_type.as_ref().map(|a| a.value.clone()),
                             event: t.event.as_ref().map(|a| a.value.clone()),
                             report: t.report.as_ref().map(|a| a.value.to_string()),
+                            kpi: t.kpi.as_ref().map(|a| a.value.to_string()),
                             when: cx.script(t.when.as_ref(), owner),
                         }
                     })

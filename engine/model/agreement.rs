@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::condition::{Action, Condition, FieldMatch, OneOrMany, Script};
 use super::{
-    AgreementId, CalendarId, Date, Duration, IdMap, Percent, Period, RoleId, Spanned, TargetId,
+    AgreementId, Amount, CalendarId, Date, Duration, IdMap, Percent, Period, RoleId, Spanned,
+    TargetId,
 };
 
 /// The type of an agreement.
@@ -67,6 +68,11 @@ pub struct Agreement {
     /// The compliance period objectives are measured over; defaults to `monthly`.
     #[serde(default)]
     pub period: Option<Spanned<Period>>,
+    /// Which period a clock counts in for compliance: `stop` (default: when its outcome is
+    /// decided, the stop of a met or cancelled clock, the breach of a breached one), `start`
+    /// or `due`.
+    #[serde(default)]
+    pub count_by: Option<CountBy>,
     /// How often the agreement itself is reviewed.
     #[serde(default)]
     pub review: Option<Spanned<Period>>,
@@ -89,6 +95,32 @@ pub struct Agreement {
     /// The targets, in order: for one measure, the first target that applies to a record wins.
     #[serde(default)]
     pub targets: IdMap<TargetId, Target>,
+}
+
+/// Which instant of a clock places it in a compliance period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CountBy {
+    /// The instant its outcome is decided: the stop of a met or cancelled clock, the breach of
+    /// a breached one. A clock still running at the period's end counts in a later period.
+    #[default]
+    Stop,
+    /// The instant it started: each period's clocks are a cohort, their outcomes as known when
+    /// the report is made.
+    Start,
+    /// Its due time.
+    Due,
+}
+
+impl CountBy {
+    /// `stop`, `start` or `due`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CountBy::Stop => "stop",
+            CountBy::Start => "start",
+            CountBy::Due => "due",
+        }
+    }
 }
 
 /// A party to an agreement.
@@ -316,10 +348,20 @@ pub struct Penalty {
     pub currency: Option<String>,
     /// An amount due for each breached record.
     #[serde(default)]
-    pub per_breach: Option<f64>,
+    pub per_breach: Option<Amount>,
     /// Service credits by compliance band, highest threshold first.
     #[serde(default)]
     pub credits: Vec<Spanned<CreditBand>>,
+    /// The period's charge the credit bands are a share of, e.g. the monthly fee `48000`.
+    #[serde(default)]
+    pub charge: Option<Amount>,
+    /// The most that is due for this target in one period (penalties and credits together).
+    #[serde(default)]
+    pub cap: Option<Amount>,
+    /// The process that handles a penalty case: an instance starts for each period in which
+    /// the target owes something (e.g. Proact's `viteshantering`).
+    #[serde(default)]
+    pub process: Option<Spanned<super::ProcessId>>,
     /// How penalties are handled, in the contract's words.
     #[serde(default)]
     pub description: Option<String>,

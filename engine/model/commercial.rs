@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::condition::{FieldMatch, Script};
-use super::{IdMap, Period, Spanned};
+use super::{Amount, IdMap, Period, Spanned};
 
 /// A rate card: the commercial terms work is billed by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -23,13 +23,13 @@ pub struct RateCard {
     pub period: Option<Spanned<Period>>,
     /// Transactions the customer buys per period.
     #[serde(default)]
-    pub contracted_transactions: Option<f64>,
+    pub contracted_transactions: Option<Amount>,
     /// The price of one transaction.
     #[serde(default)]
-    pub transaction_price: Option<f64>,
+    pub transaction_price: Option<Amount>,
     /// The price per transaction the provider pays back for transactions not used in a period.
     #[serde(default)]
-    pub buy_back_price: Option<f64>,
+    pub buy_back_price: Option<Amount>,
     /// How many transactions a closed record earns, by record type and fields; the first rule
     /// that matches a record counts.
     #[serde(default)]
@@ -58,7 +58,7 @@ pub struct TransactionRule {
     #[serde(default)]
     pub when: Option<Script>,
     /// Transactions earned, e.g. `1.5` for a tech refresh.
-    pub transactions: f64,
+    pub transactions: Amount,
 }
 
 /// Work billed at an hourly rate to a cost centre.
@@ -77,7 +77,7 @@ pub struct TimeAndMaterials {
     #[serde(default)]
     pub when: Option<Script>,
     /// The price of an hour.
-    pub hourly_rate: f64,
+    pub hourly_rate: Amount,
     /// The record field with the time spent, in minutes; defaults to `time_spent_minutes`.
     #[serde(default)]
     pub time_field: Option<String>,
@@ -94,7 +94,7 @@ pub struct PriceItem {
     #[serde(default)]
     pub description: Option<String>,
     /// The price of one unit.
-    pub price: f64,
+    pub price: Amount,
     /// The unit, e.g. `licence per year`.
     #[serde(default)]
     pub unit: Option<String>,

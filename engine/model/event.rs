@@ -79,6 +79,7 @@ pub const ACTION_FIELDS: &[&str] = &[
     "report",
     "forum",
     "period",
+    "kpi",
     "version",
     "roles",
     "recipients",

@@ -5,10 +5,11 @@ use std::num::NonZeroU32;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::measure::{KpiMeasure, LicenceSource};
 use super::text_or::text_or_struct;
 use super::{
-    AgreementId, CalendarId, Duration, KpiId, MatrixId, Period, ProcessId, ReportId, RoleId,
-    Spanned, StepId, TimeOfDay,
+    AgreementId, CalendarId, Duration, KpiId, MatrixId, Period, ProcessId, RateCardId, ReportId,
+    RoleId, Spanned, StepId, TimeOfDay,
 };
 
 /// The unit a KPI is measured in.
@@ -61,6 +62,28 @@ pub struct Kpi {
     /// The escalation matrix raised when the KPI leaves its limits.
     #[serde(default)]
     pub escalation: Option<Spanned<MatrixId>>,
+    /// How the value is computed each period; without it the KPI is reported, not computed.
+    #[serde(default)]
+    pub measure: Option<Spanned<KpiMeasure>>,
+    /// Whether a value equal to a limit is within it (`inclusive`, the default) or out of
+    /// control (`strict`).
+    #[serde(default)]
+    pub bounds: Option<Bounds>,
+    /// The calendar whose time zone places the KPI's periods; defaults to the calendar of the
+    /// agreement it measures, else `24x7` (UTC).
+    #[serde(default)]
+    pub calendar: Option<Spanned<CalendarId>>,
+}
+
+/// Whether a KPI value equal to a control limit is within the limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Bounds {
+    /// A value equal to a limit is within the limits (`lower_limit: 100` is met by 100%).
+    #[default]
+    Inclusive,
+    /// A value must lie strictly between the limits (`lower_limit: 10` needs more than 10%).
+    Strict,
 }
 
 text_or_struct! {
@@ -105,6 +128,16 @@ pub struct Report {
     /// The KPIs it reports on.
     #[serde(default)]
     pub kpis: Vec<Spanned<KpiId>>,
+    /// The rate cards whose invoice lines it lists.
+    #[serde(default)]
+    pub rate_cards: Vec<Spanned<RateCardId>>,
+    /// Where it finds licence positions (entitled, deployed, used, re-use pool per product).
+    #[serde(default)]
+    pub licences: Option<LicenceSource>,
+    /// A record field the compliance table is broken down by, e.g. `priority` (its value when
+    /// the clock started).
+    #[serde(default)]
+    pub breakdown: Option<String>,
     /// The sections, in order.
     #[serde(default)]
     pub sections: Vec<Spanned<Item>>,

@@ -69,11 +69,17 @@ pub enum Kind {
     ReportOverdue,
     /// A notice of a forum's next meeting went out, its lead time before the meeting.
     ForumNotice,
+    /// A KPI's period closed: its value, and its control limits.
+    KpiMeasured,
+    /// A KPI's value for a period fell outside its control limits.
+    KpiOutOfLimits,
+    /// A target owes penalties or service credits for a period: a penalty case.
+    PenaltyDue,
 }
 
 impl Kind {
     /// Every kind, in the order of the documentation.
-    pub const ALL: [Kind; 27] = [
+    pub const ALL: [Kind; 30] = [
         Kind::SlaStarted,
         Kind::SlaPaused,
         Kind::SlaResumed,
@@ -101,6 +107,9 @@ impl Kind {
         Kind::ReportDelivered,
         Kind::ReportOverdue,
         Kind::ForumNotice,
+        Kind::KpiMeasured,
+        Kind::KpiOutOfLimits,
+        Kind::PenaltyDue,
     ];
 
     /// The kind as written: `sla.started`, `escalation.raised`...
@@ -133,6 +142,9 @@ impl Kind {
             Kind::ReportDelivered => "report.delivered",
             Kind::ReportOverdue => "report.overdue",
             Kind::ForumNotice => "forum.notice",
+            Kind::KpiMeasured => "kpi.measured",
+            Kind::KpiOutOfLimits => "kpi.out_of_limits",
+            Kind::PenaltyDue => "penalty.due",
         }
     }
 
@@ -204,6 +216,8 @@ pub struct Action {
     pub forum: Option<Name>,
     /// The period a report covers or a forum's meeting is held for, e.g. `2026-10`, `2026-Q4`.
     pub period: Option<Name>,
+    /// The KPI measured, out of its limits, or escalated.
+    pub kpi: Option<Name>,
     /// The bundle version switched to (its hash).
     pub version: Option<Name>,
     /// Roles concerned (the R roles of a task, the roles of an escalation level...).
@@ -294,6 +308,65 @@ impl Action {
         out.push(b'}');
     }
 
+    /// An action read back from its JSON form (a journal's text): the fields it has, the rest
+    /// left empty. `None` if it is not an action (no known `kind`, or no `at`).
+    pub fn from_value(value: &Value) -> Option<Action> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str);
+        let name = |key: &str| text(key).map(Name::from);
+        let number = |key: &str| value.get(key).and_then(Value::as_u64);
+        let at = |key: &str| text(key).and_then(|t| t.parse::<Timestamp>().ok());
+        let list = |key: &str| -> std::sync::Arc<[String]> {
+            value
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Some(Action {
+            id: text("id")
+                .and_then(|id| id.strip_prefix('a'))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            at: at("at")?,
+            kind: Kind::parse(text("kind")?)?,
+            record: name("record"),
+            record_type: name("record_type"),
+            agreement: name("agreement"),
+            target: name("target"),
+            previous_target: name("previous_target"),
+            cycle: number("cycle").and_then(|n| u32::try_from(n).ok()),
+            milestone: name("milestone"),
+            due: at("due"),
+            elapsed: number("elapsed"),
+            instance: name("instance"),
+            process: name("process"),
+            step: name("step"),
+            outcome: name("outcome"),
+            matrix: name("matrix"),
+            topic: name("topic"),
+            level: number("level").and_then(|n| u32::try_from(n).ok()),
+            rule: name("rule"),
+            report: name("report"),
+            forum: name("forum"),
+            period: name("period"),
+            kpi: name("kpi"),
+            version: name("version"),
+            roles: list("roles"),
+            recipients: list("recipients"),
+            agenda: list("agenda"),
+            reason: text("reason").map(str::to_string),
+            message: text("message").map(str::to_string),
+            fields: value.get("fields").and_then(Value::as_object).cloned(),
+            line: number("line"),
+            error: text("error").map(str::to_string),
+        })
+    }
+
     /// The action as a JSON object, for matching test expectations.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
@@ -354,6 +427,9 @@ impl Action {
             if let Some(value) = value {
                 f(name, Field::Text(value))?;
             }
+        }
+        if let Some(kpi) = &self.kpi {
+            f("kpi", Field::Text(kpi))?;
         }
         if let Some(version) = &self.version {
             f("version", Field::Text(version))?;
@@ -536,6 +612,7 @@ mod tests {
             report: text("monthly"),
             forum: text("review"),
             period: text("2026-10"),
+            kpi: text("k"),
             version: text("0123abcd"),
             roles: vec!["a".into(), "b\u{7f}".into()].into(),
             recipients: vec!["x@example.com".into()].into(),
@@ -558,6 +635,16 @@ mod tests {
         assert_eq!(
             full.to_value(),
             serde_json::from_str::<Value>(&full.to_json()).unwrap()
+        );
+    }
+
+    #[test]
+    fn actions_read_back_from_their_json() {
+        let full = full();
+        let back = Action::from_value(&full.to_value()).unwrap();
+        assert_eq!(back.to_json(), full.to_json());
+        assert!(
+            Action::from_value(&json!({"kind": "nothing", "at": "2026-10-01T00:00:00Z"})).is_none()
         );
     }
 

@@ -19,6 +19,8 @@ mod clocks;
 mod escalations;
 mod governance;
 mod instances;
+mod kpis;
+mod penalties;
 
 pub use availability::Tracker;
 pub use governance::Owed;
@@ -220,6 +222,12 @@ pub struct State {
     /// Availability timers armed so far (each armed timer's generation).
     #[serde(default)]
     pub generations: u32,
+    /// The running tallies of the current version's KPIs, by index, for their current period.
+    #[serde(default)]
+    pub kpis: Vec<crate::kpi::KpiTally>,
+    /// The clocks of the current version's penalties, by index, in their current period.
+    #[serde(default)]
+    pub penalties: Vec<crate::penalty::PenaltyTally>,
 }
 
 /// How long (of event time) an event's `id` is remembered to recognise a retry: 7 days.
@@ -497,6 +505,12 @@ impl Engine {
     }
 
     pub(super) fn emit(&mut self, mut action: Action) {
+        if !self.current.kpis.is_empty() {
+            self.kpi_action(&action);
+        }
+        if !self.current.penalties.is_empty() {
+            self.penalty_action(&action);
+        }
         self.state.emitted += 1;
         action.id = self.state.emitted;
         self.out.push(action);
@@ -899,6 +913,9 @@ impl Engine {
             }
         }
         self.record_triggers(&program, index, &change, &mut eval);
+        if program.kpi_events {
+            self.kpi_event(&program, &change, &mut eval);
+        }
         if matches!(event.event.as_str(), "resolved" | "closed") {
             self.calm(Subject::Record(index), |_, _| true);
         }
@@ -1202,6 +1219,8 @@ impl Engine {
                 Due::Availability(target, generation) => {
                     self.availability_timer(target, generation, at)
                 }
+                Due::Kpi(version, kpi) => self.kpi_timer(version, kpi, at),
+                Due::Penalty(version, penalty) => self.penalty_timer(version, penalty, at),
             }
         }
     }

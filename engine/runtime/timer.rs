@@ -46,6 +46,12 @@ pub enum Due {
     /// an outage is open (index among the current version's availability targets, the
     /// generation it was armed with).
     Availability(u32, u32),
+    /// The end of a KPI's period (bundle version, KPI index): dropped when that version is no
+    /// longer the current one.
+    Kpi(u16, u32),
+    /// The end of a penalty's period (bundle version, penalty index): dropped when that
+    /// version is no longer the current one.
+    Penalty(u16, u32),
 }
 
 /// A timer's place in the order: its instant, then its scheduling number, as one number.

@@ -45,6 +45,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/instances", get(instances))
         .route("/v1/tasks", get(tasks))
         .route("/v1/bundle", get(bundle))
+        .route("/v1/reports/{id}", get(report))
         .route("/v1/reload", post(reload))
         .route("/v1/clock", post(set_clock))
         .route("/metrics", get(metrics))
@@ -75,7 +76,8 @@ pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
 /// headers).
 #[derive(Debug, Default, Deserialize)]
 pub struct TokenQuery {
-    token: Option<String>,
+    /// The token.
+    pub token: Option<String>,
 }
 
 /// Checks the request's token for `scope`: 401 without a valid one, 403 without the scope.
@@ -638,6 +640,89 @@ async fn stream(
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
+}
+
+/// The query of a report: its period, its format, and a token for links from a browser.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportQuery {
+    period: Option<String>,
+    format: Option<String>,
+    token: Option<String>,
+}
+
+/// `GET /v1/reports/{id}?period=2026-11[&format=json|html|md]`: the report of a period, folded
+/// from the journal by the computation `slaflow report --db` makes, under the running version
+/// of the bundle.
+async fn report(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    query: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the query takes `period`, `format` and `token`",
+        );
+    };
+    if let Err(denied) = authorize(&app, &headers, query.token.as_deref(), Scope::Read) {
+        return denied;
+    }
+    let Some(period) = query.period else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "give the period, e.g. `?period=2026-11`",
+        );
+    };
+    let dates = match crate::report::parse_period(&period) {
+        Ok(dates) => dates,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let format = query.format.unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "html" | "md") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("unknown format `{format}`: use `json`, `html` or `md`"),
+        );
+    }
+    let program = match ask(&app, |engine| Arc::clone(engine.program())).await {
+        Ok(program) => program,
+        Err(response) => return response,
+    };
+    let journal = app.journal_path.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        let compiled = program
+            .origin
+            .compile(&program.hash)
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        let program = Arc::new(compiled.program);
+        let sections = crate::report::Sections::of(&compiled.bundle, Some(&id), &program)
+            .map_err(|e| (StatusCode::NOT_FOUND, e))?;
+        let mut ledger =
+            crate::report::Ledger::new(&compiled.bundle, &program, sections, &period, dates);
+        let journal = crate::store::Journal::open_read_only(&journal)
+            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        crate::report::fold_journal(&mut ledger, &journal)
+            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e))?;
+        Ok::<_, (StatusCode, String)>(ledger.report())
+    })
+    .await;
+    let report = match made {
+        Ok(Ok(report)) => report,
+        Ok(Err((status, why))) => return error(status, why),
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "the report failed"),
+    };
+    use crate::report::render;
+    match format.as_str() {
+        "html" => html(render::html(&report)),
+        "md" => (
+            [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+            render::markdown(&report),
+        )
+            .into_response(),
+        _ => axum::Json(report).into_response(),
+    }
 }
 
 /// The journaled actions after number `last` (`None` if the journal cannot be read).

@@ -26,6 +26,9 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
                 .with_secondary(upper.span, "upper limit"),
             );
         }
+        if let Some(measure) = &k.measure {
+            check_measure(id.as_str(), &measure.value, measure.span, d);
+        }
     }
     for (id, entry) in cx.bundle.forums.iter() {
         let f = &entry.value;
@@ -168,5 +171,58 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
                 );
             }
         }
+    }
+}
+
+/// A KPI measure gives exactly one way to compute the value, and a percentile within 0-100%.
+fn check_measure(
+    id: &str,
+    m: &crate::model::measure::KpiMeasure,
+    at: crate::source::Span,
+    d: &mut Diagnostics,
+) {
+    let spans: Vec<crate::source::Span> = [
+        m.compliance.as_ref().map(|s| s.span),
+        m.elapsed.as_ref().map(|s| s.span),
+        m.count.as_ref().map(|s| s.span),
+        m.ratio.as_ref().map(|s| s.span),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if spans.is_empty() {
+        d.push(
+            Diagnostic::new(
+                Code::KpiMeasure,
+                at,
+                format!("the measure of KPI `{id}` says nothing to compute"),
+            )
+            .with_help("give one of `compliance`, `elapsed`, `count` or `ratio`"),
+        );
+    }
+    if spans.len() > 1
+        && let Some(second) = spans.get(1)
+    {
+        d.push(
+            Diagnostic::new(
+                Code::KpiMeasure,
+                *second,
+                format!("the measure of KPI `{id}` gives more than one way to compute it"),
+            )
+            .with_help("give one of `compliance`, `elapsed`, `count` or `ratio`"),
+        );
+    }
+    if let Some(p) = m
+        .elapsed
+        .as_ref()
+        .or(m.compliance.as_ref())
+        .and_then(|s| s.value.percentile.as_ref())
+        && p.value.0 > 100.0
+    {
+        d.push(Diagnostic::new(
+            Code::KpiMeasure,
+            p.span,
+            format!("percentile {} of KPI `{id}` is above 100%", p.value),
+        ));
     }
 }

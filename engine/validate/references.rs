@@ -4,7 +4,8 @@
 use super::{Context, unknown};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::{
-    ALWAYS_OPEN, Action, AgreementType, CalendarId, MatrixId, ProcessId, RoleId, Spanned,
+    ALWAYS_OPEN, Action, AgreementId, AgreementType, CalendarId, MatrixId, ProcessId, RoleId,
+    Spanned, TargetId,
 };
 
 /// Checks every cross-document reference.
@@ -150,13 +151,7 @@ fn agreements(cx: &Context<'_>, d: &mut Diagnostics) {
             calendar(cx, c, d);
         }
         for under in &a.underpinned_by {
-            if !cx.known(
-                &cx.bundle.agreements,
-                Code::UnknownAgreement,
-                "agreement",
-                under,
-                d,
-            ) {
+            if !agreement(cx, under, d) {
                 continue;
             }
             if under.value == *id {
@@ -202,6 +197,9 @@ fn agreements(cx: &Context<'_>, d: &mut Diagnostics) {
             for act in &target.breach {
                 action(cx, act, d);
             }
+            if let Some(p) = target.penalty.as_ref().and_then(|p| p.process.as_ref()) {
+                process(cx, p, d);
+            }
         }
     }
 }
@@ -222,27 +220,8 @@ fn escalations(cx: &Context<'_>, d: &mut Diagnostics) {
             }
             for trigger in &topic.triggers {
                 let t = &trigger.value;
-                if let Some(agreement) = &t.agreement
-                    && cx.known(
-                        &cx.bundle.agreements,
-                        Code::UnknownAgreement,
-                        "agreement",
-                        agreement,
-                        d,
-                    )
-                    && let (Some(target), Some(found)) = (
-                        &t.target,
-                        cx.bundle.agreements.get(agreement.value.as_str()),
-                    )
-                    && !found.targets.contains(target.value.as_str())
-                {
-                    d.push(unknown(
-                        Code::UnknownTarget,
-                        &format!("target of `{}`", agreement.value),
-                        target.value.as_str(),
-                        target.span,
-                        found.targets.keys().map(|k| k.value.as_str()),
-                    ));
+                if let Some(a) = &t.agreement {
+                    targets(cx, a, t.target.as_slice(), d);
                 }
                 if let Some(p) = &t.process
                     && process(cx, p, d)
@@ -273,6 +252,15 @@ fn governance(cx: &Context<'_>, d: &mut Diagnostics) {
         let k = &entry.value;
         if let Some(m) = &k.escalation {
             matrix(cx, m, d);
+        }
+        if let Some(c) = &k.calendar {
+            calendar(cx, c, d);
+        }
+        if let Some(measure) = &k.measure {
+            let measure = &measure.value;
+            for selection in measure.compliance.iter().chain(&measure.elapsed) {
+                targets(cx, &selection.value.agreement, &selection.value.targets, d);
+            }
         }
         let graph = match &k.process {
             Some(p) if process(cx, p, d) => cx.graphs.get(p.value.as_str()),
@@ -307,19 +295,22 @@ fn governance(cx: &Context<'_>, d: &mut Diagnostics) {
         }
         roles(cx, r.owner.iter().chain(&r.recipients), d);
         for a in &r.agreements {
-            cx.known(
-                &cx.bundle.agreements,
-                Code::UnknownAgreement,
-                "agreement",
-                a,
-                d,
-            );
+            agreement(cx, a, d);
         }
         for k in &r.kpis {
             cx.known(&cx.bundle.kpis, Code::UnknownKpi, "KPI", k, d);
         }
         if let Some(m) = &r.escalation {
             matrix(cx, m, d);
+        }
+        for card in &r.rate_cards {
+            cx.known(
+                &cx.bundle.rate_cards,
+                Code::UnknownRateCard,
+                "rate card",
+                card,
+                d,
+            );
         }
     }
     for (_, entry) in cx.bundle.forums.iter() {
@@ -333,6 +324,43 @@ fn governance(cx: &Context<'_>, d: &mut Diagnostics) {
         }
         for r in &f.reports {
             cx.known(&cx.bundle.reports, Code::UnknownReport, "report", r, d);
+        }
+    }
+}
+
+/// An agreement id must name an agreement.
+fn agreement(cx: &Context<'_>, id: &Spanned<AgreementId>, d: &mut Diagnostics) -> bool {
+    cx.known(
+        &cx.bundle.agreements,
+        Code::UnknownAgreement,
+        "agreement",
+        id,
+        d,
+    )
+}
+
+/// An agreement (a trigger's, a KPI measure's) and the targets named with it must exist.
+fn targets(
+    cx: &Context<'_>,
+    id: &Spanned<AgreementId>,
+    targets: &[Spanned<TargetId>],
+    d: &mut Diagnostics,
+) {
+    if !agreement(cx, id, d) {
+        return;
+    }
+    let Some(found) = cx.bundle.agreements.get(id.value.as_str()) else {
+        return;
+    };
+    for target in targets {
+        if !found.targets.contains(target.value.as_str()) {
+            d.push(unknown(
+                Code::UnknownTarget,
+                &format!("target of `{}`", id.value),
+                target.value.as_str(),
+                target.span,
+                found.targets.keys().map(|k| k.value.as_str()),
+            ));
         }
     }
 }

@@ -169,7 +169,9 @@ impl Engine {
             | Due::ReportDue(..)
             | Due::ReportOverdue(..)
             | Due::ForumNotice(..)
-            | Due::Availability(..) => true,
+            | Due::Availability(..)
+            | Due::Kpi(..)
+            | Due::Penalty(..) => true,
         });
     }
 

@@ -66,6 +66,9 @@ impl Engine {
                         }
                         Signal::Event { name, .. } => format!("event {name}"),
                         Signal::ReportOverdue { report } => format!("report {report} overdue"),
+                        Signal::KpiOutOfLimits { kpi } => {
+                            format!("KPI {kpi} out of its control limits")
+                        }
                     });
                     let key = (u32::try_from(m).unwrap_or(0), u32::try_from(t).unwrap_or(0));
                     self.raise(version, key.0, key.1, subject, at, reason.clone());
@@ -222,7 +225,7 @@ impl Engine {
             Subject::Record(r) => Some(r),
             Subject::Clock(c) => self.state.clocks.get(c).map(|c| c.record),
             Subject::Task(t) => self.task_record(t),
-            Subject::Report(..) | Subject::Availability(_) => None,
+            Subject::Report(..) | Subject::Availability(_) | Subject::Kpi(_) => None,
         };
         action.recipients = self.recipients(&spec.roles, record);
         if let Some(r) = record.and_then(|r| self.state.records.get(r as usize)) {
@@ -247,6 +250,9 @@ impl Engine {
             self.describe_task(t, &mut action);
         }
         self.describe_governance(subject, &program, &mut action);
+        if let Subject::Kpi(k) = subject {
+            action.kpi = self.kpi_id(k);
+        }
         self.emit(action);
         let mut last = false;
         if let Some(e) = self.state.escalations.get_mut(escalation as usize) {

@@ -31,13 +31,13 @@ pub const MAX_MOVES: u32 = 1_000;
 pub const MAX_CALL_DEPTH: u32 = 32;
 
 /// How a new instance is named and where it comes from.
-struct Start {
-    process: u32,
-    entry: u32,
-    record: Option<u32>,
-    reason: String,
-    parent: Option<(u32, u32)>,
-    scheduled: Option<String>,
+pub(super) struct Start {
+    pub(super) process: u32,
+    pub(super) entry: u32,
+    pub(super) record: Option<u32>,
+    pub(super) reason: String,
+    pub(super) parent: Option<(u32, u32)>,
+    pub(super) scheduled: Option<String>,
 }
 
 impl Engine {
@@ -147,7 +147,7 @@ impl Engine {
     }
 
     /// Starts an instance of `start.process` of bundle version `version`.
-    fn start_instance(&mut self, version: u16, start: Start, at: i64, moves: &mut u32) {
+    pub(super) fn start_instance(&mut self, version: u16, start: Start, at: i64, moves: &mut u32) {
         let Some(program) = self.version(version).map(Arc::clone) else {
             return;
         };
@@ -627,6 +627,8 @@ impl Engine {
 
     /// Schedules every scheduled trigger of the current version from `from` on.
     pub(super) fn init_schedules(&mut self, from: i64) {
+        self.init_kpis(from);
+        self.init_penalties(from);
         let version = self.state.current;
         let program = Arc::clone(self.program());
         for (index, trigger) in program.triggers.iter().enumerate() {

@@ -1,0 +1,173 @@
+//! KPIs in the engine: every action emitted and every record event applied is folded into the
+//! tallies of the current version's KPIs, and at each period boundary (a timer) a KPI's period
+//! closes with a `kpi.measured` action; a value outside the control limits adds a
+//! `kpi.out_of_limits` action and raises the `kpi_out_of_limits` topics of escalation matrices.
+//! A raised KPI topic calms when a later period is back within its limits.
+
+use std::sync::Arc;
+
+use super::Engine;
+use crate::base::Name;
+use crate::calendar::period::{bounds, next_boundary};
+use crate::condition::{Change, Evaluator};
+use crate::escalation::{Signal, Subject};
+use crate::kpi::{Facts, KpiDef, KpiTally, Value};
+use crate::model::Timestamp;
+use crate::program::Program;
+use crate::runtime::action::{Action, Kind};
+use crate::runtime::timer::Due;
+
+impl Engine {
+    /// Starts the periods of the current version's KPIs at `from`; a KPI the previous version
+    /// also had keeps its tally (its period goes on).
+    pub(super) fn init_kpis(&mut self, from: i64) {
+        let program = Arc::clone(&self.current);
+        let version = self.state.current;
+        let old = std::mem::take(&mut self.state.kpis);
+        for (index, def) in program.kpis.iter().enumerate() {
+            let (start, next) = bounds(def.period, def.tz, from);
+            let tally = old
+                .iter()
+                .find(|t| t.id == def.id)
+                .cloned()
+                .unwrap_or_else(|| KpiTally {
+                    id: Name::clone(&def.id),
+                    start,
+                    ..KpiTally::default()
+                });
+            self.state.kpis.push(tally);
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            self.state.timers.push(next, Due::Kpi(version, index));
+        }
+    }
+
+    /// Folds an action about to be emitted into the KPI tallies.
+    pub(super) fn kpi_action(&mut self, action: &Action) {
+        let facts = Facts {
+            kind: action.kind.as_str(),
+            record_type: action.record_type.as_deref(),
+            agreement: action.agreement.as_deref(),
+            target: action.target.as_deref(),
+            process: action.process.as_deref(),
+            step: action.step.as_deref(),
+            outcome: action.outcome.as_deref(),
+            elapsed: action.elapsed,
+        };
+        for (def, tally) in self.current.kpis.iter().zip(self.state.kpis.iter_mut()) {
+            def.on_action(tally, &facts);
+        }
+    }
+
+    /// Folds a record event into the KPI tallies that count events.
+    pub(super) fn kpi_event(
+        &mut self,
+        program: &Program,
+        change: &Change<'_>,
+        eval: &mut Evaluator<'_>,
+    ) {
+        for (def, tally) in program.kpis.iter().zip(self.state.kpis.iter_mut()) {
+            if def.counts_events() {
+                def.on_event(tally, change, eval);
+            }
+        }
+    }
+
+    /// The id of the current version's KPI `index`.
+    pub(super) fn kpi_id(&self, index: u32) -> Option<Name> {
+        self.current
+            .kpis
+            .get(index as usize)
+            .map(|k| Name::clone(&k.id))
+    }
+
+    /// The end of a KPI's period: its value is emitted, checked against the control limits,
+    /// and the next period begins.
+    pub(super) fn kpi_timer(&mut self, version: u16, index: u32, at: i64) {
+        if version != self.state.current {
+            return;
+        }
+        let program = Arc::clone(&self.current);
+        let Some(def) = program.kpis.get(index as usize).map(Arc::clone) else {
+            return;
+        };
+        let Some(tally) = self.state.kpis.get_mut(index as usize) else {
+            return;
+        };
+        let closed = std::mem::replace(
+            tally,
+            KpiTally {
+                id: Name::clone(&def.id),
+                start: at,
+                ..KpiTally::default()
+            },
+        );
+        let value = def.value(&closed);
+        let out = value.and_then(|v| def.out_of_limits(v));
+        let mut measured = kpi_action(Kind::KpiMeasured, at, &def, &closed, value);
+        measured.reason = Some(match (value, &out) {
+            (None, _) => "nothing to measure in the period".to_string(),
+            (Some(_), Some(why)) => why.clone(),
+            (Some(v), None) if def.lower.is_none() && def.upper.is_none() => {
+                format!("{}{} (no control limits)", v.rounded(), def.unit_suffix())
+            }
+            (Some(v), None) => format!(
+                "{}{} within the control limits",
+                v.rounded(),
+                def.unit_suffix()
+            ),
+        });
+        self.emit(measured);
+        if let Some(why) = out {
+            let mut action = kpi_action(Kind::KpiOutOfLimits, at, &def, &closed, value);
+            action.reason = Some(why);
+            self.emit(action);
+            let mut eval = self.evaluator(&program, version);
+            let signal = Signal::KpiOutOfLimits { kpi: &def.id };
+            self.signal(
+                version,
+                &signal,
+                Subject::Kpi(index),
+                at,
+                None,
+                &mut eval,
+                None,
+            );
+        } else if value.is_some() {
+            self.calm(Subject::Kpi(index), |_, _| true);
+        }
+        let next = next_boundary(def.period, def.tz, at);
+        self.state.timers.push(next, Due::Kpi(version, index));
+    }
+}
+
+/// A KPI action: the KPI, its period, value and limits (exact decimals, as text).
+fn kpi_action(kind: Kind, at: i64, def: &KpiDef, tally: &KpiTally, value: Option<Value>) -> Action {
+    let mut action = Action::new(kind, at);
+    action.kpi = Some(Name::clone(&def.id));
+    let mut fields = serde_json::Map::new();
+    let text = |s: String| serde_json::Value::String(s);
+    fields.insert(
+        "period_start".into(),
+        text(Timestamp(tally.start).to_string()),
+    );
+    fields.insert("period_end".into(), text(Timestamp(at).to_string()));
+    if let Some(v) = value {
+        fields.insert("value".into(), text(v.rounded().to_string()));
+        fields.insert(
+            "numerator".into(),
+            text(v.numerator.normalize().to_string()),
+        );
+        fields.insert(
+            "denominator".into(),
+            text(v.denominator.normalize().to_string()),
+        );
+    }
+    if let Some(lower) = def.lower {
+        fields.insert("lower_limit".into(), text(lower.to_string()));
+    }
+    if let Some(upper) = def.upper {
+        fields.insert("upper_limit".into(), text(upper.to_string()));
+    }
+    action.fields = Some(fields);
+    action
+}
