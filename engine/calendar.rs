@@ -92,6 +92,9 @@
 //!   finer, `BYWEEKNO`, several `BYHOUR` values, `RANGE=THISANDFUTURE`) is an [`IcsError`]:
 //!   the 1-based line where the offending content line starts and a lowercase message without
 //!   final period, displayed as `line N: message`.
+//! - **Limit.** The events of one file may have at most [`MAX_ICS_DATES`] occurrences within
+//!   the window, and cover at most as many dates (repeats counted); past that, the error names
+//!   the event that went past it.
 
 mod business;
 pub mod compile;
@@ -99,10 +102,11 @@ pub mod holidays;
 mod ics;
 mod local;
 pub mod period;
+pub mod query;
 mod rrule;
 mod year;
 
 pub use self::business::{BusinessCalendar, CalendarSpec};
 pub use self::compile::Calendars;
-pub use self::ics::{Holiday, IcsError, parse_ics};
+pub use self::ics::{Holiday, IcsError, MAX_ICS_DATES, parse_ics};
 pub use self::year::{FIRST_YEAR, HORIZON_END, HORIZON_START, LAST_YEAR};

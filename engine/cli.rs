@@ -159,7 +159,11 @@ pub fn main() -> ExitCode {
 
 /// Prints an error that stops a command, in the one format all commands share.
 pub fn fail(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    // Messages quote paths, ids and lines of input: escaped, they cannot drive the terminal.
+    eprintln!(
+        "error: {}",
+        slaflow::base::printable_lines(&message.to_string())
+    );
     EXIT_USAGE
 }
 
@@ -169,7 +173,17 @@ pub fn write_stdout(text: &str) -> Option<u8> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => None,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => None,
-        Err(error) => Some(fail(format!("cannot write to standard output: {error}"))),
+        Err(error) => Some(output_failed(&error)),
+    }
+}
+
+/// The exit status when writing the output failed: success, quietly, when its reader went away
+/// (`slaflow ... | head`), else an error.
+pub fn output_failed(error: &std::io::Error) -> u8 {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        EXIT_OK
+    } else {
+        fail(format!("cannot write to standard output: {error}"))
     }
 }
 

@@ -6,6 +6,7 @@
 //! operation limit) makes that evaluation false and is reported as a [`ScriptFailure`]; it never
 //! stops the engine.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rhai::{AST, Dynamic, Engine, ImmutableString, Scope};
@@ -63,16 +64,25 @@ impl<'a> Change<'a> {
         if self.is_new {
             return Fields::new();
         }
-        let mut fields = Fields::clone(self.fields);
-        for (key, old) in self.before {
-            match old {
-                Some(value) => {
-                    fields.insert((*key).into(), value.clone());
-                }
-                None => {
-                    fields.remove(key);
-                }
-            }
+        // A change may set thousands of fields: look them up by name once they are many.
+        let many: Option<HashMap<&str, &Option<Value>>> =
+            (self.before.len() > 8).then(|| self.before.iter().map(|(k, old)| (*k, old)).collect());
+        let changed = |name: &str| match &many {
+            Some(many) => many.get(name).copied(),
+            None => self
+                .before
+                .iter()
+                .find(|(k, _)| same_text(k, name))
+                .map(|(_, old)| old),
+        };
+        let mut fields = Fields::with_capacity(self.fields.len());
+        for (name, value) in self.fields.shared() {
+            let value = match changed(name) {
+                None => value,
+                Some(Some(old)) => old,
+                Some(None) => continue, // set by this change
+            };
+            fields.insert(Name::clone(name), value.clone());
         }
         fields
     }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::base::printable;
 use crate::model::Timestamp;
 use crate::runtime::Engine;
 use crate::sla::{State, What};
@@ -208,7 +209,12 @@ pub fn span(seconds: u64) -> String {
 /// The report as text.
 pub fn human(report: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "record {} ({})", report.record, report.record_type);
+    let _ = writeln!(
+        out,
+        "record {} ({})",
+        printable(&report.record),
+        printable(&report.record_type)
+    );
     if report.clocks.is_empty() {
         let _ = writeln!(out, "  no SLA clock attached to this record");
     }
@@ -216,7 +222,11 @@ pub fn human(report: &Report) -> String {
         let _ = writeln!(
             out,
             "\n{} / {} (measure {}), cycle {}: {}",
-            c.agreement, c.target, c.measure, c.cycle, c.state
+            printable(&c.agreement),
+            printable(&c.target),
+            c.measure,
+            c.cycle,
+            c.state
         );
         if c.goal_seconds == u64::MAX {
             let _ = writeln!(
@@ -240,7 +250,7 @@ pub fn human(report: &Report) -> String {
         let width = c
             .timeline
             .iter()
-            .map(|l| l.what.chars().count())
+            .map(|l| printable(&l.what).chars().count())
             .max()
             .unwrap_or(0)
             .max(28);
@@ -254,10 +264,10 @@ pub fn human(report: &Report) -> String {
                 out,
                 "  {:<21} {:<width$} {:>12} {:>12}  {}",
                 l.at.to_string(),
-                l.what,
+                printable(&l.what),
                 span(l.business),
                 span(l.wall),
-                l.because
+                printable(&l.because)
             );
         }
         for p in &c.pauses {

@@ -3,7 +3,8 @@
 //! Data flows one way through the modules, from raw to running; a module uses only those above
 //! it in this list (a test checks it):
 //!
-//! 1. [`base`]: names, record fields, the fast hash map, value comparison.
+//! 1. [`base`]: names, record fields, the fast hash map, value comparison, JSON errors in plain
+//!    words, text made safe for a terminal.
 //! 2. [`source`]: files and spans; [`diagnostic`]: stable codes and their renderers.
 //! 3. [`model`]: the YAML shape of a bundle (serde + schemars, nothing else); [`clock`]: where
 //!    "now" comes from.

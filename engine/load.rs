@@ -51,6 +51,18 @@ pub enum LoadError {
         /// The paths searched.
         paths: String,
     },
+    /// A path to read names a pipe, a socket or a device: reading it could block for ever or
+    /// never end.
+    #[error(
+        "`{}` is {what}, not a regular file; slaflow reads only regular files",
+        display_path(path)
+    )]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is, e.g. "a named pipe".
+        what: &'static str,
+    },
 }
 
 /// A loaded bundle with what was found wrong while loading it.
@@ -279,12 +291,41 @@ impl Loader {
         for import in &manifest.imports {
             let target = dir.join(&import.value);
             let kind = self.fs.kind(&target);
-            if kind == Kind::Dir && self.is_file(&target.join(discover::MANIFEST)) {
+            if kind == Kind::Dir && self.fs.canonical(&target).parent().is_none() {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::BadImport,
+                        import.span,
+                        format!("import `{}` is the root of the file system", import.value),
+                    )
+                    .with_label("slaflow would read every directory of the machine")
+                    .with_help("import the directory that holds the rules, e.g. `../../rules`"),
+                );
+            } else if kind == Kind::Dir && self.is_file(&target.join(discover::MANIFEST)) {
                 self.collect_root(&target, paths, manifests, visited, diagnostics)?;
             } else if kind == Kind::Dir {
                 paths.extend(discover::root_files(&*self.fs, &target)?);
             } else if kind == Kind::File && discover::is_yaml(&target) {
                 paths.push(target);
+            } else if kind != Kind::Missing {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::BadImport,
+                        import.span,
+                        format!(
+                            "import `{}` is not a directory or a YAML file",
+                            import.value
+                        ),
+                    )
+                    .with_label(if kind == Kind::File {
+                        "a file whose name does not end in `.yaml` or `.yml`"
+                    } else {
+                        "a device, pipe or socket"
+                    })
+                    .with_help(
+                        "import a bundle directory, a directory of YAML files or one `.yaml` file",
+                    ),
+                );
             } else {
                 diagnostics.push(
                     Diagnostic::new(
@@ -310,20 +351,40 @@ impl Loader {
         if let Some(parsed) = self.parsed.get(&key) {
             return Ok(parsed.clone());
         }
-        let bytes = self.fs.read(path).map_err(|source| LoadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
         let mut diagnostics = Diagnostics::new();
-        let (file, node) = match String::from_utf8(bytes) {
-            Ok(text) => {
+        let limit = u64::try_from(self.limits.max_bytes).unwrap_or(u64::MAX);
+        let read = match self.fs.read(path, limit) {
+            Ok(bytes) => Ok(bytes),
+            Err(fs::ReadError::TooLarge { size, limit }) => Err((size, limit)),
+            Err(fs::ReadError::NotRegular { what }) => {
+                return Err(LoadError::NotRegular {
+                    path: path.to_path_buf(),
+                    what,
+                });
+            }
+            Err(fs::ReadError::Io(source)) => {
+                return Err(LoadError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let (file, node) = match read.map(String::from_utf8) {
+            Err((size, limit)) => {
+                let file = self
+                    .sources
+                    .add(self.fs.absolute(path), display_path(path), "");
+                diagnostics.push(yaml::too_large(file, size, limit));
+                (file, None)
+            }
+            Ok(Ok(text)) => {
                 let file =
                     self.sources
                         .add(self.fs.absolute(path), display_path(path), text.as_str());
                 let node = yaml::parse(file, &text, self.limits, &mut diagnostics);
                 (file, node)
             }
-            Err(error) => {
+            Ok(Err(error)) => {
                 let valid = error.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
                 let file = self
@@ -371,12 +432,13 @@ impl Loader {
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join(&file.value);
-            let read = self.fs.read(&path).and_then(|bytes| {
+            let limit = u64::try_from(self.limits.max_bytes).unwrap_or(u64::MAX);
+            let read = self.fs.read(&path, limit).and_then(|bytes| {
                 String::from_utf8(bytes).map_err(|_| {
-                    std::io::Error::new(
+                    fs::ReadError::Io(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
                         "the file is not UTF-8 text",
-                    )
+                    ))
                 })
             });
             match read {

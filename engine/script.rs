@@ -6,6 +6,7 @@
 //! nesting, string, array and map sizes, so a runaway script fails one evaluation, never the
 //! engine. This module does not know about YAML positions; callers map them.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use rhai::{Dynamic, Engine, ImmutableString, ParseErrorType, Scope};
@@ -102,8 +103,13 @@ pub type Changed = [(String, Option<Value>)];
 pub struct RecordView {
     fields: Arc<Fields>,
     overlay: Option<Arc<Changed>>,
+    /// The overlay's fields by name, when it has many (a change may set thousands).
+    overlay_index: Option<Arc<HashMap<String, usize>>>,
     empty: bool,
 }
+
+/// Changed fields up to which a scan finds one faster than an index.
+const OVERLAY_SCAN: usize = 8;
 
 impl RecordView {
     /// The record's current fields.
@@ -111,6 +117,7 @@ impl RecordView {
         RecordView {
             fields,
             overlay: None,
+            overlay_index: None,
             empty: false,
         }
     }
@@ -118,9 +125,14 @@ impl RecordView {
     /// The fields as they were before a change that set `changed` (old values, `None` for
     /// fields that did not exist).
     pub fn before(fields: Arc<Fields>, changed: Arc<[(String, Option<Value>)]>) -> RecordView {
+        let overlay_index = (changed.len() > OVERLAY_SCAN).then(|| {
+            let index = changed.iter().enumerate().map(|(i, (k, _))| (k.clone(), i));
+            Arc::new(index.collect())
+        });
         RecordView {
             fields,
             overlay: Some(changed),
+            overlay_index,
             empty: false,
         }
     }
@@ -130,6 +142,7 @@ impl RecordView {
         RecordView {
             fields: Arc::new(Fields::new()),
             overlay: None,
+            overlay_index: None,
             empty: true,
         }
     }
@@ -139,32 +152,33 @@ impl RecordView {
         if self.empty {
             return None;
         }
-        if let Some((_, old)) = self
-            .overlay
-            .as_ref()
-            .and_then(|o| o.iter().find(|(k, _)| k == key))
-        {
-            return old.as_ref();
+        if let Some(overlay) = &self.overlay {
+            let changed = match &self.overlay_index {
+                Some(index) => index.get(key).and_then(|i| overlay.get(*i)),
+                None => overlay.iter().find(|(k, _)| k == key),
+            };
+            if let Some((_, old)) = changed {
+                return old.as_ref();
+            }
         }
         self.fields.get(key)
     }
 
     fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self
+        let mut keys: BTreeSet<&str> = self
             .fields
             .keys()
             .filter(|k| self.get(k).is_some())
-            .map(str::to_string)
             .collect();
         if let Some(overlay) = &self.overlay {
-            for (key, old) in overlay.iter() {
-                if old.is_some() && !keys.contains(key) {
-                    keys.push(key.clone());
-                }
-            }
+            keys.extend(
+                overlay
+                    .iter()
+                    .filter(|(_, old)| old.is_some())
+                    .map(|(k, _)| k.as_str()),
+            );
         }
-        keys.sort();
-        keys
+        keys.into_iter().map(str::to_string).collect()
     }
 }
 
@@ -436,10 +450,39 @@ pub fn to_dynamic(value: &Value) -> Dynamic {
     }
 }
 
-/// A rhai engine configured as slaflow's sandbox.
+rhai::def_package! {
+    /// The functions scripts may call: rhai's standard library without its language core
+    /// package, whose `sleep` blocks the thread outside the operation limit (and whose `exit`,
+    /// `take`, tags and JSON parsing conditions have no use for), and without the clock
+    /// (`timestamp`), which the `no_time` feature leaves out. `tests/fixtures/sandbox-functions.txt`
+    /// lists every function it holds; a test compares the two.
+    SandboxPackage(lib):
+        rhai::packages::ArithmeticPackage,
+        rhai::packages::BasicStringPackage,
+        rhai::packages::BasicIteratorPackage,
+        rhai::packages::BasicFnPackage,
+        rhai::packages::BitFieldPackage,
+        rhai::packages::LogicPackage,
+        rhai::packages::BasicMathPackage,
+        rhai::packages::BasicArrayPackage,
+        rhai::packages::BasicBlobPackage,
+        rhai::packages::BasicMapPackage,
+        rhai::packages::MoreStringPackage
+    {}
+}
+
+/// The sandbox's functions, built once and shared by every engine.
+static SANDBOX_PACKAGE: std::sync::LazyLock<SandboxPackage> =
+    std::sync::LazyLock::new(SandboxPackage::new);
+
+/// A rhai engine configured as slaflow's sandbox: only the functions of [`SandboxPackage`] and
+/// those registered here for record views.
 pub fn sandbox() -> Engine {
-    let mut engine = Engine::new();
+    use rhai::packages::Package;
+    let mut engine = Engine::new_raw();
+    SANDBOX_PACKAGE.register_into_engine(&mut engine);
     engine
+        .set_max_strings_interned(256)
         .set_strict_variables(true)
         .set_max_operations(limits::MAX_OPERATIONS)
         .set_max_expr_depths(limits::MAX_EXPR_DEPTH, limits::MAX_EXPR_DEPTH / 2)
@@ -448,6 +491,7 @@ pub fn sandbox() -> Engine {
         .set_max_array_size(limits::MAX_ARRAY_SIZE)
         .set_max_map_size(limits::MAX_MAP_SIZE)
         .set_fail_on_invalid_map_property(false);
+    compare_numbers_exactly(&mut engine);
     engine.disable_symbol("eval");
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
@@ -477,6 +521,59 @@ pub fn sandbox() -> Engine {
             Dynamic::from_map(map)
         });
     engine
+}
+
+/// Makes comparisons of floating point numbers follow IEEE 754, exactly as JSON values compare
+/// in field conditions: rhai's own compare within a relative epsilon, so `1.0/0.0 > 0.0` and
+/// `inf == inf` were false. An integer and a float compare by their exact values.
+///
+/// rhai's fast operators use its built-in comparisons before any registered one, so they are
+/// turned off; every operator then looks its function up (cached), about 70 ns more each.
+fn compare_numbers_exactly(engine: &mut Engine) {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    type Test = fn(Option<std::cmp::Ordering>) -> bool;
+    const TESTS: [(&str, Test); 6] = [
+        ("==", |o| o == Some(Equal)),
+        ("!=", |o| o != Some(Equal)),
+        ("<", |o| o == Some(Less)),
+        ("<=", |o| matches!(o, Some(Less | Equal))),
+        (">", |o| o == Some(Greater)),
+        (">=", |o| matches!(o, Some(Greater | Equal))),
+    ];
+    engine.set_fast_operators(false);
+    for (name, test) in TESTS {
+        engine
+            .register_fn(name, move |a: f64, b: f64| test(a.partial_cmp(&b)))
+            .register_fn(name, move |a: i64, b: f64| test(int_cmp_float(a, b)))
+            .register_fn(name, move |a: f64, b: i64| {
+                test(int_cmp_float(b, a).map(std::cmp::Ordering::reverse))
+            });
+    }
+}
+
+/// How a whole number compares with a float, exactly (`None` for NaN).
+fn int_cmp_float(int: i64, float: f64) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering::{Greater, Less};
+    /// 2^63, the first float above every `i64`.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if float.is_nan() {
+        return None;
+    }
+    if float >= LIMIT {
+        return Some(Less);
+    }
+    if float < -LIMIT {
+        return Some(Greater);
+    }
+    let whole = float.trunc();
+    // In range and whole, so the conversion is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    let truncated = whole as i64;
+    Some(int.cmp(&truncated).then_with(|| {
+        0.0_f64
+            .partial_cmp(&(float - whole))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }))
 }
 
 /// A scope that declares a context's variables (as empty values), for compiling.
@@ -625,6 +722,30 @@ mod tests {
             *err,
             rhai::EvalAltResult::ErrorTooManyOperations(_)
         ));
+    }
+
+    #[test]
+    fn numbers_compare_as_ieee_754_says() {
+        let engine = sandbox();
+        for (script, expected) in [
+            ("1.0/0.0 > 0.0", true),
+            ("let inf = 1.0/0.0; inf == inf", true),
+            ("-1.0/0.0 < -1e308", true),
+            ("1.0/0.0 > 9223372036854775807", true),
+            ("9223372036854775807 < 1.0/0.0", true),
+            ("let nan = 0.0/0.0; nan == nan", false),
+            ("let nan = 0.0/0.0; nan != nan", true),
+            ("let nan = 0.0/0.0; nan < 1 || nan >= 1", false),
+            ("0.1 + 0.2 == 0.3", false),
+            ("2 == 2.0 && 2.0 == 2 && 2 <= 2.0 && 2.5 > 2", true),
+            ("9007199254740993 == 9007199254740992.0", false),
+            ("9007199254740993 > 9007199254740992.0", true),
+            ("-2 > -2.5 && -3 < -2.5 && !(-2 < -2.5)", true),
+            ("[1.0/0.0].contains(1.0/0.0)", true),
+        ] {
+            let got = engine.eval::<bool>(script).unwrap();
+            assert_eq!(got, expected, "{script}");
+        }
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub struct Config {
     pub tokens: Tokens,
     /// How far behind the clock timers run, in seconds: events may arrive that late.
     pub grace: i64,
+    /// How far ahead of the clock an event may be dated, in seconds; a later one is refused
+    /// (one event from a sender with a wrong clock would otherwise move the engine's time on and
+    /// make every correct event after it late).
+    pub ahead: i64,
     /// How long quiet records are kept, in seconds (`None`: forever).
     pub retention: Option<i64>,
     /// Where "now" comes from.
@@ -77,6 +81,8 @@ pub struct App {
     pub virtual_clock: Option<ManualClock>,
     /// The latest actions, for the dashboard.
     pub latest: Arc<Mutex<VecDeque<String>>>,
+    /// Becomes `true` when the server stops: open action streams end.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Why the server could not start or stopped.
@@ -155,6 +161,7 @@ pub async fn run(
         last_line: recovered.last_line,
         clock: Arc::clone(&config.clock),
         grace: config.grace,
+        ahead: config.ahead,
         published: published.clone(),
         metrics: Arc::clone(&metrics),
         bundle: Arc::clone(&bundle),
@@ -175,6 +182,7 @@ pub async fn run(
         bundle: config.bundle.clone(),
         commands: commands.clone(),
         status: Arc::clone(&bundle),
+        metrics: Arc::clone(&metrics),
         clock: Arc::clone(&config.clock),
         busy: Arc::new(Mutex::new(())),
     };
@@ -195,6 +203,7 @@ pub async fn run(
         &published,
         Arc::clone(&metrics),
     );
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let app = Arc::new(App {
         commands: commands.clone(),
         tokens: config.tokens,
@@ -205,6 +214,7 @@ pub async fn run(
         reloader: reloader.clone(),
         virtual_clock: config.virtual_clock,
         latest,
+        stopping,
     });
     let hangups = tokio::spawn(async move {
         #[cfg(unix)]
@@ -225,6 +235,10 @@ pub async fn run(
         .map_err(|e| ServeError::Io(e.to_string()))?;
     tracing::info!(%address, "Listening");
     ready(address);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
     let served = axum::serve(listener, api::router(app))
         .with_graceful_shutdown(shutdown)
         .await

@@ -705,9 +705,8 @@ impl Journal {
         let inputs = batch::pack(&self.inputs);
         let actions = batch::pack(&self.actions);
         let checksum = batch::checksum(&[&inputs, &actions]) as i64;
-        // The write lock is taken at the start: a deferred transaction that reads first and
-        // then writes fails at once (SQLITE_BUSY, without waiting) when another connection (a
-        // webhook cursor) wrote in between; an immediate one waits for it like any lock.
+        // Take the write lock first: a transaction that reads and then writes cannot wait for
+        // another connection's write (a webhook cursor) that came in between, it fails at once.
         let tx = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -137,16 +137,35 @@ impl<'a> Context<'a> {
     /// Roles with their members (sorted, without repeats; a role without members, or unknown,
     /// adds none).
     pub fn roles(&self, names: Vec<String>) -> crate::base::Roles {
-        let mut members: Vec<String> = names
+        let sorted = |mut members: Vec<String>| -> Arc<[String]> {
+            members.sort();
+            members.dedup();
+            members.into()
+        };
+        let roles: Vec<&model::Role> = names
             .iter()
             .filter_map(|name| self.bundle.roles.get(name.as_str()))
-            .flat_map(|role| role.members.iter().cloned())
             .collect();
-        members.sort();
-        members.dedup();
+        let members = roles.iter().flat_map(|role| role.members.iter().cloned());
+        let fixed = roles
+            .iter()
+            .filter(|role| role.members_by.is_none())
+            .flat_map(|role| role.members.iter().cloned());
+        let by_field: Vec<crate::base::ByField> = roles
+            .iter()
+            .filter_map(|role| {
+                role.members_by.as_ref().map(|by| crate::base::ByField {
+                    field: by.field.clone(),
+                    members: by.members.clone(),
+                    otherwise: role.members.clone(),
+                })
+            })
+            .collect();
         crate::base::Roles {
             names: names.into(),
-            members: members.into(),
+            members: sorted(members.collect()),
+            fixed: sorted(fixed.collect()),
+            by_field: by_field.into(),
         }
     }
 

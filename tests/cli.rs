@@ -55,7 +55,7 @@ fn calendar_answers_each_query_in_order_and_survives_bad_lines() {
             // Friday 16:45-17:30 is 45 minutes; Monday from 09:00 the other 195.
             r#"{"due":"2026-11-23T12:15:00Z"}"#,
             r#"{"minutes":60,"seconds":3600}"#,
-            r#"{"error":"line 3: expected ident"}"#,
+            r#"{"error":"line 3: not valid JSON"}"#,
             // Christmas Day (Friday) and the Boxing Day substitute (Monday 28th) are closed.
             r#"{"due":"2026-12-29T09:30:00Z"}"#,
             // "Within five working days from the start of the month": the close of Friday the 6th.

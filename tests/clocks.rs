@@ -739,3 +739,38 @@ roles:
         .collect();
     assert_eq!(fired, vec!["2026-11-25T08:00:00Z I"]);
 }
+
+#[test]
+fn slaflow_test_warns_when_a_test_leaves_a_clock_waiting() {
+    let dir = crate::common::scratch("test-waiting");
+    let tests = r#"
+tests:
+  forgot-the-planned-end:
+    events:
+      - {at: "2026-11-23T17:00:00Z", record: D, type: change, event: created}
+    expect:
+      - {kind: sla.started, record: D}
+  gave-it-later:
+    events:
+      - {at: "2026-11-23T17:00:00Z", record: E, type: change, event: created}
+      - {at: "2026-11-24T09:00:00Z", record: E, event: updated, fields: {planned_end: "2026-11-25T12:00:00Z"}}
+    expect:
+      - {kind: sla.waiting, record: E}
+"#;
+    std::fs::write(dir.join("desk.yaml"), format!("{CHANGES}{tests}")).unwrap();
+    let bundle = dir.join("desk.yaml");
+    let out = crate::common::slaflow(&["test", bundle.to_str().unwrap()]);
+    let text = crate::common::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let warnings: Vec<&str> = text.lines().filter(|l| l.starts_with("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{text}");
+    assert!(
+        warnings[0].contains(
+            "forgot-the-planned-end: clock desk / planned of record D (cycle 1) is still waiting at the end: "
+        ) && warnings[0].contains("`planned_end`"),
+        "{text}"
+    );
+    assert!(text.ends_with("2 passed, 0 failed, 1 warning\n"), "{text}");
+    let denied = crate::common::slaflow(&["test", bundle.to_str().unwrap(), "--deny-warnings"]);
+    assert_eq!(denied.status.code(), Some(1));
+}

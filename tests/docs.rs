@@ -3,7 +3,8 @@
 //! unless it starts with `# invalid`, or a valid import map if it starts with the import map's
 //! schema line; every ```json block parses, and so does every line of a ```jsonl block.
 //!
-//! Every ```console block (of those pages and the README) is a transcript that is run: its `$ `
+//! Every ```console block (of those pages, the README and the examples' READMEs) is a
+//! transcript that is run: its `$ `
 //! lines are the commands, the other lines the output expected (standard output and error
 //! together), where a `...` line stands for any number of lines and `...` inside a line for
 //! any text. The commands run in a scratch directory that sees the repository's `examples`,
@@ -229,9 +230,21 @@ fn run_transcripts(page: &Path, dir: &Path) -> usize {
 fn documented_transcripts_print_what_they_show() {
     let scratch = std::env::temp_dir().join(format!("slaflow-transcripts-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
-    let ran: usize = pages()
+    // The pages, and the examples' READMEs (whose outputs are transcripts too).
+    let mut all = pages();
+    for example in std::fs::read_dir(root().join("examples")).unwrap() {
+        let readme = example.unwrap().path().join("README.md");
+        if readme.is_file() {
+            all.push(readme);
+        }
+    }
+    let ran: usize = all
         .iter()
-        .map(|page| run_transcripts(page, &scratch.join(page.file_stem().unwrap())))
+        .enumerate()
+        .map(|(n, page)| {
+            let name = page.file_stem().unwrap().to_string_lossy();
+            run_transcripts(page, &scratch.join(format!("{n}-{name}")))
+        })
         .sum();
     let _ = std::fs::remove_dir_all(&scratch);
     assert!(ran >= 10, "only {ran} transcripts ran");

@@ -685,6 +685,68 @@ fn bad_lines_are_rejected_with_their_number_and_the_rest_go_on() {
 }
 
 #[test]
+fn a_retried_event_id_is_applied_once_even_behind_the_engines_time() {
+    // A batch retried after its later events (or the timers) moved the engine on: the early
+    // events are not refused as out of order, they are recognised and skipped.
+    let c = compile(DESK);
+    let with_id = |id: &str, line: String| format!(r#"{{"id":"{id}",{}"#, &line[1..]);
+    let batch = [
+        with_id(
+            "e1",
+            ev(
+                "2026-11-23T10:00:00Z",
+                "A",
+                "created",
+                r#"{"status":"new"}"#,
+            ),
+        ),
+        with_id(
+            "e2",
+            ev(
+                "2026-11-23T10:30:00Z",
+                "A",
+                "responded",
+                r#"{"status":"open"}"#,
+            ),
+        ),
+    ]
+    .join("\n");
+    let once = run(&c, &batch, Some("2026-11-24T00:00:00Z"));
+    let twice = run(
+        &c,
+        &format!("{batch}\n{batch}"),
+        Some("2026-11-24T00:00:00Z"),
+    );
+    assert!(once.iter().all(|a| a.kind != "event.rejected"), "{once:?}");
+    assert_eq!(twice, once);
+}
+
+#[test]
+fn a_refused_event_can_be_sent_again_corrected_under_its_id() {
+    // The first try lacks the record's type and is refused; the same id with the type is a
+    // new try, not a repeat, and is applied.
+    let c = compile(DESK);
+    let lines = [
+        r#"{"id":"X1","at":"2026-11-23T10:00:00Z","record":"A","event":"created","fields":{"status":"new"}}"#,
+        r#"{"id":"X1","at":"2026-11-23T10:00:00Z","record":"A","type":"incident","event":"created","fields":{"status":"new"}}"#,
+        r#"{"id":"X1","at":"2026-11-23T10:00:00Z","record":"A","type":"incident","event":"created","fields":{"status":"new"}}"#,
+    ]
+    .join("\n");
+    let actions = run(&c, &lines, None);
+    let kinds: Vec<&str> = actions.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "event.rejected").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "sla.started").count(),
+        2,
+        "{kinds:?}"
+    );
+}
+
+#[test]
 fn a_runaway_script_fails_its_evaluation_and_the_engine_goes_on() {
     let c = compile(
         r#"

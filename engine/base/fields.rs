@@ -3,8 +3,10 @@
 //! Records have a handful of fields and the engine reads them on every change, so they are
 //! kept together (in the record's allocation, no tree to walk) and their names are shared
 //! between records (see [`FieldNames`]), which keeps a record small and its lookups in cache.
+//! A record with many fields (an event may bring a hundred thousand) also gets an index of
+//! them by name, so that merging fields into it stays linear.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -16,15 +18,63 @@ use super::{FastHasher, Name, same_text};
 /// Fields kept inside the record's own allocation; more go to a vector beside them.
 const INLINE: usize = 6;
 
+/// Fields beyond [`INLINE`] up to which a scan finds a name faster than an index.
+const SCAN: usize = 32;
+
 /// A record's fields, in the order they first appeared. Serialized as a JSON object with its
 /// keys sorted.
 ///
 /// The first [`INLINE`] fields are held in place (filled from the front, without gaps), so a
 /// record behind an `Arc` is one allocation, read in one go.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Fields {
     inline: [Option<(Name, Value)>; INLINE],
-    more: Vec<(Name, Value)>,
+    more: Option<Box<More>>,
+}
+
+/// The fields beyond those held in place, with an index by name once they are many.
+#[derive(Debug, Clone, Default)]
+struct More {
+    list: Vec<(Name, Value)>,
+    /// Position in `list` by name, beyond [`SCAN`] fields. Names come from input, so the
+    /// index uses the standard (randomly keyed) hasher: chosen names cannot make it slow.
+    index: Option<HashMap<Name, usize>>,
+}
+
+/// The same fields with the same values in the same order (however they are stored).
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        self.entries().eq(other.entries())
+    }
+}
+
+impl More {
+    fn position(&self, name: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(name).copied(),
+            None => self.list.iter().position(|(n, _)| same_text(n, name)),
+        }
+    }
+
+    fn push(&mut self, name: Name, value: Value) {
+        match &mut self.index {
+            Some(index) => {
+                index.insert(Name::clone(&name), self.list.len());
+            }
+            None if self.list.len() >= SCAN => {
+                let mut index: HashMap<Name, usize> = self
+                    .list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (n, _))| (Name::clone(n), i))
+                    .collect();
+                index.insert(Name::clone(&name), self.list.len());
+                self.index = Some(index);
+            }
+            None => {}
+        }
+        self.list.push((name, value));
+    }
 }
 
 impl Fields {
@@ -35,29 +85,32 @@ impl Fields {
 
     /// No fields yet, with room for `capacity`.
     pub fn with_capacity(capacity: usize) -> Fields {
+        let beyond = capacity.saturating_sub(INLINE);
         Fields {
-            more: Vec::with_capacity(capacity.saturating_sub(INLINE)),
+            more: (beyond > 0).then(|| {
+                Box::new(More {
+                    list: Vec::with_capacity(beyond),
+                    index: None,
+                })
+            }),
             ..Fields::default()
         }
+    }
+
+    fn more_list(&self) -> &[(Name, Value)] {
+        self.more.as_ref().map_or(&[], |more| more.list.as_slice())
     }
 
     fn entries(&self) -> impl Iterator<Item = &(Name, Value)> {
         self.inline
             .iter()
             .map_while(Option::as_ref)
-            .chain(self.more.iter())
-    }
-
-    fn entries_mut(&mut self) -> impl Iterator<Item = &mut (Name, Value)> {
-        self.inline
-            .iter_mut()
-            .map_while(Option::as_mut)
-            .chain(self.more.iter_mut())
+            .chain(self.more_list().iter())
     }
 
     /// How many fields there are.
     pub fn len(&self) -> usize {
-        self.entries().count()
+        self.inline.iter().map_while(Option::as_ref).count() + self.more_list().len()
     }
 
     /// Whether there are none.
@@ -68,6 +121,15 @@ impl Fields {
     /// A field's value. A name shared through [`FieldNames`] is found by its address first.
     pub fn get(&self, name: &str) -> Option<&Value> {
         let same_name = |n: &Name| std::ptr::eq(n.as_ptr(), name.as_ptr()) && n.len() == name.len();
+        if let Some(more) = self.more.as_ref().filter(|more| more.index.is_some()) {
+            let inline = self.inline.iter().map_while(Option::as_ref);
+            return inline
+                .clone()
+                .find(|(n, _)| same_name(n))
+                .or_else(|| inline.clone().find(|(n, _)| same_text(n, name)))
+                .map(|(_, v)| v)
+                .or_else(|| more.list.get(more.position(name)?).map(|(_, v)| v));
+        }
         self.entries()
             .find(|(n, _)| same_name(n))
             .or_else(|| self.entries().find(|(n, _)| same_text(n, name)))
@@ -76,9 +138,17 @@ impl Fields {
 
     /// A field's value, to change it.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
-        self.entries_mut()
-            .find(|(n, _)| same_text(n, name))
-            .map(|(_, v)| v)
+        let inline = self
+            .inline
+            .iter()
+            .map_while(Option::as_ref)
+            .position(|(n, _)| same_text(n, name));
+        if let Some(i) = inline {
+            return self.inline.get_mut(i)?.as_mut().map(|(_, v)| v);
+        }
+        let more = self.more.as_mut()?;
+        let i = more.position(name)?;
+        more.list.get_mut(i).map(|(_, v)| v)
     }
 
     /// Sets a field; returns its previous value.
@@ -89,9 +159,12 @@ impl Fields {
         match self.inline.iter_mut().find(|slot| slot.is_none()) {
             Some(slot) => *slot = Some((name, value)),
             None => {
+                let more = self.more.get_or_insert_with(Box::default);
                 // Records rarely gain fields after their first event: grow by one.
-                self.more.reserve_exact(1);
-                self.more.push((name, value));
+                if more.list.len() < SCAN {
+                    more.list.reserve_exact(1);
+                }
+                more.push(name, value);
             }
         }
         None
@@ -100,12 +173,8 @@ impl Fields {
     /// Removes a field; returns its value.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
         let position = self.entries().position(|(n, _)| same_text(n, name))?;
-        let mut all: Vec<(Name, Value)> = self
-            .inline
-            .iter_mut()
-            .map_while(Option::take)
-            .chain(self.more.drain(..))
-            .collect();
+        let mut all: Vec<(Name, Value)> = self.inline.iter_mut().map_while(Option::take).collect();
+        all.extend(self.more.take().map_or_else(Vec::new, |more| more.list));
         let (_, value) = all.remove(position);
         for (name, value) in all {
             self.insert(name, value);
@@ -116,6 +185,11 @@ impl Fields {
     /// The fields, in the order they first appeared.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.entries().map(|(n, v)| (&**n, v))
+    }
+
+    /// The fields with their shared names, in the order they first appeared.
+    pub fn shared(&self) -> impl Iterator<Item = (&Name, &Value)> {
+        self.entries().map(|(n, v)| (n, v))
     }
 
     /// The field names, in the order they first appeared.
@@ -219,6 +293,20 @@ mod tests {
             keys,
             ["status", "f0", "f1", "f3", "f4", "f5", "f6", "f7", "f8"]
         );
+        // Beyond the scan, with an index: the same answers.
+        for i in 0..100 {
+            fields.insert(format!("g{i}").into(), json!(i));
+        }
+        assert_eq!(fields.len(), 109);
+        assert_eq!(fields.get("g77"), Some(&json!(77)));
+        assert_eq!(fields.get("f1"), Some(&json!(1)));
+        assert_eq!(fields.insert("g5".into(), json!("five")), Some(json!(5)));
+        *fields.get_mut("g99").unwrap() = json!(null);
+        assert_eq!(fields.get("g99"), Some(&json!(null)));
+        assert_eq!(fields.remove("g0"), Some(json!(0)));
+        assert_eq!(fields.get("g1"), Some(&json!(1)));
+        assert_eq!(fields.get("g0"), None);
+        assert_eq!(fields.len(), 108);
         assert!(!fields.is_empty() && Fields::new().is_empty());
         assert!(Name::ptr_eq(&names.get("status"), &names.get("status")));
     }

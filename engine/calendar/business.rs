@@ -52,12 +52,13 @@ impl CalendarSpec {
 /// All instants are seconds since 1970-01-01T00:00:00Z. Working time exists only inside the
 /// supported horizon `[HORIZON_START, HORIZON_END)` (UTC years 1970 to 2200); outside it the
 /// calendar is closed, so queries there return `None` or `0` and never panic. Each UTC year
-/// is materialised on first use and cached.
+/// is materialised on first use and cached; so is the table of years, so a calendar that is
+/// never queried costs only its rules (a bundle may define many thousands).
 pub struct BusinessCalendar {
     /// The sanitised rules years are built from.
     rules: Rules,
-    /// One lazily built entry per horizon year.
-    years: Box<[OnceLock<YearData>]>,
+    /// One lazily built entry per horizon year, in a table made on first use.
+    years: OnceLock<Box<[OnceLock<YearData>]>>,
     /// Whether any working second exists in the horizon.
     has_work: bool,
 }
@@ -68,7 +69,9 @@ impl fmt::Debug for BusinessCalendar {
             .field("rules", &self.rules)
             .field(
                 "materialised_years",
-                &self.years.iter().filter(|y| y.get().is_some()).count(),
+                &self.years.get().map_or(0, |years| {
+                    years.iter().filter(|y| y.get().is_some()).count()
+                }),
             )
             .field("has_work", &self.has_work)
             .finish()
@@ -98,7 +101,7 @@ impl BusinessCalendar {
         let has_work = rules.any_work();
         Self {
             rules,
-            years: (0..YEAR_COUNT).map(|_| OnceLock::new()).collect(),
+            years: OnceLock::new(),
             has_work,
         }
     }
@@ -121,7 +124,10 @@ impl BusinessCalendar {
 
     /// The materialised year with horizon index `idx`, or `None` past the horizon.
     fn year(&self, idx: usize) -> Option<&YearData> {
-        let cell = self.years.get(idx)?;
+        let years = self
+            .years
+            .get_or_init(|| (0..YEAR_COUNT).map(|_| OnceLock::new()).collect());
+        let cell = years.get(idx)?;
         Some(cell.get_or_init(|| YearData::build(&self.rules, idx)))
     }
 

@@ -46,20 +46,55 @@ pub enum IcsError {
         /// What is unsupported, lowercase, no final period.
         message: String,
     },
+    /// The events expand to more than [`MAX_ICS_DATES`] dates in the window; the line is that
+    /// of the event that went past the limit.
+    #[error("line {line}: {message}")]
+    TooManyDates {
+        /// 1-based line number of the event's `BEGIN:VEVENT`.
+        line: usize,
+        /// The message, naming the limit.
+        message: String,
+    },
+}
+
+/// The most dates the events of one file may expand to (each date of each occurrence counted,
+/// repeats included), and the most occurrences its rules may have, within the window read: a
+/// daily event lasting ten years, repeated daily, is an error rather than hundreds of millions
+/// of dates.
+pub const MAX_ICS_DATES: usize = 100_000;
+
+/// What is left of the [`MAX_ICS_DATES`] one file may expand to.
+pub(super) struct Budget(pub(super) usize);
+
+impl Budget {
+    /// Takes one date; `false` when none is left.
+    pub(super) fn take(&mut self) -> bool {
+        match self.0.checked_sub(1) {
+            Some(left) => {
+                self.0 = left;
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl IcsError {
     /// The 1-based line number the error points at.
     pub fn line(&self) -> usize {
         match self {
-            Self::Malformed { line, .. } | Self::Unsupported { line, .. } => *line,
+            Self::Malformed { line, .. }
+            | Self::Unsupported { line, .. }
+            | Self::TooManyDates { line, .. } => *line,
         }
     }
 
     /// The diagnostic message, lowercase, without line number or final period.
     pub fn message(&self) -> &str {
         match self {
-            Self::Malformed { message, .. } | Self::Unsupported { message, .. } => message,
+            Self::Malformed { message, .. }
+            | Self::Unsupported { message, .. }
+            | Self::TooManyDates { message, .. } => message,
         }
     }
 
@@ -467,7 +502,8 @@ fn date_bounds() -> (NaiveDate, NaiveDate) {
 /// `DAILY`, `INTERVAL`, `COUNT`, `UNTIL`, `BYMONTH`, `BYMONTHDAY`, `BYYEARDAY`, `BYDAY` with
 /// ordinals, `BYSETPOS`, `WKST`; plus `RDATE`, `EXDATE` and `RECURRENCE-ID` overrides). A
 /// malformed content line, an unbalanced `BEGIN`/`END`, a `VEVENT` without `DTSTART` or an
-/// unsupported `RRULE` part is an [`IcsError`] naming the line.
+/// unsupported `RRULE` part is an [`IcsError`] naming the line, and so are events that expand
+/// to more than [`MAX_ICS_DATES`] dates within the window.
 pub fn parse_ics(text: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Holiday>, IcsError> {
     let events = read_events(text)?;
     let (min, max) = date_bounds();
@@ -479,7 +515,17 @@ pub fn parse_ics(text: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Holid
         }
     }
     let mut out = Vec::new();
+    // Occurrences and the dates they cover are counted apart: every occurrence of a daily rule
+    // over the whole window covers one date, and fits.
+    let mut occurrences = Budget(MAX_ICS_DATES);
+    let mut dates = Budget(MAX_ICS_DATES);
     for event in &events {
+        let too_many = || IcsError::TooManyDates {
+            line: event.begin_line,
+            message: format!(
+                "the events expand to more than {MAX_ICS_DATES} dates from {lo} to {hi}, the limit"
+            ),
+        };
         let Some(start) = event.start else {
             return Err(IcsError::malformed(
                 event.begin_line,
@@ -498,7 +544,10 @@ pub fn parse_ics(text: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Holid
             starts.push(start);
         } else {
             for rule in &event.rules {
-                starts.extend(rule.expand(start, reach, hi).into_iter().map(|date| Stamp {
+                let dates = rule
+                    .expand(start, reach, hi, &mut occurrences)
+                    .ok_or_else(too_many)?;
+                starts.extend(dates.into_iter().map(|date| Stamp {
                     date,
                     time: start.time,
                 }));
@@ -523,6 +572,9 @@ pub fn parse_ics(text: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Holid
                 continue;
             };
             for date in first.iter_days().take_while(|d| *d <= last) {
+                if !dates.take() {
+                    return Err(too_many());
+                }
                 out.push(Holiday {
                     date,
                     name: event.summary.clone(),
@@ -673,6 +725,34 @@ mod tests {
         assert_eq!(
             unsupported.to_string(),
             "line 4: unsupported rrule part byweekno"
+        );
+    }
+
+    #[test]
+    fn expansion_stops_at_the_limit() {
+        // A daily event lasting ten years, repeated daily: hundreds of millions of dates.
+        let text = wrap(concat!(
+            "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260101\r\nDTEND;VALUE=DATE:20360101\r\n",
+            "RRULE:FREQ=DAILY\r\nEND:VEVENT\r\n",
+        ));
+        let err = parse_ics(&text, d(1970, 1, 1), d(2200, 12, 31)).unwrap_err();
+        assert!(
+            matches!(err, IcsError::TooManyDates { line: 3, .. }),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.message(),
+            "the events expand to more than 100000 dates from 1970-01-01 to 2200-12-31, the limit"
+        );
+        // Every day of the window, once, fits.
+        let daily = wrap(
+            "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:19700101\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n",
+        );
+        assert_eq!(
+            parse_ics(&daily, d(1970, 1, 1), d(2200, 12, 31))
+                .unwrap()
+                .len(),
+            84_371
         );
     }
 

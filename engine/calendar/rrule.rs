@@ -11,6 +11,8 @@
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Weekday};
 
+use super::ics::Budget;
+
 /// Why an `RRULE` value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -448,8 +450,15 @@ impl Rule {
         }
     }
 
-    /// The occurrence dates of the rule anchored at `start` that fall within `[lo, hi]`.
-    pub(super) fn expand(&self, start: Stamp, lo: NaiveDate, hi: NaiveDate) -> Vec<NaiveDate> {
+    /// The occurrence dates of the rule anchored at `start` that fall within `[lo, hi]`, each
+    /// taken from `budget`; `None` when the budget runs out first.
+    pub(super) fn expand(
+        &self,
+        start: Stamp,
+        lo: NaiveDate,
+        hi: NaiveDate,
+        budget: &mut Budget,
+    ) -> Option<Vec<NaiveDate>> {
         let rule = with_defaults(self, start.date);
         let mut out = Vec::new();
         let mut seen: u64 = 0;
@@ -495,18 +504,21 @@ impl Rule {
                     continue;
                 }
                 if rule.past_until(date, start) {
-                    return out;
+                    return Some(out);
                 }
                 seen += 1;
                 if rule.count.is_some_and(|c| seen > u64::from(c)) {
-                    return out;
+                    return Some(out);
                 }
                 if date >= lo && date <= hi {
+                    if !budget.take() {
+                        return None;
+                    }
                     out.push(date);
                 }
             }
         }
-        out
+        Some(out)
     }
 }
 
@@ -519,14 +531,18 @@ mod tests {
     }
 
     fn run(rule: &str, start: NaiveDate, lo: NaiveDate, hi: NaiveDate) -> Vec<NaiveDate> {
-        parse(rule).unwrap().expand(
-            Stamp {
-                date: start,
-                time: None,
-            },
-            lo,
-            hi,
-        )
+        parse(rule)
+            .unwrap()
+            .expand(
+                Stamp {
+                    date: start,
+                    time: None,
+                },
+                lo,
+                hi,
+                &mut Budget(1000),
+            )
+            .unwrap()
     }
 
     #[test]

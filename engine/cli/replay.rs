@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use slaflow::base::printable;
 use slaflow::model::Timestamp;
 use slaflow::program::Program;
 use slaflow::runtime::sink::{Actions, Input, Sink, SinkError};
@@ -183,16 +184,16 @@ impl Warnings {
 impl Sink for Warnings {
     fn receive(&mut self, _: &Input<'_>, actions: &Actions<'_>) -> Result<(), SinkError> {
         for action in actions.list() {
-            let reason = action.reason.as_deref().unwrap_or("?");
-            let error = action.error.as_deref().unwrap_or("?");
+            let reason = printable(action.reason.as_deref().unwrap_or("?"));
+            let error = printable(action.error.as_deref().unwrap_or("?"));
             match action.kind {
                 Kind::EventRejected => eprintln!(
                     "line {}: {}",
                     action.line.unwrap_or(0),
-                    action.error.as_deref().unwrap_or("rejected")
+                    printable(action.error.as_deref().unwrap_or("rejected"))
                 ),
                 Kind::ScriptFailed => {
-                    let count = match self.failures.iter_mut().find(|(s, _)| s == reason) {
+                    let count = match self.failures.iter_mut().find(|(s, _)| *s == *reason) {
                         Some((_, count)) => {
                             *count += 1;
                             *count
@@ -241,13 +242,15 @@ pub fn stopped(error: slaflow::runtime::DriverError) -> u8 {
     }
 }
 
-/// The lines still to read of an events file, after those the journal applied (which must be
-/// the file's first lines).
+/// The lines still to read of an events file, each of at most `limit` bytes, after those the
+/// journal applied (which must be the file's first lines).
 pub fn lines_after(
     events: Box<dyn std::io::Read>,
     journal: Option<&Journal>,
+    limit: usize,
 ) -> Result<slaflow::runtime::input::Lines<std::io::BufReader<Box<dyn std::io::Read>>>, u8> {
-    let mut lines = slaflow::runtime::input::Lines::new(std::io::BufReader::new(events));
+    let mut lines =
+        slaflow::runtime::input::Lines::new(std::io::BufReader::new(events)).limit(limit);
     if let Some(journal) = journal {
         journal.check_input(&mut lines).map_err(fail)?;
     }

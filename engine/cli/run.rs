@@ -4,8 +4,10 @@
 use std::io::BufWriter;
 use std::path::PathBuf;
 
+use slaflow::base::printable;
 use slaflow::model::Timestamp;
 use slaflow::runtime::Driver;
+use slaflow::runtime::input::MAX_LINE_BYTES;
 use slaflow::runtime::sink::JsonLines;
 use slaflow::runtime::status;
 
@@ -22,6 +24,9 @@ pub struct Args {
     /// JSON Lines events, ordered by `at`; `-` reads standard input.
     #[arg(long)]
     pub events: PathBuf,
+    /// The longest event line read, in bytes; a longer one is rejected with its number.
+    #[arg(long, value_name = "BYTES", default_value_t = MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
     /// Run timers (milestones, breaches, escalations, schedules) up to this instant after the
     /// last event, e.g. `2026-11-01T00:00:00Z`.
     #[arg(long)]
@@ -69,6 +74,9 @@ pub struct History {
     /// JSON Lines events, ordered by `at`; `-` reads standard input.
     #[arg(long, required_unless_present = "db", conflicts_with = "db")]
     pub events: Option<PathBuf>,
+    /// The longest event line read, in bytes; a longer one is rejected with its number.
+    #[arg(long, value_name = "BYTES", default_value_t = MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
     /// Read a journal written by `slaflow run --db` (or the server) instead of events; its
     /// bundle versions are used.
     #[arg(long)]
@@ -157,7 +165,7 @@ pub fn run(args: &Args) -> u8 {
         ..
     } = prepared;
     engine.retain(args.retain.0);
-    let lines = match lines_after(events, journal.as_ref()) {
+    let lines = match lines_after(events, journal.as_ref(), args.max_line_bytes) {
         Ok(lines) => lines,
         Err(status) => return status,
     };
@@ -200,7 +208,7 @@ fn replay(history: &History) -> Result<slaflow::runtime::Engine, u8> {
     let mut driver = Driver::new(prepared.engine);
     driver.plan(prepared.switches).map_err(stopped)?;
     if let Some(path) = &history.events {
-        let lines = lines_after(open_events(path)?, None)?;
+        let lines = lines_after(open_events(path)?, None, history.max_line_bytes)?;
         driver.feed_lines(lines).map_err(stopped)?;
     }
     driver.finish(history.until.map(|t| t.0)).map_err(stopped)?;
@@ -320,7 +328,7 @@ fn human_status(
             let _ = writeln!(
                 out,
                 "  instance {} ({}) waiting at {}",
-                i.instance,
+                printable(&i.instance),
                 i.process,
                 if i.steps.is_empty() {
                     "nothing".to_string()
@@ -342,7 +350,12 @@ fn human_status(
         }
     };
     for record in records {
-        let _ = writeln!(out, "\n{} ({})", record.record, record.record_type);
+        let _ = writeln!(
+            out,
+            "\n{} ({})",
+            printable(&record.record),
+            printable(&record.record_type)
+        );
         for c in &record.clocks {
             let _ = writeln!(
                 out,

@@ -11,6 +11,9 @@ use slaflow::serve::auth::{Scope, Tokens};
 use super::run::{Retention, parse_retention};
 use super::{EXIT_OK, EXIT_USAGE, fail};
 
+/// How far ahead of the wall clock an event may be dated by default: 5 minutes.
+const DEFAULT_MAX_AHEAD: i64 = 300;
+
 /// Arguments of `slaflow serve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,6 +34,11 @@ pub struct Args {
     /// How far behind the wall clock timers run (events may arrive that late), e.g. `5s`.
     #[arg(long, default_value = "5s", value_parser = parse_seconds)]
     pub grace: i64,
+    /// How far ahead of the clock an event may be dated (a sender's clock running fast), e.g.
+    /// `5m`; a later event is refused. Default: 5 minutes on the wall clock, no limit on a
+    /// virtual clock (which is moved by hand, so history can be loaded ahead of it).
+    #[arg(long, value_name = "DURATION", value_parser = parse_seconds)]
+    pub max_ahead: Option<i64>,
     /// Forget a record once it has been quiet this long, e.g. `30d`; `forever` keeps all.
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_retention)]
     pub retain: Retention,
@@ -109,6 +117,11 @@ pub fn run(args: &Args) -> u8 {
         listen: args.listen,
         tokens,
         grace: args.grace,
+        ahead: args.max_ahead.unwrap_or(if args.virtual_clock.is_some() {
+            i64::MAX
+        } else {
+            DEFAULT_MAX_AHEAD
+        }),
         retention: args.retain.0,
         clock,
         virtual_clock,

@@ -97,6 +97,8 @@ codes! {
     UsesCycle = "E0204", "cycle in `uses`";
     /// A bundle manifest imports a path that does not exist.
     ImportNotFound = "E0205", "import not found";
+    /// A bundle manifest imports a path that exists but is not a directory or a YAML file (a device, a pipe, a text file), or is the root of the file system.
+    BadImport = "E0206", "import of something that is not rules";
 
     // E03xx: references between documents.
     /// A calendar id that is not defined.

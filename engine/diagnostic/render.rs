@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::json;
 
 use super::{Code, Diagnostics, Severity};
+use crate::base::{printable, printable_columns};
 use crate::source::{LineCol, SourceMap, Span};
 
 /// An output format of `slaflow validate`.
@@ -45,12 +46,12 @@ pub fn plain(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
         let _ = writeln!(
             out,
             "{}:{}:{}: {}[{}]: {}",
-            sources.name(d.span),
+            printable(sources.name(d.span)),
             at.line,
             at.col,
             d.severity().as_str(),
             d.code,
-            d.message
+            printable(&d.message)
         );
     }
     out
@@ -60,7 +61,13 @@ pub fn plain(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
 pub fn human(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
     let mut out = String::new();
     for d in diagnostics.iter() {
-        let _ = writeln!(out, "{}[{}]: {}", d.severity().as_str(), d.code, d.message);
+        let _ = writeln!(
+            out,
+            "{}[{}]: {}",
+            d.severity().as_str(),
+            d.code,
+            printable(&d.message)
+        );
         // One gutter for the whole diagnostic, as wide as its largest line number.
         let gutter = std::iter::once(d.span)
             .chain(d.labels.iter().map(|l| l.span))
@@ -79,7 +86,7 @@ pub fn human(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
             snippet(&mut out, sources, label.span, &label.message, '-', gutter);
         }
         if let Some(help) = &d.help {
-            let _ = writeln!(out, "{} = help: {help}", " ".repeat(gutter));
+            let _ = writeln!(out, "{} = help: {}", " ".repeat(gutter), printable(help));
         }
         out.push('\n');
     }
@@ -110,7 +117,7 @@ fn snippet(
     let _ = writeln!(
         out,
         "{pad}--> {}:{}:{}",
-        sources.name(span),
+        printable(sources.name(span)),
         start.line,
         start.col
     );
@@ -125,13 +132,13 @@ fn snippet(
         text.chars().count().saturating_sub(start.col - 1).max(1)
     };
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{:>gutter$} | {}", start.line, text);
+    let _ = writeln!(out, "{:>gutter$} | {}", start.line, printable_columns(text));
     let marks: String = std::iter::repeat_n(mark, width.max(1)).collect();
     let spacer = " ".repeat(start.col.saturating_sub(1));
     if label.is_empty() {
         let _ = writeln!(out, "{pad} | {spacer}{marks}");
     } else {
-        let _ = writeln!(out, "{pad} | {spacer}{marks} {label}");
+        let _ = writeln!(out, "{pad} | {spacer}{marks} {}", printable(label));
     }
 }
 

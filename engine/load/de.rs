@@ -215,6 +215,12 @@ fn parse_number<T: std::str::FromStr>(text: &str) -> Option<T> {
     cleaned.strip_prefix('+').unwrap_or(&cleaned).parse().ok()
 }
 
+/// Whether a plain scalar is written as a whole number: digits, with an optional sign.
+fn is_whole_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn plain_bool(text: &str) -> Option<bool> {
     match text {
         "true" | "True" | "TRUE" => Some(true),
@@ -235,6 +241,21 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
                     visitor.visit_bool(b)
                 } else if let Ok(i) = text.parse::<i64>() {
                     visitor.visit_i64(i)
+                } else if let Ok(u) = text.parse::<u64>() {
+                    visitor.visit_u64(u)
+                } else if is_whole_number(text) {
+                    // Read as a float it would compare equal to its neighbours (and, parsed
+                    // apart from the JSON number, not even to itself).
+                    let mut error = Error::new(
+                        Code::InvalidValue,
+                        format!("whole number `{text}` is too large to compare exactly"),
+                    );
+                    error.help = Some(format!(
+                        "whole numbers compare exactly from {} to {}; quote it to compare text, or write it with an exponent (`1.5e38`) to compare it as a floating point number",
+                        i64::MIN,
+                        u64::MAX
+                    ));
+                    Err(error)
                 } else if let Some(f) = text
                     .parse::<f64>()
                     .ok()

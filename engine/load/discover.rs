@@ -3,8 +3,12 @@
 //! A directory with a `bundle.yaml` manifest is a bundle root. Given directories without one,
 //! the bundle roots beneath them are found; YAML files outside any root form one more bundle.
 //! The manifest's `imports` pull other directories (usually `rules/`) into a bundle.
+//!
+//! A walk follows a directory link only when it leads to a directory inside the one walked that
+//! the walk has not been through yet, so links that loop (two links to `..`) or lead out of the
+//! bundle are not followed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::LoadError;
@@ -48,10 +52,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<BundleInput>, LoadError> {
     let mut roots = BTreeSet::new();
     let mut loose = Vec::new();
     for path in paths {
-        if !path.exists() {
+        let kind = Disk.kind(path);
+        if kind == Kind::Missing {
             return Err(LoadError::NotFound { path: path.clone() });
         }
-        if path.is_file() {
+        if kind != Kind::Dir {
             if path.file_name().and_then(|n| n.to_str()) == Some(MANIFEST) {
                 roots.insert(path.parent().unwrap_or(Path::new(".")).to_path_buf());
             } else {
@@ -93,27 +98,77 @@ pub fn walk(
     files: &mut Vec<PathBuf>,
     roots: &mut Vec<PathBuf>,
 ) -> Result<(), LoadError> {
-    let mut entries: Vec<PathBuf> = fs.list(dir).map_err(|source| LoadError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    entries.sort();
-    for entry in entries {
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        if fs.kind(&entry) == Kind::Dir {
-            if fs.kind(&entry.join(MANIFEST)) == Kind::File {
-                roots.push(entry);
-            } else {
-                walk(fs, &entry, files, roots)?;
+    let top = fs.canonical(dir);
+    let mut walk = Walk {
+        fs,
+        visited: HashSet::from([top.clone()]),
+        top,
+        files,
+        roots,
+    };
+    walk.dir(dir)
+}
+
+/// One walk under a directory: where it has been, and what it found.
+struct Walk<'a> {
+    fs: &'a dyn FileSystem,
+    /// The walked directory, canonical: links are followed only to directories inside it.
+    top: PathBuf,
+    /// The directories walked through, canonical.
+    visited: HashSet<PathBuf>,
+    files: &'a mut Vec<PathBuf>,
+    roots: &'a mut Vec<PathBuf>,
+}
+
+impl Walk<'_> {
+    fn dir(&mut self, dir: &Path) -> Result<(), LoadError> {
+        let mut entries: Vec<PathBuf> = self.fs.list(dir).map_err(|source| LoadError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        entries.sort();
+        for entry in entries {
+            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') || name == "target" {
+                continue;
             }
-        } else if is_yaml(&entry) && name != MANIFEST {
-            files.push(entry);
+            if self.fs.kind(&entry) == Kind::Dir {
+                if !self.enter(&entry) {
+                    continue;
+                }
+                if self.fs.kind(&entry.join(MANIFEST)) == Kind::File {
+                    self.roots.push(entry);
+                } else {
+                    self.dir(&entry)?;
+                }
+            } else if is_yaml(&entry) && name != MANIFEST {
+                self.files.push(entry);
+            }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// Whether to go into the directory `entry`: not if a link leads it out of the walked
+    /// directory, or back to one the walk has been through.
+    fn enter(&mut self, entry: &Path) -> bool {
+        let canonical = self.fs.canonical(entry);
+        if !canonical.starts_with(&self.top) {
+            tracing::warn!(
+                link = %crate::source::display_path(entry),
+                to = %canonical.display(),
+                "Not followed: a directory link that leads out of the directory read"
+            );
+            return false;
+        }
+        if !self.visited.insert(canonical) {
+            tracing::debug!(
+                link = %crate::source::display_path(entry),
+                "Not followed: a directory link to a directory already read"
+            );
+            return false;
+        }
+        true
+    }
 }
 
 /// The rule files of a bundle root, without descending into nested roots.

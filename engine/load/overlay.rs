@@ -4,6 +4,8 @@
 //! `uses` and `overrides` work on the node tree, before typed reading, so a bad override is
 //! reported where it is written. Merging: mappings merge key by key; any other value replaces.
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 
 use super::yaml::{Node, Value};
@@ -36,12 +38,13 @@ pub fn merge(base: &mut Node, overlay: &Node) {
 }
 
 /// Applies `uses` to every entry of one section. Entries whose base is missing or cyclic are
-/// reported and returned as `None`.
-pub fn resolve_uses(
+/// reported and returned as `None`; entries without `uses` are returned as written, not
+/// copied (a bundle may have many thousands).
+pub fn resolve_uses<'a>(
     section: &str,
-    raw: &IndexMap<String, RawEntry>,
+    raw: &'a IndexMap<String, RawEntry>,
     diags: &mut Diagnostics,
-) -> IndexMap<String, Option<Node>> {
+) -> IndexMap<String, Option<Cow<'a, Node>>> {
     let mut resolved = IndexMap::new();
     for id in raw.keys() {
         let mut stack = Vec::new();
@@ -50,14 +53,14 @@ pub fn resolve_uses(
     resolved
 }
 
-fn resolve(
+fn resolve<'a>(
     section: &str,
     id: &str,
-    raw: &IndexMap<String, RawEntry>,
-    resolved: &mut IndexMap<String, Option<Node>>,
+    raw: &'a IndexMap<String, RawEntry>,
+    resolved: &mut IndexMap<String, Option<Cow<'a, Node>>>,
     stack: &mut Vec<String>,
     diags: &mut Diagnostics,
-) -> Option<Node> {
+) -> Option<Cow<'a, Node>> {
     if let Some(done) = resolved.get(id) {
         return done.clone();
     }
@@ -77,8 +80,8 @@ fn resolve(
                 .with_help("name the process to tailor with `uses: <process id>`, or change the steps directly"),
             );
         }
-        resolved.insert(id.to_string(), Some(entry.node.clone()));
-        return Some(entry.node.clone());
+        resolved.insert(id.to_string(), Some(Cow::Borrowed(&entry.node)));
+        return Some(Cow::Borrowed(&entry.node));
     };
     let base_id = uses.as_str().unwrap_or_default();
     let result = if stack.iter().any(|s| s == base_id) || base_id == id {
@@ -114,7 +117,8 @@ fn resolve(
         stack.push(id.to_string());
         let base = resolve(section, base_id, raw, resolved, stack, diags);
         stack.pop();
-        base.map(|mut merged| {
+        base.map(|base| {
+            let mut merged = base.into_owned();
             // The base's own overrides are already applied; only this entry's remain. Being a
             // template is not inherited: the entry based on one is meant to run.
             remove_key(&mut merged, "overrides");
@@ -123,7 +127,7 @@ fn resolve(
             if section == "processes" {
                 apply_step_overrides(&mut merged, diags);
             }
-            merged
+            Cow::Owned(merged)
         })
     };
     resolved.insert(id.to_string(), result.clone());

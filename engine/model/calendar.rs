@@ -164,6 +164,17 @@ pub struct Exception {
     pub name: Option<String>,
 }
 
+/// Members of a role chosen by a record field's value.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct MembersBy {
+    /// The record field whose value picks the members, e.g. `service`.
+    pub field: String,
+    /// The members for each value of the field (its text, or a number or `true`/`false` as
+    /// JSON writes it), e.g. `e-mail: [group:cs-email-service-owner]`.
+    pub members: std::collections::BTreeMap<String, Vec<String>>,
+}
+
 /// A role in processes, escalations and agreements. RACI letters assign roles to steps.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
@@ -175,8 +186,13 @@ pub struct Role {
     #[serde(default)]
     pub description: Option<String>,
     /// Who holds the role: people, groups or addresses, as the notification system knows them.
+    /// With `members_by`, who holds it for a record that names none of its values.
     #[serde(default)]
     pub members: Vec<String>,
+    /// Who holds the role depends on the record: the value of one of its fields (the service,
+    /// the site) picks the members, e.g. the owner of the service whose SLA is at risk.
+    #[serde(default)]
+    pub members_by: Option<MembersBy>,
     /// The role's responsibilities, as listed in the process document.
     #[serde(default)]
     pub responsibilities: Vec<String>,

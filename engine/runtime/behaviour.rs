@@ -22,6 +22,9 @@ pub struct Outcome {
     pub id: String,
     /// Why it failed, if it did (one line per problem).
     pub failures: Vec<String>,
+    /// What the test leaves that is likely a mistake in it or in the bundle, though it passed
+    /// (a deadline clock still waiting for its field at the end), one line each.
+    pub warnings: Vec<String>,
     /// The actions the engine emitted.
     pub actions: Vec<Action>,
 }
@@ -91,11 +94,62 @@ pub fn run(program: &Arc<Program>, id: &str, test: &BehaviourTest) -> Outcome {
     for action in actions.iter().filter(|a| a.kind == Kind::EventRejected) {
         failures.push(format!("event rejected: {}", action.to_json()));
     }
+    let warnings = still_waiting(&actions);
     Outcome {
         id: id.to_string(),
         failures,
+        warnings,
         actions,
     }
+}
+
+/// The deadline clocks still waiting for their field when the test ends: a clock that said
+/// `sla.waiting` and then neither got a due (a re-target with one) nor ended.
+fn still_waiting(actions: &[Action]) -> Vec<String> {
+    type Key<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<u32>,
+    );
+    let mut waiting: Vec<(Key<'_>, &Action)> = Vec::new();
+    for action in actions {
+        let key: Key<'_> = (
+            action.record.as_deref(),
+            action.agreement.as_deref(),
+            action.target.as_deref(),
+            action.cycle,
+        );
+        match action.kind {
+            Kind::SlaWaiting => {
+                waiting.retain(|(k, _)| *k != key);
+                waiting.push((key, action));
+            }
+            Kind::SlaMet | Kind::SlaStopped | Kind::SlaCancelled | Kind::SlaBreached => {
+                waiting.retain(|(k, _)| *k != key);
+            }
+            Kind::SlaRetargeted | Kind::SlaResumed if action.due.is_some() => {
+                waiting.retain(|(k, _)| *k != key);
+            }
+            _ => {}
+        }
+    }
+    waiting
+        .into_iter()
+        .map(|(_, action)| {
+            format!(
+                "clock {} / {} of record {} (cycle {}) is still waiting at the end: {}",
+                action.agreement.as_deref().unwrap_or("?"),
+                action.target.as_deref().unwrap_or("?"),
+                action.record.as_deref().unwrap_or("?"),
+                action.cycle.unwrap_or(0),
+                action
+                    .reason
+                    .as_deref()
+                    .unwrap_or("its deadline field has no instant")
+            )
+        })
+        .collect()
 }
 
 /// JUnit XML for test outcomes, one suite per bundle.

@@ -193,9 +193,10 @@ impl<'s> Driver<'s> {
         self.flush()
     }
 
-    /// Moves a live engine's time to `to` (timers fire by the wall clock) and hands what fired
-    /// to the sinks.
+    /// Moves a live engine's time to `to` (timers fire by the wall clock), applying the planned
+    /// switches at or before it, and hands what fired to the sinks.
     pub fn advance(&mut self, to: i64) -> Result<(), DriverError> {
+        self.switch_before(to)?;
         self.engine.advance_to(to);
         self.deliver(Input::Advance(to))
     }

@@ -30,7 +30,7 @@ use serde_json::Value;
 use super::action::{Action, Kind};
 use super::input::Line;
 use super::timer::{Due, Timers};
-use crate::base::{FastMap, FieldNames, Fields, Name, place, same_text};
+use crate::base::{FastMap, FieldNames, Fields, Name, Roles, place, same_text};
 use crate::calendar::{FIRST_YEAR, HORIZON_END, HORIZON_START, LAST_YEAR};
 use crate::condition::{Change, Evaluator};
 use crate::escalation::{Escalation, Signal, Subject};
@@ -179,6 +179,9 @@ pub struct State {
     /// Records released so far.
     #[serde(default)]
     pub released: u64,
+    /// Input lines rejected so far.
+    #[serde(default)]
+    pub rejections: u64,
     /// Slots of released records, to reuse.
     #[serde(default)]
     pub free_records: Vec<u32>,
@@ -497,6 +500,15 @@ impl Engine {
     }
 
     /// Shared copies of a record's id and type, for an action about it.
+    /// Who holds `roles` for `record` (roles whose members a record field picks get those of
+    /// the record's value).
+    pub(super) fn recipients(&self, roles: &Roles, record: Option<u32>) -> Arc<[String]> {
+        let fields = record
+            .and_then(|r| self.state.records.get(r as usize))
+            .map(|r| &*r.fields);
+        roles.members_for(fields)
+    }
+
     pub(super) fn names_of(&self, record: Option<u32>) -> (Option<Name>, Option<Name>) {
         match record.and_then(|r| self.state.records.get(r as usize)) {
             Some(r) => (Some(Name::clone(&r.id)), Some(Name::clone(&r.record_type))),
@@ -505,6 +517,7 @@ impl Engine {
     }
 
     pub(super) fn reject(&mut self, at: i64, line: u64, error: String) {
+        self.state.rejections += 1;
         let mut action = Action::new(Kind::EventRejected, at.max(self.state.now.unwrap_or(at)));
         action.line = Some(line);
         action.error = Some(error);
@@ -527,6 +540,11 @@ impl Engine {
         let at = event.at.0;
         if let Some(why) = implausible(at) {
             return self.reject(self.state.now.unwrap_or(0), line, why);
+        }
+        // A retried event is acknowledged and applied once, whatever came since: its batch's
+        // later events or the timers may have moved the engine past it.
+        if event.id.as_deref().is_some_and(|id| self.seen(id)) {
+            return;
         }
         // One look-up of the record per event (records are never removed, so it stays valid).
         let existing = event
@@ -571,13 +589,20 @@ impl Engine {
                 ),
             );
         }
-        if let Some(id) = event.id.as_deref() {
-            if self.seen(id) {
-                // A retried event: acknowledged, applied once.
-                return;
-            }
+        // The id is remembered only for an event that is applied: a refused one (an unknown
+        // instance, a first event without its type) may be sent again, corrected, under its id.
+        let Some(id) = event.id.as_deref() else {
+            return self.apply_in_order(event, line, at, existing);
+        };
+        let rejections = self.state.rejections;
+        self.apply_in_order(event, line, at, existing);
+        if self.state.rejections == rejections {
             self.remember(id, at);
         }
+    }
+
+    /// Applies an event whose id (if any) is new and whose instant is in order.
+    fn apply_in_order(&mut self, event: &Event, line: u64, at: i64, existing: Option<u32>) {
         if let Some(why) = self.process_mismatch(event) {
             return self.reject(at, line, why);
         }

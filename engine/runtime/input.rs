@@ -1,5 +1,6 @@
 //! Events in: JSON Lines, one event per line, each read on its own so a bad line is rejected
-//! with its number and reason while the rest go on.
+//! with its number and reason while the rest go on. Lines are read in bounded memory
+//! ([`RawLines`]): a line longer than the limit is rejected without being held whole.
 
 use std::io::BufRead;
 
@@ -12,7 +13,8 @@ pub struct Line {
     pub number: u64,
     /// The event, or why the line is not one.
     pub event: Result<Event, String>,
-    /// The line as read, without its line break (kept by the journal).
+    /// The line as read, without its line break (kept by the journal); empty for a line longer
+    /// than the limit, which is never held whole.
     pub raw: String,
 }
 
@@ -28,69 +30,250 @@ impl Default for Line {
 
 /// Reads one line of text into an event.
 pub fn parse(number: u64, raw: String) -> Line {
-    let event = serde_json::from_str::<Event>(&raw).map_err(|e| describe(&e));
+    let event = parse_event(&raw);
     Line { number, event, raw }
 }
 
-fn describe(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    // serde_json appends " at line 1 column N"; the line is ours, the column is useful.
-    let text = match text.rsplit_once(" at line 1 column ") {
-        Some((message, column)) => format!("{message} (column {column})"),
-        None => text,
-    };
-    format!("not a valid event: {text}")
+/// Reads one line's text as an event, or says why it is not one.
+fn parse_event(raw: &str) -> Result<Event, String> {
+    serde_json::from_str::<Event>(raw)
+        .map_err(|e| format!("not a valid event: {}", crate::base::json_problem(&e, true)))
+        .and_then(|event| match event.record.as_deref() {
+            Some(id) if id.trim().is_empty() => Err(
+                "not a valid event: `record` is empty; a record id needs at least one character that is not a space"
+                    .to_string(),
+            ),
+            _ => Ok(event),
+        })
 }
 
-/// Reads JSON Lines from `reader`, skipping blank lines. Bytes that are not UTF-8 make that
-/// line a rejection; an I/O error ends the input with that error.
-pub struct Lines<R> {
-    reader: R,
-    number: u64,
-    buffer: Vec<u8>,
+/// The longest line read by default: 1 MiB. A longer line is rejected with its number and
+/// reading goes on at the next line; it is never held in memory whole.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// The UTF-8 byte-order mark some editors put at the start of a text file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One line as read by [`RawLines`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawLine {
+    /// The line's text, without its line break.
+    Text(String),
+    /// The line is not UTF-8: its text with the bad bytes replaced.
+    NotText(String),
+    /// The line is longer than the limit, in bytes: it was skipped.
+    TooLong(usize),
 }
 
-impl<R: BufRead> Lines<R> {
-    /// Reads from `reader`.
-    pub fn new(reader: R) -> Lines<R> {
-        Lines {
-            reader,
-            number: 0,
-            buffer: Vec::new(),
+impl RawLine {
+    /// Why the line cannot be read as text, if it cannot: lowercase, no final period.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            RawLine::Text(_) => None,
+            RawLine::NotText(_) => Some("the line is not UTF-8 text".into()),
+            RawLine::TooLong(limit) => Some(format!(
+                "the line is longer than {limit} bytes, the limit; it was skipped"
+            )),
         }
     }
 }
 
+/// Reads lines from `reader` with their numbers (from 1), skipping blank lines and a leading
+/// byte-order mark, holding at most the line-length limit in memory: a longer line is reported
+/// as soon as it passes the limit (so input that never ends a line, such as `/dev/zero`, is
+/// reported at once) and then skipped up to its end, chunk by chunk.
+#[derive(Debug)]
+pub struct RawLines<R> {
+    reader: R,
+    number: u64,
+    buffer: Vec<u8>,
+    limit: usize,
+    /// The current line passed the limit and was reported; the rest of it is still to skip.
+    skipping: bool,
+}
+
+impl<R: BufRead> RawLines<R> {
+    /// Reads from `reader` with the default limit, [`MAX_LINE_BYTES`].
+    pub fn new(reader: R) -> RawLines<R> {
+        RawLines {
+            reader,
+            number: 0,
+            buffer: Vec::new(),
+            limit: MAX_LINE_BYTES,
+            skipping: false,
+        }
+    }
+
+    /// Sets the longest line accepted, in bytes (at least 1).
+    #[must_use]
+    pub fn limit(mut self, bytes: usize) -> RawLines<R> {
+        self.limit = bytes.max(1);
+        self
+    }
+
+    /// Skips lines until `number` lines are consumed (when resuming), holding none of them.
+    pub fn skip_to(&mut self, number: u64) -> std::io::Result<()> {
+        while self.number < number {
+            if !self.skip_rest()? || self.reader.fill_buf()?.is_empty() {
+                return Ok(());
+            }
+            self.number += 1;
+            self.skipping = true;
+        }
+        self.skip_rest().map(drop)
+    }
+
+    /// Skips the rest of a line that was reported too long (or is being skipped); `false` when
+    /// the input ended first.
+    fn skip_rest(&mut self) -> std::io::Result<bool> {
+        while self.skipping {
+            let available = self.reader.fill_buf()?;
+            if available.is_empty() {
+                self.skipping = false;
+                return Ok(false);
+            }
+            let (used, ended) = match available.iter().position(|b| *b == b'\n') {
+                Some(end) => (end + 1, true),
+                None => (available.len(), false),
+            };
+            self.reader.consume(used);
+            self.skipping = !ended;
+        }
+        Ok(true)
+    }
+
+    /// Reads the next line into the buffer; `None` at the end of the input, `Some(false)` when
+    /// the line passed the limit (and the rest of it is to be skipped).
+    fn read_line(&mut self) -> std::io::Result<Option<bool>> {
+        self.buffer.clear();
+        // Room for the `\r` of a CRLF line break, and for a byte-order mark on the first line.
+        let slack = if self.number == 0 { 1 + BOM.len() } else { 1 };
+        let mut any = false;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            if available.is_empty() {
+                return Ok(any.then_some(true));
+            }
+            any = true;
+            let (line, used, ended) = match available.iter().position(|b| *b == b'\n') {
+                Some(end) => (available.get(..end).unwrap_or(&[]), end + 1, true),
+                None => (available, available.len(), false),
+            };
+            if self.buffer.len() + line.len() > self.limit.saturating_add(slack) {
+                self.reader.consume(used);
+                self.skipping = !ended;
+                return Ok(Some(false));
+            }
+            self.buffer.extend_from_slice(line);
+            self.reader.consume(used);
+            if ended {
+                return Ok(Some(true));
+            }
+        }
+    }
+
+    /// Gives back the memory of a line already used, so the next line reuses it.
+    pub fn recycle(&mut self, mut bytes: Vec<u8>) {
+        if bytes.capacity() > self.buffer.capacity() && bytes.capacity() <= self.limit {
+            bytes.clear();
+            self.buffer = bytes;
+        }
+    }
+
+    /// The next line that is not blank, with its number; `None` at the end of the input.
+    pub fn next_line(&mut self) -> std::io::Result<Option<(u64, RawLine)>> {
+        loop {
+            if !self.skip_rest()? {
+                return Ok(None);
+            }
+            let Some(fits) = self.read_line()? else {
+                return Ok(None);
+            };
+            self.number += 1;
+            if !fits {
+                return Ok(Some((self.number, RawLine::TooLong(self.limit))));
+            }
+            if self.buffer.last() == Some(&b'\r') {
+                self.buffer.pop();
+            }
+            let mut text = std::mem::take(&mut self.buffer);
+            if self.number == 1 && text.starts_with(BOM) {
+                text.drain(..BOM.len());
+            }
+            if text.len() > self.limit {
+                return Ok(Some((self.number, RawLine::TooLong(self.limit))));
+            }
+            if text.iter().all(u8::is_ascii_whitespace) {
+                self.buffer = text;
+                continue;
+            }
+            let line = match String::from_utf8(text) {
+                Ok(text) => RawLine::Text(text),
+                Err(error) => {
+                    RawLine::NotText(String::from_utf8_lossy(error.as_bytes()).into_owned())
+                }
+            };
+            return Ok(Some((self.number, line)));
+        }
+    }
+}
+
+/// Reads JSON Lines events from `reader` (see [`RawLines`]): each line is an event, or a
+/// rejection with its number and reason; an I/O error ends the input with that error.
+pub struct Lines<R> {
+    raw: RawLines<R>,
+}
+
 impl<R: BufRead> Lines<R> {
+    /// Reads from `reader`, with lines of at most [`MAX_LINE_BYTES`].
+    pub fn new(reader: R) -> Lines<R> {
+        Lines {
+            raw: RawLines::new(reader),
+        }
+    }
+
+    /// Sets the longest line accepted, in bytes.
+    #[must_use]
+    pub fn limit(self, bytes: usize) -> Lines<R> {
+        Lines {
+            raw: self.raw.limit(bytes),
+        }
+    }
+
+    /// Starts counting after `number` lines already consumed (when resuming).
+    pub fn skip_to(&mut self, number: u64) -> std::io::Result<()> {
+        self.raw.skip_to(number)
+    }
+
     /// Reads the next line that is not blank into `line`, reusing its memory; `false` at the
     /// end of the input.
     pub fn read_into(&mut self, line: &mut Line) -> std::io::Result<bool> {
-        loop {
-            self.buffer.clear();
-            if self.reader.read_until(b'\n', &mut self.buffer)? == 0 {
-                return Ok(false);
+        let Some((number, raw)) = self.raw.next_line()? else {
+            return Ok(false);
+        };
+        line.number = number;
+        match raw {
+            RawLine::Text(text) => {
+                let old = std::mem::replace(&mut line.raw, text);
+                self.raw.recycle(old.into_bytes());
+                line.event = parse_event(&line.raw);
             }
-            self.number += 1;
-            while matches!(self.buffer.last(), Some(b'\n' | b'\r')) {
-                self.buffer.pop();
-            }
-            if self.buffer.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            line.number = self.number;
-            line.raw.clear();
-            match std::str::from_utf8(&self.buffer) {
-                Ok(text) => {
-                    line.raw.push_str(text);
-                    line.event = serde_json::from_str::<Event>(&line.raw).map_err(|e| describe(&e));
-                }
-                Err(_) => {
-                    line.raw.push_str(&String::from_utf8_lossy(&self.buffer));
-                    line.event = Err("not a valid event: the line is not UTF-8 text".into());
+            other => {
+                line.event = Err(format!(
+                    "not a valid event: {}",
+                    other.problem().unwrap_or_default()
+                ));
+                line.raw.clear();
+                if let RawLine::NotText(text) = other {
+                    line.raw = text;
                 }
             }
-            return Ok(true);
         }
+        Ok(true)
     }
 }
 
@@ -135,5 +318,76 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown field `colour`")
         );
+    }
+
+    fn raw_lines(text: &[u8], chunk: usize, limit: usize) -> Vec<(u64, RawLine)> {
+        let reader = std::io::BufReader::with_capacity(chunk, text);
+        let mut lines = RawLines::new(reader).limit(limit);
+        std::iter::from_fn(|| lines.next_line().unwrap()).collect()
+    }
+
+    #[test]
+    fn long_lines_are_skipped_to_their_end_whatever_the_chunks() {
+        let text = b"\xEF\xBB\xBFabc\r\n0123456789\n\n  \nxyz\r\n0123456789abc\nend";
+        for chunk in [1, 2, 3, 7, 64] {
+            assert_eq!(
+                raw_lines(text, chunk, 5),
+                vec![
+                    (1, RawLine::Text("abc".into())),
+                    (2, RawLine::TooLong(5)),
+                    (5, RawLine::Text("xyz".into())),
+                    (6, RawLine::TooLong(5)),
+                    (7, RawLine::Text("end".into())),
+                ],
+                "chunks of {chunk}"
+            );
+        }
+        // Exactly at the limit, with or without a CRLF.
+        assert_eq!(
+            raw_lines(b"12345\r\n12345", 2, 5),
+            vec![
+                (1, RawLine::Text("12345".into())),
+                (2, RawLine::Text("12345".into()))
+            ]
+        );
+        assert_eq!(
+            raw_lines(b"\xff\n", 8, 5),
+            vec![(1, RawLine::NotText("\u{fffd}".into()))]
+        );
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_reported_at_once() {
+        let endless = std::io::BufReader::new(std::io::repeat(0));
+        let mut lines = RawLines::new(endless).limit(1000);
+        assert_eq!(
+            lines.next_line().unwrap(),
+            Some((1, RawLine::TooLong(1000)))
+        );
+        assert!(lines.buffer.capacity() <= 8 * 1024);
+    }
+
+    #[test]
+    fn resuming_skips_whole_lines_long_ones_too() {
+        let text = b"a\n0123456789\nb\n\nc\n";
+        let mut lines = RawLines::new(std::io::BufReader::with_capacity(2, &text[..])).limit(3);
+        lines.skip_to(2).unwrap();
+        assert_eq!(
+            lines.next_line().unwrap(),
+            Some((3, RawLine::Text("b".into())))
+        );
+        let mut lines = RawLines::new(&text[..]).limit(3);
+        assert_eq!(
+            lines.next_line().unwrap(),
+            Some((1, RawLine::Text("a".into())))
+        );
+        assert_eq!(lines.next_line().unwrap(), Some((2, RawLine::TooLong(3))));
+        let mut resumed = RawLines::new(&text[..]).limit(3);
+        resumed.skip_to(4).unwrap();
+        assert_eq!(
+            resumed.next_line().unwrap(),
+            Some((5, RawLine::Text("c".into())))
+        );
+        assert_eq!(resumed.next_line().unwrap(), None);
     }
 }

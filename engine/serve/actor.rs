@@ -22,7 +22,7 @@ use crate::clock::Clock;
 use crate::program::Program;
 use crate::runtime::input::{Line, parse};
 use crate::runtime::sink::{Actions, Input, Sink, SinkError};
-use crate::runtime::{Driver, Engine, Kind};
+use crate::runtime::{Driver, Engine, Kind, Switch};
 use crate::store::Journal;
 
 /// Lines taken in one round at most (the rest wait for the next round).
@@ -102,6 +102,8 @@ pub struct Setup {
     pub clock: Arc<dyn Clock>,
     /// How far behind the clock the engine's timers run, in seconds.
     pub grace: i64,
+    /// How far ahead of the clock an event may be dated, in seconds.
+    pub ahead: i64,
     /// Where committed actions are published (the stream, webhooks).
     pub published: broadcast::Sender<Arc<Published>>,
     /// The counters.
@@ -132,6 +134,7 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
         last_line,
         clock,
         grace,
+        ahead,
         published,
         metrics,
         bundle,
@@ -153,6 +156,8 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
         .sink(&mut rejections)
         .batch(usize::MAX);
     let mut next_line = last_line + 1;
+    // The instant of the latest switch planned by a reload.
+    let mut planned: Option<i64> = None;
     let target = |clock: &Arc<dyn Clock>| clock.now().timestamp() - grace;
     // Timers that came due while the server was down fire now, each at its own instant.
     let _ = advance(&mut driver, target(&clock));
@@ -192,12 +197,15 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
             }
         }
         let started = Instant::now();
+        let busy = !round.is_empty();
+        let emitted = driver.engine().state.emitted;
         let mut answers: Vec<Answer> = Vec::new();
         let mut failed = None;
         for command in round {
             match command {
                 Command::Ingest { lines, reply } => {
-                    let result = ingest(&mut driver, &refused, &mut next_line, lines);
+                    let latest = clock.now().timestamp().saturating_add(ahead);
+                    let result = ingest(&mut driver, &refused, &mut next_line, lines, latest);
                     if let Ok(done) = &result {
                         metrics.accepted(done.accepted, done.rejected.len());
                     }
@@ -220,15 +228,25 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
                         "outcome": outcome,
                     });
                     let lines = vec![event.to_string()];
-                    let result = ingest(&mut driver, &refused, &mut next_line, lines);
+                    let result = ingest(&mut driver, &refused, &mut next_line, lines, i64::MAX);
                     answers.push(Box::new(move |_| {
                         let _ = reply.send(result.map_err(|e| e.to_string()));
                     }));
                 }
                 Command::Reload { program, reply } => {
-                    let at = driver.engine().next_instant();
+                    // The new version takes over at the next instant, before the first event
+                    // at or after it (as `run --switch` does): events still coming at the
+                    // engine's present instant are taken, not refused as late. A second
+                    // reload before then takes the instant after.
+                    let at = driver
+                        .engine()
+                        .next_instant()
+                        .max(planned.map_or(i64::MIN, |p| p.saturating_add(1)));
                     let hash = program.hash.clone();
-                    let result = driver.switch(at, program).map(|()| at);
+                    let result = driver.plan(vec![Switch { at, program }]).map(|()| at);
+                    if result.is_ok() {
+                        planned = Some(at);
+                    }
                     match &result {
                         Ok(_) => {
                             if let Ok(mut status) = bundle.lock() {
@@ -259,7 +277,10 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
         if let Err(error) = driver.flush() {
             failed = Some(error.to_string());
         }
-        metrics.committed(committing.elapsed(), started.elapsed());
+        // Idle rounds (nothing asked, no timer fired) commit nothing: they are not counted.
+        if busy || driver.engine().state.emitted != emitted {
+            metrics.committed(committing.elapsed(), started.elapsed());
+        }
         if let Some(error) = failed {
             // The journal cannot take what was applied: stop rather than acknowledge what is
             // not durable. The answers are dropped, so every waiting request fails.
@@ -292,12 +313,22 @@ fn ingest(
     refused: &RefCell<Vec<(u64, String)>>,
     next_line: &mut u64,
     lines: Vec<String>,
+    latest: i64,
 ) -> Result<Ingested, crate::runtime::DriverError> {
     let first = *next_line;
     let count = lines.len();
     refused.borrow_mut().clear();
     for raw in lines {
-        let line: Line = parse(*next_line, raw);
+        let mut line: Line = parse(*next_line, raw);
+        if let Ok(event) = &line.event
+            && event.at.0 > latest
+        {
+            line.event = Err(format!(
+                "event at {} is ahead of the server's clock by more than it allows (up to {}): check the sender's clock; taken, it would move the engine's time on and make every event after it late",
+                event.at,
+                crate::model::Timestamp(latest)
+            ));
+        }
         *next_line += 1;
         driver.feed(&line)?;
     }

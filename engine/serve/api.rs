@@ -496,7 +496,9 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         return denied;
     }
     let counts = ask(&app, |engine| {
-        let mut counts: std::collections::BTreeMap<&'static str, i64> = Default::default();
+        // Every state is set, to 0 when no clock is in it, so a gauge never keeps a stale count.
+        let mut counts: std::collections::BTreeMap<&'static str, i64> =
+            CLOCK_STATES.iter().map(|state| (*state, 0)).collect();
         for (_, c) in all_clocks(engine) {
             *counts.entry(c.state).or_default() += 1;
             if at_risk(&c) {
@@ -525,6 +527,18 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     )
         .into_response()
 }
+
+/// The states the clocks gauge is reported for (those `status` gives, and `at_risk`).
+const CLOCK_STATES: &[&str] = &[
+    "running",
+    "paused",
+    "waiting",
+    "met",
+    "breached",
+    "stopped",
+    "cancelled",
+    "at_risk",
+];
 
 async fn healthz() -> &'static str {
     "ok\n"
@@ -617,6 +631,12 @@ async fn stream(
             }
         },
     );
+    // A stream never ends by itself: it ends when the server stops, so a shutdown does not
+    // wait for the clients that are listening.
+    let mut stopping = app.stopping.clone();
+    let events = futures_util::StreamExt::take_until(events, async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    });
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

@@ -25,7 +25,8 @@ pub enum Reloaded {
         /// The version.
         version: String,
     },
-    /// The engine switched to the new version.
+    /// The new version is planned: it takes over at `at`, the engine's next instant, before
+    /// any event or timer at or after it (as `run --switch` does).
     Switched {
         /// The version.
         version: String,
@@ -48,6 +49,9 @@ pub struct Reloader {
     pub commands: Sender<Command>,
     /// The status to update.
     pub status: Arc<Mutex<BundleStatus>>,
+    /// The counters (a reload refused for the bundle's errors is counted here; the engine
+    /// counts those it switches to or cannot plan).
+    pub metrics: Arc<super::metrics::Metrics>,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
     /// One reload at a time.
@@ -55,13 +59,18 @@ pub struct Reloader {
 }
 
 impl Reloader {
-    /// Loads the bundle again and, if it changed and is valid, switches the engine to it
-    /// (waiting for the switch to be durable).
+    /// Loads the bundle again and, if it changed and is valid, has the engine switch to it at
+    /// its next instant (waiting for the engine to plan it; the switch is journaled when it
+    /// happens, before the first event or timer at or after that instant).
     pub fn reload(&self) -> Reloaded {
         let _one = self.busy.lock();
         match Program::load(&self.bundle) {
-            Err(Failure::Load(error)) => self.failed(vec![error.to_string()]),
+            Err(Failure::Load(error)) => {
+                self.metrics.reloaded(false);
+                self.failed(vec![error.to_string()])
+            }
             Err(Failure::Invalid(diagnostics, sources)) => {
+                self.metrics.reloaded(false);
                 let text = crate::diagnostic::render::plain(&diagnostics, &sources);
                 self.failed(text.lines().map(str::to_string).collect())
             }
@@ -73,6 +82,11 @@ impl Reloader {
                     .unwrap_or_default();
                 let version = compiled.program.hash.clone();
                 if version == active {
+                    // The files are valid and what runs: a failed edit undone is no longer an
+                    // error to show.
+                    if let Ok(mut status) = self.status.lock() {
+                        status.last_error = None;
+                    }
                     return Reloaded::Unchanged { version };
                 }
                 let (reply, answer) = tokio::sync::oneshot::channel();

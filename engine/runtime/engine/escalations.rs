@@ -94,7 +94,7 @@ impl Engine {
                 let mut action = Action::new(Kind::Notify, at);
                 (action.record, action.record_type) = self.names_of(record);
                 action.roles = Arc::clone(&spec.notify.names);
-                action.recipients = Arc::clone(&spec.notify.members);
+                action.recipients = self.recipients(&spec.notify, record);
                 action.reason = Some(reason.to_string());
                 action.message = spec.message.clone();
                 self.emit(action);
@@ -218,7 +218,6 @@ impl Engine {
         action.topic = Some(Name::clone(&topic.id));
         action.level = Some(level + 1);
         action.roles = Arc::clone(&spec.roles.names);
-        action.recipients = Arc::clone(&spec.roles.members);
         action.reason = Some(e.reason.clone());
         action.message = spec.action.clone();
         let record = match subject {
@@ -227,6 +226,7 @@ impl Engine {
             Subject::Task(t) => self.task_record(t),
             Subject::Kpi(_) => None,
         };
+        action.recipients = self.recipients(&spec.roles, record);
         if let Some(r) = record.and_then(|r| self.state.records.get(r as usize)) {
             action.record = Some(Name::clone(&r.id));
             action.record_type = Some(Name::clone(&r.record_type));

@@ -53,6 +53,14 @@ impl Engine {
         program.processes.get(process as usize)
     }
 
+    /// The record an instance is about, if any.
+    fn instance_record(&self, instance: u32) -> Option<u32> {
+        self.state
+            .instances
+            .get(instance as usize)
+            .and_then(|i| i.record)
+    }
+
     fn instance_action(&self, kind: Kind, at: i64, instance: u32, step: Option<u32>) -> Action {
         let mut action = Action::new(kind, at);
         let Some(i) = self.state.instances.get(instance as usize) else {
@@ -420,7 +428,7 @@ impl Engine {
         }
         let mut action = self.instance_action(Kind::TaskOpened, at, instance, Some(step));
         action.roles = Arc::clone(&spec.doers.names);
-        action.recipients = Arc::clone(&spec.doers.members);
+        action.recipients = self.recipients(&spec.doers, self.instance_record(instance));
         action.due = due.map(crate::model::Timestamp);
         self.emit(action);
         self.raci_notices(instance, step, at, spec, false);
@@ -445,7 +453,7 @@ impl Engine {
             }
             let mut action = self.instance_action(Kind::Notify, at, instance, Some(step));
             action.roles = Arc::clone(&roles.names);
-            action.recipients = Arc::clone(&roles.members);
+            action.recipients = self.recipients(roles, self.instance_record(instance));
             action.reason = Some(format!("{why} step {}", spec.id));
             self.emit(action);
         }
