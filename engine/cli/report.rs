@@ -76,11 +76,7 @@ fn make(args: &Args) -> Result<Report, u8> {
         fold_journal(&mut ledger, &journal).map_err(fail)?;
     } else if let Some(path) = &history.events {
         let prepared = prepare(&history.bundle, &history.switches, None, false, None)?;
-        let lines = lines_after(
-            open_events(path)?,
-            None,
-            slaflow::runtime::input::MAX_LINE_BYTES,
-        )?;
+        let lines = lines_after(open_events(path)?, None, history.max_line_bytes)?;
         // Timers run to the period's end (or `--until`), so its last breaches and KPI values
         // are in.
         let until = history.until.map_or(ledger.window().end, |t| t.0);

@@ -2,9 +2,9 @@
 //! style sheet from elsewhere), readable without JavaScript, refreshing itself every ten
 //! seconds. It shows the clocks at risk and breached (soonest due first, with why), this
 //! month's outcomes per agreement and target (the month in the agreement's time zone), the
-//! open tasks by role, links to this month's and last month's reports (`GET
-//! /v1/reports/{id}`, the computation of `slaflow report`), the latest actions, and the bundle
-//! version with the last reload error.
+//! open tasks by role, links to this month's and last month's reports (`GET /v1/reports/{id}`,
+//! the computation of `slaflow report`), the latest actions, and the bundle version with the
+//! last reload error.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -307,7 +307,7 @@ pub async fn page(
     risky_table(&mut out, &view);
     month_table(&mut out, &view);
     tasks_table(&mut out, &view);
-    reports_list(&mut out, &view, &query);
+    reports_list(&mut out, &view, query.token.as_deref());
     actions_table(&mut out, &latest);
     out.push_str("</main></body></html>");
     html(out)
@@ -493,6 +493,40 @@ fn describe(line: &str) -> (String, String, String, String) {
     (at, text("kind").to_string(), record, parts.join(" · "))
 }
 
+/// Links to this month's and last month's report of each report definition.
+fn reports_list(out: &mut String, view: &View, token: Option<&str>) {
+    if view.reports.is_empty() {
+        return;
+    }
+    let this = Timestamp(view.now).to_string();
+    let month = this.get(..7).unwrap_or("");
+    let last = crate::report::parse_period(month)
+        .ok()
+        .and_then(|d| d.first.pred_opt())
+        .map(|d| d.format("%Y-%m").to_string())
+        .unwrap_or_default();
+    let token = token
+        .map(|t| format!("&token={}", esc(t)))
+        .unwrap_or_default();
+    out.push_str("<h2>Reports</h2><ul id=\"reports\">");
+    for id in &view.reports {
+        let link = |period: &str| {
+            format!(
+                "<a href=\"/v1/reports/{}?period={period}&format=html{token}\">{period}</a>",
+                esc(id)
+            )
+        };
+        let _ = write!(
+            out,
+            "<li>{}: {} &middot; {}</li>",
+            esc(id),
+            link(month),
+            link(&last)
+        );
+    }
+    out.push_str("</ul>");
+}
+
 fn actions_table(out: &mut String, latest: &[String]) {
     let _ = write!(
         out,
@@ -520,43 +554,6 @@ fn actions_table(out: &mut String, latest: &[String]) {
         );
     }
     out.push_str("</tbody></table>");
-}
-
-/// Links to this month's and last month's report of each report definition, computed by
-/// `GET /v1/reports/{id}` (the computation of `slaflow report`).
-fn reports_list(out: &mut String, view: &View, query: &TokenQuery) {
-    if !view.reports.is_empty() {
-        // This month's and last month's reports, computed by `GET /v1/reports/{id}`.
-        let this = crate::model::Timestamp(view.now).to_string();
-        let month = this.get(..7).unwrap_or("");
-        let last = crate::report::parse_period(month)
-            .ok()
-            .and_then(|d| d.first.pred_opt())
-            .map(|d| d.format("%Y-%m").to_string())
-            .unwrap_or_default();
-        let token = query
-            .token
-            .as_deref()
-            .map(|t| format!("&token={}", esc(t)))
-            .unwrap_or_default();
-        out.push_str("<h2>Reports</h2><ul id=\"reports\">");
-        for id in &view.reports {
-            let link = |period: &str| {
-                format!(
-                    "<a href=\"/v1/reports/{}?period={period}&format=html{token}\">{period}</a>",
-                    esc(id)
-                )
-            };
-            let _ = write!(
-                out,
-                "<li>{}: {} &middot; {}</li>",
-                esc(id),
-                link(month),
-                link(&last)
-            );
-        }
-        out.push_str("</ul>");
-    }
 }
 
 /// A note under a table that shows only the first [`ROWS`] of `count`.
