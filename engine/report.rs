@@ -42,9 +42,10 @@ pub struct Report {
     pub compliance: Vec<ComplianceRow>,
     /// Each breach of the period.
     pub breaches: Vec<BreachRow>,
-    /// Availability per target (filled by availability targets; empty otherwise).
+    /// Availability per availability target of the report's agreements, in the agreement's
+    /// period that holds the report's start.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub availability: Vec<serde_json::Value>,
+    pub availability: Vec<crate::availability::Availability>,
     /// KPIs.
     pub kpis: Vec<KpiRow>,
     /// Service credits and penalties.
@@ -53,9 +54,40 @@ pub struct Report {
     pub billing: Vec<Invoice>,
     /// Licence positions per product.
     pub licences: Vec<LicenceRow>,
-    /// The next forums (filled by forum schedules; empty otherwise).
+    /// The forums' meetings in the 92 days after the period, with their notices.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub forums: Vec<serde_json::Value>,
+    pub forums: Vec<ForumRow>,
+}
+
+/// A forum meeting the report announces.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForumRow {
+    /// The forum's id.
+    pub forum: String,
+    /// Its name.
+    pub name: String,
+    /// The period of its cadence the meeting is held for, e.g. `2026-Q4`.
+    pub period: String,
+    /// When it starts.
+    pub start: String,
+    /// When it ends.
+    pub end: String,
+    /// When its notices go out, with the roles told, e.g. `2026-11-24T09:00:00Z to steering-group`.
+    pub notices: Vec<String>,
+    /// Its agenda.
+    pub agenda: Vec<String>,
+}
+
+/// The outages an engine kept, from a journal's latest state, and the engine's time they are
+/// known up to (for reports folded from a journal, which holds actions and inputs but not the
+/// outages the availability figures need).
+pub fn journal_outages(
+    journal: &mut crate::store::Journal,
+    program: &std::sync::Arc<crate::program::Program>,
+) -> Result<(Vec<crate::availability::Outage>, i64), String> {
+    let recovered = journal.recover(program).map_err(|e| e.to_string())?;
+    let now = recovered.engine.state.now.unwrap_or(i64::MIN);
+    Ok((recovered.engine.state.outages, now))
 }
 
 /// One target's compliance in the period.

@@ -223,6 +223,28 @@ fn proact_governance_october_by_hand() {
     assert_eq!(v["total"], "8000.00");
     let d = row(&third["credits"], &[("target", "leverans-i-tid")]);
     assert_eq!(d["total"], "25000.00");
+    // Availability of the storage platform (99.7% around the clock): October 2026 in
+    // Stockholm has 745 hours (the clocks go back on the 25th), so 0.3% allows 2.235 h, 8,046
+    // s. OUT-01 was down 01:58-05:25 on the 10th, 3 h 27 m = 12,420 s: 1 - 12,420/2,682,000 =
+    // 99.536...%, missed.
+    let a = row(&r["availability"], &[("agreement", "proact-sla")]);
+    assert_eq!(a["service_seconds"], 745 * 3600);
+    assert_eq!(a["downtime_seconds"], 12_420);
+    assert_eq!(a["allowed_seconds"], 8_046);
+    assert_eq!(a["achieved"], false);
+    assert_eq!(a["outages"][0]["record"], "OUT-01");
+    // The next Förvaltningsforum: the third working day of November at 10:00 Stockholm time.
+    // All Saints' Day falls on Saturday 31 October, so Monday 2, Tuesday 3, Wednesday 4
+    // November: 09:00Z; its invitation goes out five working days before, on 28 October.
+    let f = row(
+        &r["forums"],
+        &[("forum", "förvaltningsforum"), ("period", "2026-11")],
+    );
+    assert_eq!(f["start"], "2026-11-04T09:00:00Z");
+    assert!(
+        f["notices"][0].as_str().unwrap().starts_with("2026-10-28T"),
+        "{f}"
+    );
 }
 
 #[test]

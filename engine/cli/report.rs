@@ -72,8 +72,11 @@ fn make(args: &Args) -> Result<Report, u8> {
     let mut ledger = Ledger::new(&compiled.bundle, &program, sections, &args.period, dates);
     let history = &args.history;
     if let Some(db) = &history.db {
-        let journal = Journal::open_read_only(db).map_err(fail)?;
+        let mut journal = Journal::open_read_only(db).map_err(fail)?;
         fold_journal(&mut ledger, &journal).map_err(fail)?;
+        let (outages, now) =
+            slaflow::report::journal_outages(&mut journal, &program).map_err(fail)?;
+        ledger.outages(outages, history.until.map_or(now, |t| t.0.min(now)));
     } else if let Some(path) = &history.events {
         let prepared = prepare(&history.bundle, &history.switches, None, false, None)?;
         let lines = lines_after(open_events(path)?, None, history.max_line_bytes)?;
@@ -86,8 +89,10 @@ fn make(args: &Args) -> Result<Report, u8> {
         driver.plan(prepared.switches).map_err(stopped)?;
         driver.feed_lines(lines).map_err(stopped)?;
         driver.finish(Some(until)).map_err(stopped)?;
+        let outages = driver.engine().state.outages.clone();
         // The engine is not needed any more: freeing it piece by piece would only take time.
         std::mem::forget(driver);
+        ledger.outages(outages, until);
     }
     Ok(ledger.report())
 }

@@ -16,7 +16,8 @@ use rust_decimal::Decimal;
 use super::billing::Billing;
 use super::window::{Dates, Window};
 use super::{
-    BreachRow, BreakdownRow, ComplianceRow, CreditRow, KpiRow, LicenceRow, Report, TrendPoint,
+    BreachRow, BreakdownRow, ComplianceRow, CreditRow, ForumRow, KpiRow, LicenceRow, Report,
+    TrendPoint,
 };
 use crate::base::{FastMap, Name};
 use crate::kpi::exact;
@@ -203,9 +204,56 @@ pub struct Ledger {
     /// Breakdown values of records with running clocks: (value, running clocks).
     buckets: FastMap<Name, (Name, u32)>,
     licences: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// The availability targets of the report's agreements.
+    availability: Vec<crate::availability::AvailabilityDef>,
+    /// The outages the engine kept, and the instant they are known up to.
+    outages: Vec<crate::availability::Outage>,
+    known_until: i64,
+    /// The forums that present the report.
+    forums: Vec<crate::governance::ForumDef>,
 }
 
 impl Ledger {
+    /// Gives the outages the engine kept (its state after the replay), known up to `now`, for
+    /// the availability section.
+    pub fn outages(&mut self, outages: Vec<crate::availability::Outage>, now: i64) {
+        self.outages = outages;
+        self.known_until = now;
+    }
+
+    /// Availability of each target in the agreement period that holds the report's start.
+    fn availability_rows(&self) -> Vec<crate::availability::Availability> {
+        let now = self.known_until.min(self.window.end);
+        self.availability
+            .iter()
+            .map(|def| {
+                let n = def.period_of(self.window.start);
+                crate::availability::per_period(def, &self.outages, n, now)
+            })
+            .collect()
+    }
+
+    /// The forum meetings in the 92 days after the period.
+    fn forum_rows(&self) -> Vec<ForumRow> {
+        let end = self.window.end;
+        crate::governance::schedule(&self.forums, end, end + 92 * 86_400)
+            .into_iter()
+            .map(|m| ForumRow {
+                forum: m.forum.to_string(),
+                name: m.name,
+                period: m.period,
+                start: Timestamp(m.start).to_string(),
+                end: Timestamp(m.end).to_string(),
+                notices: m
+                    .notices
+                    .iter()
+                    .map(|n| format!("{} to {}", Timestamp(n.at), n.to.join(", ")))
+                    .collect(),
+                agenda: m.agenda,
+            })
+            .collect()
+    }
+
     /// A ledger for `sections` over the period `dates` (named `period`), with the bundle's
     /// model and its compiled program (goals, calendars and the scripts of rate cards).
     pub fn new(
@@ -306,6 +354,30 @@ impl Ledger {
             billing,
             buckets: FastMap::default(),
             licences: BTreeMap::new(),
+            availability: program
+                .availability
+                .iter()
+                .filter(|def| sections.agreements.iter().any(|a| **a == *def.agreement))
+                .cloned()
+                .collect(),
+            outages: Vec::new(),
+            known_until: i64::MIN,
+            // The forums that present this report (or, without one, any report).
+            forums: program
+                .forums
+                .iter()
+                .filter(|f| {
+                    bundle.forums.get(&f.id).is_some_and(|entry| {
+                        entry.reports.iter().any(|r| {
+                            sections
+                                .report
+                                .as_deref()
+                                .is_none_or(|id| r.value.as_str() == id)
+                        })
+                    })
+                })
+                .cloned()
+                .collect(),
             sections,
         }
     }
@@ -665,12 +737,12 @@ impl Ledger {
             sections: self.sections.titles.clone(),
             compliance,
             breaches,
-            availability: Vec::new(),
+            availability: self.availability_rows(),
             kpis,
             credits,
             billing,
             licences,
-            forums: Vec::new(),
+            forums: self.forum_rows(),
         }
     }
 

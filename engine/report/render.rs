@@ -122,6 +122,65 @@ pub fn tables(r: &Report) -> Vec<Table> {
             .collect(),
     });
     out.push(Table {
+        name: "availability",
+        title: "Availability",
+        headers: vec![
+            "Agreement",
+            "Target",
+            "Period",
+            "Service hours",
+            "Downtime",
+            "Planned",
+            "Allowed",
+            "Availability %",
+            "Objective",
+            "Achieved",
+            "Outages",
+        ],
+        rows: r
+            .availability
+            .iter()
+            .map(|a| {
+                let hours = |s: u64| format!("{}h {:02}m", s / 3600, s % 3600 / 60);
+                let (num, den) = a.objective;
+                vec![
+                    a.agreement.to_string(),
+                    a.target.to_string(),
+                    a.period.clone(),
+                    hours(a.service_seconds),
+                    hours(a.downtime_seconds),
+                    hours(a.planned_seconds),
+                    hours(a.allowed_seconds),
+                    a.percent_text(3),
+                    if den == 0 {
+                        "-".to_string()
+                    } else {
+                        let percent = rust_decimal::Decimal::from(num)
+                            * rust_decimal::Decimal::from(100)
+                            / rust_decimal::Decimal::from(den);
+                        format!("{}%", percent.normalize())
+                    },
+                    if a.achieved { "achieved" } else { "missed" }.into(),
+                    a.outages
+                        .iter()
+                        .map(|o| {
+                            format!(
+                                "{}{}",
+                                o.record,
+                                match (o.planned, o.counted) {
+                                    (true, false) => " (planned, not counted)",
+                                    (true, true) => " (planned)",
+                                    _ => "",
+                                }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
         name: "kpis",
         title: "Key performance indicators",
         headers: vec![
@@ -247,6 +306,25 @@ pub fn tables(r: &Report) -> Vec<Table> {
                     l.reuse_pool.clone(),
                     opt(&l.headroom),
                     l.flags.join(", "),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "forums",
+        title: "Next forums",
+        headers: vec!["Forum", "Period", "Starts", "Ends", "Notices", "Agenda"],
+        rows: r
+            .forums
+            .iter()
+            .map(|f| {
+                vec![
+                    f.name.clone(),
+                    f.period.clone(),
+                    when(&f.start),
+                    when(&f.end),
+                    f.notices.join("; "),
+                    f.agenda.join("; "),
                 ]
             })
             .collect(),

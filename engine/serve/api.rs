@@ -701,10 +701,13 @@ async fn report(
             .map_err(|e| (StatusCode::NOT_FOUND, e))?;
         let mut ledger =
             crate::report::Ledger::new(&compiled.bundle, &program, sections, &period, dates);
-        let journal = crate::store::Journal::open_read_only(&journal)
+        let mut journal = crate::store::Journal::open_read_only(&journal)
             .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
         crate::report::fold_journal(&mut ledger, &journal)
             .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e))?;
+        let (outages, now) = crate::report::journal_outages(&mut journal, &program)
+            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e))?;
+        ledger.outages(outages, now);
         Ok::<_, (StatusCode, String)>(ledger.report())
     })
     .await;
