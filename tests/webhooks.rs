@@ -4,11 +4,10 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::common::{root, scratch};
+use super::common::{Server, root, scratch};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
@@ -95,56 +94,18 @@ impl Receiver {
     }
 }
 
-/// A running `slaflow serve` and its address.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &Path, hooks: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_slaflow"))
-            .args(["serve", "examples/metlife-desk", "--listen", "127.0.0.1:0"])
-            .args(["--insecure-no-auth", "--no-watch", "--grace", "0s"])
-            .args(["--virtual-clock", "2026-10-05T13:00:00Z", "--db"])
-            .arg(db)
-            .arg("--webhooks")
-            .arg(hooks)
-            .current_dir(root())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("the server printed its address")
-                .unwrap();
-            if let Some(address) = line.split("listening on ").nth(1) {
-                break address.trim().to_string();
-            }
-        };
-        // Keep draining stderr so the server never blocks on it.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
-    }
-
-    fn ingest(&self, lines: &[&str]) {
-        let response = ureq::post(&format!("{}/v1/events", self.base))
-            .set("Content-Type", "application/x-ndjson")
-            .send_string(&lines.join("\n"))
-            .unwrap();
-        assert_eq!(response.status(), 200);
-    }
-
-    /// Stops the server with SIGTERM and waits for it.
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
+/// `slaflow serve` on the MetLife example with webhooks, on a virtual clock.
+fn serve(db: &Path, hooks: &Path) -> Server {
+    let (db, hooks) = (db.to_str().unwrap(), hooks.to_str().unwrap());
+    Server::start(&[
+        "examples/metlife-desk",
+        "--virtual-clock",
+        "2026-10-05T13:00:00Z",
+        "--db",
+        db,
+        "--webhooks",
+        hooks,
+    ])
 }
 
 /// The journal's actions, in order.
@@ -174,14 +135,14 @@ fn every_action_is_delivered_in_order_signed_retried_and_resumed_after_a_restart
     let events: Vec<&str> = events.lines().filter(|l| !l.trim().is_empty()).collect();
     let half = events.len() / 2;
 
-    let server = Server::start(&db, &hooks);
+    let server = serve(&db, &hooks);
     server.ingest(&events[..half]);
     let first = journal_actions(&db).len();
     assert!(first > 0, "the first half produces actions");
     let got = receiver.wait_for(first);
     server.stop();
 
-    let server = Server::start(&db, &hooks);
+    let server = serve(&db, &hooks);
     server.ingest(&events[half..]);
     let all = journal_actions(&db);
     let got_all = receiver.wait_for(all.len());
