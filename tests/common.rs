@@ -57,8 +57,8 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A running `slaflow serve` of the MetLife example, on a virtual clock starting at its first
-/// event, without authentication, and its address.
+/// A running `slaflow serve` on a virtual clock, without authentication, file watching or grace,
+/// and its address.
 pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
@@ -68,12 +68,18 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the server with `extra` arguments (`--db`, `--webhooks`...).
+    /// Starts the MetLife example, its virtual clock at its first event, with `extra` arguments
+    /// (`--db`, `--webhooks`...).
     pub fn start(extra: &[&OsStr]) -> Server {
+        Server::serve("examples/metlife-desk", "2026-10-05T13:00:00Z", extra)
+    }
+
+    /// Starts `bundle` (relative to the repository root) with its virtual clock at `clock`.
+    pub fn serve(bundle: &str, clock: &str, extra: &[&OsStr]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_slaflow"))
-            .args(["serve", "examples/metlife-desk", "--listen", "127.0.0.1:0"])
+            .args(["serve", bundle, "--listen", "127.0.0.1:0"])
             .args(["--insecure-no-auth", "--no-watch", "--grace", "0s"])
-            .args(["--virtual-clock", "2026-10-05T13:00:00Z"])
+            .args(["--virtual-clock", clock])
             .args(extra)
             .current_dir(root())
             .stderr(Stdio::piped())
@@ -120,6 +126,15 @@ impl Server {
             }
             Err(error) => panic!("ingest failed: {error}"),
         }
+    }
+
+    /// Moves the virtual clock to `now` and waits until the engine has run its timers to it.
+    pub fn set_clock(&self, now: &str) {
+        let response = ureq::post(&format!("{}/v1/clock", self.base))
+            .set("Content-Type", "application/json")
+            .send_string(&format!("{{\"now\":\"{now}\"}}"))
+            .expect("the virtual clock moves");
+        assert_eq!(response.status(), 200);
     }
 
     /// Stops the server with SIGTERM and waits for it.

@@ -587,3 +587,51 @@ forums:
         (at("2026-11-30T09:00:00Z"), at("2026-11-30T10:00:00Z"))
     );
 }
+
+/// `slaflow serve` on a virtual clock and `slaflow run` to the same instant journal and print
+/// the same actions, byte for byte: report dues and deliveries, forum notices, the availability
+/// breach and escalations of the BMC example.
+#[test]
+fn serve_and_run_emit_byte_identical_governance_actions() {
+    let db = crate::common::scratch("governance-serve").join("journal.db");
+    let events = events_of("mod-bmc-ela");
+    let lines: Vec<&str> = events.lines().filter(|l| !l.trim().is_empty()).collect();
+    let server = crate::common::Server::serve(
+        "examples/mod-bmc-ela",
+        "2026-10-01T00:00:00Z",
+        &["--db".as_ref(), db.as_os_str()],
+    );
+    server.ingest(&lines);
+    server.set_clock("2026-12-15T00:00:00Z");
+    server.stop();
+    let served: Vec<String> = slaflow::store::Journal::open_read_only(&db)
+        .unwrap()
+        .actions_after(0, 100_000)
+        .unwrap()
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    let run = slaflow(&[
+        "run",
+        "examples/mod-bmc-ela",
+        "--events",
+        "examples/mod-bmc-ela/events.jsonl",
+        "--until",
+        "2026-12-15T00:00:00Z",
+    ]);
+    let replayed: Vec<String> = stdout(&run).lines().map(str::to_string).collect();
+    for kind in [
+        "report.due",
+        "report.delivered",
+        "forum.notice",
+        "sla.breached",
+    ] {
+        assert!(
+            served
+                .iter()
+                .any(|a| a.contains(&format!("\"kind\":\"{kind}\""))),
+            "no {kind} served"
+        );
+    }
+    assert_eq!(served, replayed);
+}
