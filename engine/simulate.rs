@@ -679,3 +679,25 @@ fn explain_lines(engine: &Engine, key: &Key) -> Vec<String> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_months_run_from_the_first_event_to_the_last_in_the_zone() {
+        let events = b"{\"at\":\"2026-10-31T23:30:00Z\",\"record\":\"A\",\"type\":\"incident\",\"event\":\"created\"}\n\
+            not an event\n\
+            {\"at\":\"2027-01-01T04:00:00Z\",\"record\":\"A\",\"event\":\"updated\"}\n\n";
+        assert_eq!(
+            months(events, chrono_tz::UTC),
+            ["2026-10", "2026-11", "2026-12", "2027-01"]
+        );
+        // In New York the first event is still in October and the last in December.
+        assert_eq!(
+            months(events, chrono_tz::America::New_York),
+            ["2026-10", "2026-11", "2026-12"]
+        );
+        assert!(months(b"", chrono_tz::UTC).is_empty());
+    }
+}

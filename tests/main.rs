@@ -27,5 +27,6 @@ mod robustness;
 mod runtime;
 mod sarif;
 mod schemas;
+mod simulate;
 mod versions;
 mod webhooks;

@@ -74,6 +74,12 @@ impl From<FailIf> for Condition {
 
 /// Loads a bundle; errors are printed as `validate` prints them, and name the option.
 fn load(option: &str, path: &Path) -> Result<slaflow::program::Compiled, u8> {
+    if !path.exists() {
+        return Err(fail(format!(
+            "{option}: `{}` does not exist",
+            path.display()
+        )));
+    }
     super::compile(path).map_err(|status| {
         if status == EXIT_FINDINGS {
             fail(format!(
