@@ -374,3 +374,37 @@ fn bad_inputs_are_refused_with_the_file_and_the_reason() {
         "error: --candidate `tests/fixtures/simulate/invalid`: the bundle has errors (above); nothing was simulated\n"
     ));
 }
+
+#[test]
+fn the_markdown_leaves_out_targets_no_clock_counted_in() {
+    // MetLife's events end early in November: most of its targets have no clock that month.
+    let output = slaflow(&[
+        "simulate",
+        "--baseline",
+        "examples/metlife-desk",
+        "--candidate",
+        "examples/metlife-desk",
+        "--events",
+        "examples/metlife-desk/events.jsonl",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("over 2026-10, 2026-11: no clock changes outcome."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "| 2026-11 | `metlife-desk-side-sla/standard-resolution` | 1 | 0% | 90% | no | - |"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("| 2026-11 | `metlife-desk-side-sla/vip-response` |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n11 rows with no clock on either side not shown.\n"),
+        "{text}"
+    );
+}

@@ -75,6 +75,14 @@ fn summary(out: &mut String, row: &TargetRow) {
     );
 }
 
+/// Whether no clock counted in the row's period or ran at its end, on either side.
+fn idle(row: &TargetRow) -> bool {
+    [&row.baseline, &row.candidate]
+        .into_iter()
+        .flatten()
+        .all(|f| f.in_scope == 0 && f.running == 0)
+}
+
 fn amount_nonzero(text: &str) -> bool {
     text.parse::<rust_decimal::Decimal>()
         .is_ok_and(|d| !d.is_zero())
@@ -106,14 +114,24 @@ pub fn markdown(s: &Simulation) -> String {
     out.push_str(
         "| period | agreement / target | breaches | compliance | objective | achieved | credits |\n|---|---|---|---|---|---|---|\n",
     );
-    for row in s.targets.iter().take(SUMMARY_ROWS) {
+    // Targets no clock counted in on either side say nothing about the edit.
+    let shown: Vec<&TargetRow> = s.targets.iter().filter(|r| !idle(r)).collect();
+    for row in shown.iter().take(SUMMARY_ROWS) {
         summary(&mut out, row);
     }
-    if s.targets.len() > SUMMARY_ROWS {
+    if shown.len() > SUMMARY_ROWS {
         let _ = writeln!(
             out,
             "\nand {} more rows (`--format json` lists them all).",
-            s.targets.len() - SUMMARY_ROWS
+            shown.len() - SUMMARY_ROWS
+        );
+    }
+    let idle = s.targets.len() - shown.len();
+    if idle > 0 {
+        let _ = writeln!(
+            out,
+            "\n{idle} {} no clock on either side not shown.",
+            if idle == 1 { "row with" } else { "rows with" }
         );
     }
     if !s.fail_if.is_empty() {
