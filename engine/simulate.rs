@@ -285,7 +285,7 @@ pub fn simulate(
     events: &[u8],
     periods: &[String],
     fail_if: &[Condition],
-) -> Result<(Simulation, Vec<(u64, String)>), SimulateError> {
+) -> Result<Simulated, SimulateError> {
     if periods.is_empty() {
         return Err(SimulateError::NoEvents);
     }
@@ -297,7 +297,7 @@ pub fn simulate(
         let new = replay(candidate, events, periods);
         (old.join(), new)
     });
-    let old = old
+    let mut old = old
         .map_err(|_| SimulateError::Replay {
             side: "baseline",
             error: "it panicked".into(),
@@ -354,7 +354,36 @@ pub fn simulate(
         failed: verdicts.iter().any(|v| v.holds),
         fail_if: verdicts,
     };
-    Ok((simulation, old.rejected))
+    Ok(Simulated {
+        simulation,
+        rejected: std::mem::take(&mut old.rejected),
+        replays: Replays([old, new]),
+    })
+}
+
+/// What [`simulate`] gives back.
+pub struct Simulated {
+    /// The comparison.
+    pub simulation: Simulation,
+    /// The lines of the events the engine rejected (line number, reason), for the caller to
+    /// tell (the baseline's: both sides read the same lines).
+    pub rejected: Vec<(u64, String)>,
+    /// The state of both replays.
+    pub replays: Replays,
+}
+
+/// The engines and clock outcomes of both replays, no longer needed once the simulation is
+/// made. Freeing a large replay's state piece by piece takes a while (millions of small
+/// allocations): a process about to exit may `std::mem::forget` it instead.
+pub struct Replays([Replayed; 2]);
+
+impl Replays {
+    /// The baseline's and the candidate's engines at the end of their replays (to explain or
+    /// list other records).
+    pub fn engines(&self) -> [&Engine; 2] {
+        let [old, new] = &self.0;
+        [&old.engine, &new.engine]
+    }
 }
 
 /// What one replay leaves: a report per period, each clock's outcome, the engine at the end.

@@ -151,8 +151,11 @@ fn make(args: &Args) -> Result<u8, u8> {
         before: args.switch_at.map(|t| (Arc::clone(&old_program), t.0)),
     };
     let conditions: Vec<Condition> = args.fail_if.iter().map(|f| Condition::from(*f)).collect();
-    let (simulation, rejected) =
+    let simulated =
         simulate(&baseline, &candidate, &events, &periods, &conditions).map_err(fail)?;
+    // The process ends soon: freeing the replays' state piece by piece would only take time.
+    std::mem::forget(simulated.replays);
+    let (simulation, rejected) = (simulated.simulation, simulated.rejected);
     for (line, error) in &rejected {
         eprintln!("line {line}: {error}");
     }
