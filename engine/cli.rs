@@ -13,6 +13,7 @@ mod report;
 mod run;
 mod schema;
 mod serve;
+mod simulate;
 mod test;
 mod validate;
 
@@ -125,6 +126,9 @@ pub enum Command {
     Diff(diff::Args),
     /// The service report of a period: compliance, breaches, KPIs, credits, billing, licences.
     Report(report::Args),
+    /// Replay the same events under two bundles and show what changes: breaches, compliance,
+    /// credits and the records whose outcome changes.
+    Simulate(simulate::Args),
 }
 
 /// Runs the command line and returns the exit status.
@@ -157,6 +161,7 @@ pub fn main() -> ExitCode {
         Command::Import(args) => import::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     };
     ExitCode::from(status)
 }

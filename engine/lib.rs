@@ -25,8 +25,9 @@
 //!     (a period's compliance, KPIs, credits, billing and licences, folded from the actions).
 //! 11. [`serve`]: the live engine, an HTTP server over the engine, its journal and its bundle.
 //! 12. Tools over bundles and histories: [`import`] (vendor exports to events), [`diff`] (what
-//!     an edit of a bundle changes), [`schema`] (the JSON Schemas of the model, import maps
-//!     included).
+//!     an edit of a bundle changes), [`simulate`] (what an edit would have done to a history:
+//!     both bundles replayed and their reports compared), [`schema`] (the JSON Schemas of the
+//!     model, import maps included).
 
 pub mod availability;
 pub mod base;
@@ -52,6 +53,7 @@ pub mod runtime;
 pub mod schema;
 pub mod script;
 pub mod serve;
+pub mod simulate;
 pub mod sla;
 pub mod source;
 pub mod store;

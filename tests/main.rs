@@ -31,5 +31,6 @@ mod runtime;
 mod sarif;
 mod schemas;
 mod serve;
+mod simulate;
 mod versions;
 mod webhooks;
