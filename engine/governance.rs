@@ -400,11 +400,12 @@ pub fn reports(cx: &Context<'_>, matrices: &HashMap<String, u32>) -> Vec<ReportD
         .collect()
 }
 
-/// Every forum of the bundle, compiled, in document order.
+/// Every forum of the bundle that meets (templates do not), compiled, in document order.
 pub fn forums(cx: &Context<'_>) -> Vec<ForumDef> {
     cx.bundle
         .forums
         .iter()
+        .filter(|(_, entry)| !entry.value.template)
         .map(|(id, entry)| {
             let f = &entry.value;
             let held = f.held.clone().unwrap_or_default();

@@ -212,14 +212,22 @@ fn proact_forums_are_announced_at_their_lead_times() {
 /// the same actions, byte for byte: report dues, overdue escalations and notices included.
 #[test]
 fn live_and_replay_emit_the_same_governance_actions() {
-    for name in ["fnal-slm", "mod-bmc-ela", "proact-governance"] {
+    for (name, kind) in [
+        ("fnal-slm", "forum.notice"),
+        ("mod-bmc-ela", "report.due"),
+        ("proact-governance", "forum.notice"),
+    ] {
         let program = example(name);
         let events = events_of(name);
         let text =
             |actions: Vec<Action>| -> Vec<String> { actions.iter().map(Action::to_json).collect() };
         let replayed = text(replay(&program, &events, "2027-01-15T00:00:00Z"));
         let lived = text(live(&program, &events, "2027-01-15T00:00:00Z"));
-        assert!(replayed.iter().any(|a| a.contains("\"forum.notice\"")));
+        let kind = format!("\"kind\":\"{kind}\"");
+        assert!(
+            replayed.iter().any(|a| a.contains(&kind)),
+            "{name}: no {kind}"
+        );
         assert_eq!(replayed, lived, "{name}");
     }
 }
@@ -588,9 +596,63 @@ forums:
     );
 }
 
+/// A library forum is a template: it never meets by itself (a library knows neither the
+/// contract's office hours nor its people). A contract's forum based on it with `uses` meets in
+/// the contract's calendar with the template's cadence and notices: November 2026's first
+/// working day in London is Monday the 2nd, opening 09:00 GMT; the notice seven calendar days
+/// before is Monday 26 October 09:00 GMT (the clocks went back on the 25th).
+#[test]
+fn a_template_forum_never_meets_and_a_forum_based_on_it_does() {
+    let bundle = r#"
+calendars:
+  office:
+    timezone: Europe/London
+    hours: {weekdays: ["09:00-17:30"]}
+roles:
+  slm: {name: Service level manager}
+forums:
+  library-review:
+    template: true
+    cadence: monthly
+    chair: slm
+    notices:
+      - {before: 7 days, to: [slm]}
+  review:
+    uses: library-review
+    calendar: office
+"#;
+    let program = Arc::new(Program::from_text("test.yaml", bundle).unwrap().program);
+    let ids: Vec<&str> = program.forums.iter().map(|f| &*f.id).collect();
+    assert_eq!(ids, ["review"]);
+    let events =
+        r#"{"at":"2026-10-01T00:00:00Z","record":"T-1","type":"ticket","event":"created"}"#;
+    let actions = replay(&program, events, "2026-11-03T00:00:00Z");
+    assert_eq!(
+        of(&actions, "forum.notice", "review").last(),
+        Some(&"2026-10-26T09:00:00Z 2026-11-02T09:00:00Z 2026-11".to_string())
+    );
+    assert!(of(&actions, "forum.notice", "library-review").is_empty());
+
+    // The examples import the library: none of its forums is announced in them.
+    for name in [
+        "metlife-desk",
+        "mod-bmc-ela",
+        "proact-governance",
+        "fnal-slm",
+    ] {
+        let actions = replay(&example(name), &events_of(name), "2027-01-01T00:00:00Z");
+        let library: Vec<&str> = actions
+            .iter()
+            .filter_map(|a| a.forum.as_deref())
+            .filter(|f| f.starts_with("monthly-sla-review") || f.starts_with("customer-survey"))
+            .collect();
+        assert!(library.is_empty(), "{name} announces {library:?}");
+    }
+}
+
 /// `slaflow serve` on a virtual clock and `slaflow run` to the same instant journal and print
-/// the same actions, byte for byte: report dues and deliveries, forum notices, the availability
-/// breach and escalations of the BMC example.
+/// the same actions, byte for byte: report dues and deliveries, the availability breach and
+/// escalations of the BMC example.
 #[test]
 fn serve_and_run_emit_byte_identical_governance_actions() {
     let db = crate::common::scratch("governance-serve").join("journal.db");
@@ -620,12 +682,7 @@ fn serve_and_run_emit_byte_identical_governance_actions() {
         "2026-12-15T00:00:00Z",
     ]);
     let replayed: Vec<String> = stdout(&run).lines().map(str::to_string).collect();
-    for kind in [
-        "report.due",
-        "report.delivered",
-        "forum.notice",
-        "sla.breached",
-    ] {
+    for kind in ["report.due", "report.delivered", "sla.breached"] {
         assert!(
             served
                 .iter()

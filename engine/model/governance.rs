@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::measure::{KpiMeasure, LicenceSource};
 use super::text_or::text_or_struct;
 use super::{
-    AgreementId, CalendarId, Duration, KpiId, MatrixId, Period, ProcessId, RateCardId, ReportId,
-    RoleId, Spanned, StepId, TimeOfDay,
+    AgreementId, CalendarId, Duration, ForumId, KpiId, MatrixId, Period, ProcessId, RateCardId,
+    ReportId, RoleId, Spanned, StepId, TimeOfDay,
 };
 
 /// The unit a KPI is measured in.
@@ -151,6 +151,15 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Forum {
+    /// A forum (usually from the `rules/` library) this one is based on; the fields given here
+    /// are merged over a copy of it.
+    #[serde(default)]
+    pub uses: Option<Spanned<ForumId>>,
+    /// A template: never scheduled, announced or exported. Library forums are templates that
+    /// contracts base their own on with `uses`, giving them a calendar and participants;
+    /// `template` is not inherited.
+    #[serde(default)]
+    pub template: bool,
     /// Display name, in the document's language (e.g. `Förvaltningsforum`).
     #[serde(default)]
     pub name: Option<String>,

@@ -32,7 +32,7 @@ pub fn check(cx: &Context<'_>, d: &mut Diagnostics) {
     }
     for (id, entry) in cx.bundle.forums.iter() {
         let f = &entry.value;
-        if f.cadence.is_some() {
+        if f.cadence.is_some() || f.template {
             continue;
         }
         let span = match (&f.held, f.notices.first()) {
