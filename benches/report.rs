@@ -24,7 +24,8 @@
 
 mod support;
 
-use std::fmt::Write as _;
+use support::env_or;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,111 +34,10 @@ use slaflow::report::{Ledger, Sections, parse_period};
 use slaflow::runtime::input::{Line, Lines};
 use slaflow::runtime::sink::Discard;
 use slaflow::runtime::{Driver, Engine};
-
-const BUNDLE: &str = r#"
-calendars:
-  desk:
-    timezone: Europe/London
-    hours:
-      weekdays: ["08:00-18:00"]
-      sat: ["09:00-13:00"]
-roles:
-  desk:
-    members: [desk@example.com]
-agreements:
-  desk-sla:
-    type: sla
-    calendar: desk
-    targets:
-      response:
-        applies_to: {record_type: incident}
-        start: {event: created}
-        stop: {event: responded}
-        goal: 1h
-        objective: 95%
-        penalty: {currency: EUR, per_breach: 12.5, cap: 50000}
-      resolution:
-        applies_to: {record_type: incident}
-        start: {event: created}
-        stop: {event: resolved}
-        goal: 10h
-        objective: 90%
-        penalty:
-          currency: EUR
-          charge: 120000
-          credits:
-            - {below: 95%, credit: 2%}
-            - {below: 90%, credit: 5%}
-kpis:
-  response-compliance:
-    frequency: monthly
-    unit: percent
-    lower_limit: 95
-    measure:
-      compliance: {agreement: desk-sla, targets: [response]}
-  resolution-p90:
-    frequency: monthly
-    unit: hours
-    upper_limit: 10
-    measure:
-      elapsed: {agreement: desk-sla, targets: [resolution], percentile: 90%}
-reports:
-  monthly:
-    period: monthly
-    calendar: desk
-    agreements: [desk-sla]
-    kpis: [response-compliance, resolution-p90]
-"#;
+use support::month::{BUNDLE, events};
 
 /// Set in the child process that measures memory: `ledger` or `baseline`.
 const MEMORY_CHILD: &str = "SLAFLOW_BENCH_REPORT_MEMORY";
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_string())
-}
-
-/// The month's events, in time order.
-fn events(records: usize) -> String {
-    let mut out = String::with_capacity(records * 3 * 110);
-    // 2026-11-01T00:00:00Z; one incident every five seconds.
-    let base: i64 = 1_793_491_200;
-    let (respond, resolve) = (240usize, 5_760usize); // 20 minutes, 8 hours, in steps of 5 s
-    let stamp = |step: usize| slaflow::model::Timestamp(base + 5 * step as i64).to_string();
-    for step in 0..records + resolve + 1200 {
-        if step < records {
-            let _ = writeln!(
-                out,
-                r#"{{"at":"{}","record":"INC{step:07}","type":"incident","event":"created","fields":{{"priority":"P{}"}}}}"#,
-                stamp(step),
-                step % 4 + 1
-            );
-        }
-        if let Some(r) = step
-            .checked_sub(respond)
-            .filter(|r| *r < records && !r.is_multiple_of(13))
-        {
-            let _ = writeln!(
-                out,
-                r#"{{"at":"{}","record":"INC{r:07}","event":"responded"}}"#,
-                stamp(step)
-            );
-        }
-        // Every 17th is resolved 100 minutes later than the others.
-        let late = |r: usize| if r.is_multiple_of(17) { 1_200 } else { 0 };
-        for r in [step.checked_sub(resolve), step.checked_sub(resolve + 1_200)]
-            .into_iter()
-            .flatten()
-            .filter(|r| *r < records && step == r + resolve + late(*r))
-        {
-            let _ = writeln!(
-                out,
-                r#"{{"at":"{}","record":"INC{r:07}","event":"resolved"}}"#,
-                stamp(step)
-            );
-        }
-    }
-    out
-}
 
 fn compiled() -> Compiled {
     Program::from_text("bench.yaml", BUNDLE).unwrap()

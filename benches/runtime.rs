@@ -32,6 +32,8 @@
 
 mod support;
 
+use support::env_or;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -49,10 +51,6 @@ const EXAMPLES: [&str; 4] = [
 
 /// Set in the child process that measures memory: `<workload>`.
 const MEMORY_CHILD: &str = "SLAFLOW_BENCH_MEMORY_CHILD";
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_string())
-}
 
 fn events_wanted() -> usize {
     env_or("SLAFLOW_BENCH_EVENTS", "1000000").parse().unwrap()
