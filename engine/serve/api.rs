@@ -80,6 +80,16 @@ pub struct TokenQuery {
     pub token: Option<String>,
 }
 
+/// The token of an `Authorization: Bearer TOKEN` value; the scheme is case-insensitive
+/// (RFC 7235, section 2.1), so `bearer` and `BEARER` are read too.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 /// Checks the request's token for `scope`: 401 without a valid one, 403 without the scope.
 pub fn authorize(
     app: &App,
@@ -90,8 +100,7 @@ pub fn authorize(
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(bearer_token);
     match app.tokens.check(bearer.or(query), scope) {
         Ok(_) => Ok(()),
         Err(true) => Err((
@@ -753,4 +762,19 @@ pub fn dashboard_auth(app: &App, headers: &HeaderMap, query: &TokenQuery) -> Res
 /// Plain HTML answer.
 pub fn html(text: String) -> Response {
     Html(text).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearerabc"), None);
+    }
 }
