@@ -48,6 +48,7 @@ pub mod penalty;
 pub mod process;
 pub mod program;
 pub mod raci;
+pub mod reconcile;
 pub mod report;
 pub mod runtime;
 pub mod schema;
