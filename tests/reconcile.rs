@@ -419,3 +419,24 @@ fn zammad_has_no_sla_results_to_reconcile() {
         "error: `--from zammad`: Zammad exports hold no SLA results to compare (Zammad writes only escalation instants on tickets); reconcile reads ServiceNow `task_sla` and Jira Service Management SLA fields\n"
     );
 }
+
+#[test]
+fn a_stage_the_vendor_says_otherwise_is_a_difference() {
+    // The vendor still shows INC0010001's standard resolution in progress (its SLA job has not
+    // run since); slaflow's clock was met on 9 October. The business time of a cycle that has
+    // not ended is not compared.
+    let dir = edited("stage", "servicenow", "task_sla.json", |sla| {
+        sla["result"][1]["stage"] = json!({"display_value": "In progress", "value": "in_progress"});
+    });
+    let (status, out, err) = run_in(&dir, "servicenow", &["--format", "json"]);
+    assert_eq!(status, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(rows(&report).contains(&"INC0010001 | Standard resolution (2 working days) | differs | stage | vendor in_progress false 48600 | slaflow metlife-desk-side-sla/standard-resolution completed false 48600".to_string()), "{:?}", rows(&report));
+    let row = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["record"] == "INC0010001")
+        .unwrap();
+    assert_eq!(row["why"], "the vendor says in_progress, slaflow completed");
+}
