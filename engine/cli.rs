@@ -8,6 +8,7 @@ mod calendar_export;
 pub mod diff;
 mod import;
 mod picture;
+mod reconcile;
 mod replay;
 mod report;
 mod run;
@@ -129,6 +130,9 @@ pub enum Command {
     /// Replay the same events under two bundles and show what changes: breaches, compliance,
     /// credits and the records whose outcome changes.
     Simulate(simulate::Args),
+    /// Set the vendor's own SLA results (ServiceNow task_sla, Jira SLA fields) against
+    /// slaflow's replay of the same export: the records that differ, with slaflow's explain.
+    Reconcile(reconcile::Args),
 }
 
 /// Runs the command line and returns the exit status.
@@ -162,6 +166,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Reconcile(args) => reconcile::run(&args),
     };
     ExitCode::from(status)
 }

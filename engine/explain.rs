@@ -187,6 +187,44 @@ pub fn explain(engine: &Engine, record: &str) -> Option<Report> {
     })
 }
 
+/// A clock's `explain` lines, as `simulate` and `reconcile` quote them: its goal, calendar,
+/// due time and state, then one line per timeline entry; none when the engine has no such
+/// clock.
+pub fn lines(
+    engine: &Engine,
+    record: &str,
+    agreement: &str,
+    target: &str,
+    cycle: u32,
+) -> Vec<String> {
+    let Some(report) = explain(engine, record) else {
+        return Vec::new();
+    };
+    let Some(clock) = report
+        .clocks
+        .iter()
+        .find(|c| c.agreement == agreement && c.target == target && c.cycle == cycle)
+    else {
+        return Vec::new();
+    };
+    let due = clock.due.map_or("unknown".to_string(), |d| d.to_string());
+    let mut lines = vec![format!(
+        "goal {} in calendar {}, due {due}: {}",
+        clock.goal, clock.calendar, clock.state
+    )];
+    for l in &clock.timeline {
+        lines.push(format!(
+            "{} {} at {} business, {} wall: {}",
+            l.at,
+            l.what,
+            span(l.business),
+            span(l.wall),
+            l.because
+        ));
+    }
+    lines
+}
+
 /// Seconds as `1d 2h 3m 4s` (zero parts left out).
 pub fn span(seconds: u64) -> String {
     if seconds == 0 {

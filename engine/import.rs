@@ -11,7 +11,7 @@
 pub mod map;
 
 mod jira;
-mod servicenow;
+pub(crate) mod servicenow;
 mod timeline;
 mod zammad;
 
@@ -104,7 +104,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(
+    pub(crate) fn new(
         file: &str,
         record: Option<&str>,
         field: Option<&str>,
@@ -118,7 +118,7 @@ impl Problem {
         }
     }
 
-    fn list(problems: &[Problem]) -> String {
+    pub(crate) fn list(problems: &[Problem]) -> String {
         let mut text = String::new();
         for (n, problem) in problems.iter().enumerate() {
             if n > 0 {
@@ -270,7 +270,7 @@ pub(crate) struct Times {
 }
 
 impl Times {
-    fn new(map: &LoadedMap) -> Times {
+    pub(crate) fn new(map: &LoadedMap) -> Times {
         Times {
             vendor: map.map.from.value,
             display: map.map.display_value == Some(map::DisplayValue::True),

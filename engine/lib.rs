@@ -28,6 +28,8 @@
 //!     an edit of a bundle changes), [`simulate`] (what an edit would have done to a history:
 //!     both bundles replayed and their reports compared), [`schema`] (the JSON Schemas of the
 //!     model, import maps included).
+//! 13. [`reconcile`]: a vendor's own SLA results against slaflow's (an export imported and
+//!     replayed as the tools above do).
 
 pub mod availability;
 pub mod base;
@@ -48,6 +50,7 @@ pub mod penalty;
 pub mod process;
 pub mod program;
 pub mod raci;
+pub mod reconcile;
 pub mod report;
 pub mod runtime;
 pub mod schema;

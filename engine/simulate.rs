@@ -419,12 +419,33 @@ fn replay(side: &Side<'_>, events: &[u8], periods: &[String]) -> Result<Replayed
         ),
         None => (Arc::clone(&side.program), Vec::new()),
     };
-    // Every record is kept to the end, so each changed clock can be explained.
+    let sinks: Vec<&mut dyn Sink> = ledgers.iter_mut().map(|l| l as &mut dyn Sink).collect();
+    let (engine, mut outcomes) = drive(first, switches, events, sinks, until)?;
+    let rejected = std::mem::take(&mut outcomes.rejected);
+    Ok(Replayed {
+        reports: ledgers.iter_mut().map(Ledger::report).collect(),
+        outcomes,
+        engine,
+        rejected,
+    })
+}
+
+/// Replays `events` through an engine that starts with `first` and switches as `switches`
+/// plan, every action going to `sinks` and to the sink of clock outcomes; timers run to
+/// `until` (or stop at the last event). Every record is kept to the end, so each clock can
+/// be explained.
+fn drive(
+    first: Arc<Program>,
+    switches: Vec<Switch>,
+    events: &[u8],
+    sinks: Vec<&mut dyn Sink>,
+    until: Option<i64>,
+) -> Result<(Engine, Outcomes), String> {
     let engine = Engine::new(first);
     let mut outcomes = Outcomes::default();
     let mut driver = Driver::new(engine).sink(&mut outcomes);
-    for ledger in &mut ledgers {
-        driver = driver.sink(ledger);
+    for sink in sinks {
+        driver = driver.sink(sink);
     }
     let run = (|| {
         driver.plan(switches)?;
@@ -433,12 +454,29 @@ fn replay(side: &Side<'_>, events: &[u8], periods: &[String]) -> Result<Replayed
     })();
     let engine = driver.into_engine();
     run.map_err(|e| e.to_string())?;
-    let rejected = std::mem::take(&mut outcomes.rejected);
-    Ok(Replayed {
-        reports: ledgers.iter_mut().map(Ledger::report).collect(),
-        outcomes,
+    Ok((engine, outcomes))
+}
+
+/// A history replayed under one bundle: the engine at its end and the event lines it
+/// rejected.
+pub struct History {
+    /// The engine, every record kept.
+    pub engine: Engine,
+    /// The lines of the events the engine rejected (line number, reason).
+    pub rejected: Vec<(u64, String)>,
+}
+
+/// Replays `events` (JSON Lines, in time order) under `program`, as [`simulate`] replays each
+/// side, with timers run to `until` (or to the last event).
+pub fn replay_history(
+    program: Arc<Program>,
+    events: &[u8],
+    until: Option<i64>,
+) -> Result<History, String> {
+    let (engine, mut outcomes) = drive(program, Vec::new(), events, Vec::new(), until)?;
+    Ok(History {
         engine,
-        rejected,
+        rejected: std::mem::take(&mut outcomes.rejected),
     })
 }
 
@@ -679,34 +717,10 @@ fn changes(old: &Replayed, new: &Replayed, window: (i64, i64)) -> Vec<Change> {
         .collect()
 }
 
-/// A clock's `explain` lines: its goal, calendar and due time, then each timeline line.
+/// A clock's `explain` lines, by key.
 fn explain_lines(engine: &Engine, key: &Key) -> Vec<String> {
     let (record, agreement, target, cycle) = key;
-    let Some(report) = crate::explain::explain(engine, record) else {
-        return Vec::new();
-    };
-    let Some(clock) = report.clocks.iter().find(|c| {
-        c.agreement == agreement.as_ref() && c.target == target.as_ref() && c.cycle == *cycle
-    }) else {
-        return Vec::new();
-    };
-    let span = crate::explain::span;
-    let due = clock.due.map_or("unknown".to_string(), |d| d.to_string());
-    let mut lines = vec![format!(
-        "goal {} in calendar {}, due {due}: {}",
-        clock.goal, clock.calendar, clock.state
-    )];
-    for l in &clock.timeline {
-        lines.push(format!(
-            "{} {} at {} business, {} wall: {}",
-            l.at,
-            l.what,
-            span(l.business),
-            span(l.wall),
-            l.because
-        ));
-    }
-    lines
+    crate::explain::lines(engine, record, agreement, target, *cycle)
 }
 
 #[cfg(test)]

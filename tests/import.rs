@@ -12,8 +12,9 @@ fn fixture(vendor: &str) -> PathBuf {
     root().join("tests/fixtures/import").join(vendor)
 }
 
-/// The export files of a vendor's fixture (everything but the map and the script).
-fn exports(vendor: &str) -> Vec<String> {
+/// The export files of a vendor's fixture (everything but the map and the script), from the
+/// repository root.
+pub fn exports(vendor: &str) -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(fixture(vendor))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -25,6 +25,7 @@ mod hostile;
 mod hostile_engine;
 mod import;
 mod library;
+mod reconcile;
 mod report;
 mod robustness;
 mod runtime;

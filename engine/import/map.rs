@@ -100,6 +100,32 @@ pub struct Map {
     /// always `created`.
     #[serde(default)]
     pub events: Vec<Spanned<EventRule>>,
+    /// For `slaflow reconcile`: each SLA definition of the vendor, by its name (ServiceNow's
+    /// `task_sla.sla`, a Jira SLA field's `name`), and the slaflow clocks it corresponds to.
+    /// Every name the SLA export holds must be listed (with `ignore: true` to leave it out).
+    #[serde(default)]
+    pub sla: IdMap<String, SlaMap>,
+}
+
+/// The slaflow clocks a vendor SLA definition corresponds to: the record's clock of
+/// `agreement` and `target` (or of any target of `measure`, for a vendor SLA whose goal varies
+/// with priority as Jira's do), or none with `ignore: true`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct SlaMap {
+    /// The agreement id in the bundle, e.g. `metlife-desk-side-sla`.
+    #[serde(default)]
+    pub agreement: Option<String>,
+    /// The target id in the agreement, e.g. `standard-resolution`.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Instead of `target`: any target of the agreement with this measure, e.g. `resolution`;
+    /// a record has one such clock at a time (its first matching target).
+    #[serde(default)]
+    pub measure: Option<String>,
+    /// Not compared: a vendor SLA the contract has no clock for (an auto-close timer, say).
+    #[serde(default)]
+    pub ignore: bool,
 }
 
 /// Where one bundle field comes from.
@@ -223,6 +249,9 @@ fn check(map: &Map, diagnostics: &mut Diagnostics) -> Option<Tz> {
     for rule in &map.events {
         check_rule(map, &rule.value, rule.span, diagnostics);
     }
+    for (name, sla) in map.sla.iter() {
+        check_sla(&name.value, sla, name.span, diagnostics);
+    }
     if let Some(format) = &map.date_format
         && chrono::format::StrftimeItems::new(&format.value)
             .any(|item| matches!(item, chrono::format::Item::Error))
@@ -273,6 +302,27 @@ fn check_field(name: &str, field: &FieldMap, span: Span, diagnostics: &mut Diagn
         ),
         _ => {}
     }
+}
+
+fn check_sla(name: &str, sla: &SlaMap, span: Span, diagnostics: &mut Diagnostics) {
+    let problem = match (&sla.agreement, &sla.target, &sla.measure, sla.ignore) {
+        (None, None, None, true) | (Some(_), Some(_), None, false) => return,
+        (Some(_), None, Some(_), false) => return,
+        (_, _, _, true) => "has `ignore: true` and a clock; it is one or the other",
+        (None, _, _, false) => "names no `agreement`",
+        (Some(_), Some(_), Some(_), false) => "has both `target` and `measure`",
+        (Some(_), None, None, false) => "names no `target` (or `measure`)",
+    };
+    diagnostics.push(
+        Diagnostic::new(
+            Code::InvalidValue,
+            span,
+            format!("vendor SLA `{name}` {problem}"),
+        )
+        .with_help(
+            "e.g. `{agreement: desk-sla, target: resolution}`, `{agreement: desk-sla, measure: resolution}` or `{ignore: true}`",
+        ),
+    );
 }
 
 fn check_rule(map: &Map, rule: &EventRule, span: Span, diagnostics: &mut Diagnostics) {

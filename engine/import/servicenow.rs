@@ -7,6 +7,8 @@
 //! `{"display_value", "value"}` objects). Audit rows hold stored values (choice values,
 //! reference `sys_id`s, date-times in UTC) whatever the request; a CSV export writes its own
 //! `sys_created_on` as a display value, in the exporting user's time zone and date format.
+//! Rows of a `task_sla` export (the vendor's SLA results, read by [`crate::reconcile`]) are
+//! skipped, so the same files can go to both commands.
 
 use serde_json::Value;
 
@@ -48,6 +50,10 @@ pub(super) fn read(
             continue;
         };
         for (position, row) in rows.iter().enumerate() {
+            if is_task_sla(row) {
+                // SLA results, which `slaflow reconcile` compares; no record of the history.
+                continue;
+            }
             if row.get("documentkey").is_some() && row.get("fieldname").is_some() {
                 if let Some((key, change)) = audit_of(file, position, row, times, problems) {
                     joiner.change(file, key, change);
@@ -58,6 +64,13 @@ pub(super) fn read(
         }
     }
     joiner.finish(("audit row", "audit rows"), warnings)
+}
+
+/// Whether a Table API row is a `task_sla` record: the vendor's SLA result for a task.
+pub(crate) fn is_task_sla(row: &Value) -> bool {
+    ["task", "sla", "stage"]
+        .iter()
+        .all(|k| row.get(k).is_some())
 }
 
 fn is_csv(file: &str, text: &str) -> bool {
