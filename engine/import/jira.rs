@@ -153,10 +153,10 @@ pub(super) fn delivery(
     body_object(body, "issue", shape, problems)?;
     let issue = body.get("issue")?;
     let source = source_of(&map.map, times, "issue", 0, issue, problems)?;
-    let at = match body.get("timestamp").map(|t| (t, t.as_i64())) {
-        Some((_, Some(ms))) => DateTime::<Utc>::from_timestamp_millis(ms),
-        _ => None,
-    };
+    let at = body
+        .get("timestamp")
+        .and_then(Value::as_i64)
+        .and_then(DateTime::<Utc>::from_timestamp_millis);
     let Some(at) = at else {
         problems.push(Problem::new(
             "body",
