@@ -232,6 +232,42 @@ impl Import {
     }
 }
 
+/// What one webhook delivery's body holds.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// A record at one moment.
+    Record(Delivery),
+    /// Nothing to map (e.g. a Jira event that is not about an issue), and why.
+    Ignored(String),
+}
+
+/// One vendor record at one moment, as a webhook delivers it: its current state, with no
+/// history (the engine's state of the record is the state before).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The record id (by the map's `record_id`).
+    pub record: String,
+    /// When the change the delivery tells of happened, by the vendor's clock.
+    pub at: DateTime<Utc>,
+    /// An id of the delivery that the payload itself holds (ServiceNow: `sys_id` and
+    /// `sys_mod_count`); Jira and Zammad send theirs in a header.
+    pub key: Option<String>,
+    source: Source,
+}
+
+/// What the engine holds of a record: the value of one of its bundle fields.
+pub type Known<'a> = &'a dyn Fn(&str) -> Option<Value>;
+
+/// An event a delivery gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveEvent {
+    /// The event.
+    pub event: Imported,
+    /// A `first` or an `at` rule named it: such a rule names one event per record, so the
+    /// receiver remembers that it was given.
+    pub once: bool,
+}
+
 /// A vendor record as its export module read it.
 #[derive(Debug, Clone)]
 pub(crate) struct Source {
@@ -438,6 +474,107 @@ pub fn import_texts(map: &LoadedMap, files: &[(String, String)]) -> Result<Impor
         events,
         warnings,
         records: sources.len(),
+    })
+}
+
+/// Reads a webhook delivery's `body` with `map` (whose `from` is the sender): the record at
+/// the moment it tells of, or problems naming the place in the body (not JSON, not the
+/// vendor's shape, a field that cannot be read).
+pub fn read_delivery(map: &LoadedMap, body: &[u8]) -> Result<Payload, ImportError> {
+    let times = Times::new(map);
+    let mut problems = Vec::new();
+    let file = "body";
+    let text = String::from_utf8_lossy(body);
+    let read = parse_json(file, &text, &mut problems).and_then(|json| {
+        if !json.is_object() {
+            problems.push(Problem::new(file, None, None, "is not a JSON object"));
+            return None;
+        }
+        match map.map.from.value {
+            Vendor::Servicenow => servicenow::delivery(map, &times, &json, &mut problems),
+            Vendor::Jira => jira::delivery(map, &times, &json, &mut problems),
+            Vendor::Zammad => zammad::delivery(map, &times, &json, &mut problems),
+        }
+    });
+    match read {
+        Some(payload) if problems.is_empty() => Ok(payload),
+        _ => Err(ImportError::Input(problems)),
+    }
+}
+
+/// The events `delivery` gives against what the engine holds of its record: `known` gives
+/// the record's bundle fields (`None`: the engine does not know the record), `given` whether
+/// the event a `first` or `at` rule names was given for the record already, and `since` the
+/// oldest instant an `at` rule's event is still new at. Values the map does not list are an
+/// [`ImportError::Unmapped`], in the importer's words.
+pub fn delivery_events(
+    map: &LoadedMap,
+    delivery: &Delivery,
+    known: Option<Known<'_>>,
+    given: &dyn Fn(&str) -> bool,
+    since: DateTime<Utc>,
+) -> Result<Vec<LiveEvent>, ImportError> {
+    let times = Times::new(map);
+    let mut problems = Vec::new();
+    let mut builder = timeline::Builder::new(map, &times);
+    let events = builder.moment(
+        &delivery.source,
+        delivery.at,
+        known,
+        given,
+        since,
+        &mut problems,
+    );
+    if !problems.is_empty() {
+        return Err(ImportError::Input(problems));
+    }
+    let (_, unmapped) = builder.finish();
+    if !unmapped.is_empty() {
+        return Err(ImportError::Unmapped(unmapped, map.path.clone()));
+    }
+    Ok(events)
+}
+
+/// The object at `key` of a delivery's body, or a problem saying what the body must be.
+pub(crate) fn body_object<'v>(
+    body: &'v Value,
+    key: &str,
+    shape: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<&'v serde_json::Map<String, Value>> {
+    let found = body.get(key).and_then(Value::as_object);
+    if found.is_none() {
+        problems.push(Problem::new(
+            "body",
+            None,
+            Some(key),
+            format!("is missing or not an object: {shape}"),
+        ));
+    }
+    found
+}
+
+/// The record of a delivery, found at `file` in the body, and the instant in its `field`.
+pub(crate) fn record_at(
+    map: &LoadedMap,
+    times: &Times,
+    file: &str,
+    record: &Value,
+    field: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<(Source, DateTime<Utc>)> {
+    let source = source_of(&map.map, times, file, 0, record, problems)?;
+    let at = instant(times, file, &source.id, field, record.get(field), problems)?;
+    Some((source, at))
+}
+
+/// A delivery of the record `source`, at `at`.
+pub(crate) fn at_moment(source: Source, at: DateTime<Utc>, key: Option<String>) -> Payload {
+    Payload::Record(Delivery {
+        record: source.id.clone(),
+        at,
+        key,
+        source,
     })
 }
 

@@ -23,12 +23,15 @@
 //! 9. [`runtime`]: the engine over every version it ran, the one event loop, sinks, status.
 //! 10. [`store`] (the durable journal, a sink), [`explain`] (a clock's timeline) and [`report`]
 //!     (a period's compliance, KPIs, credits, billing and licences, folded from the actions).
-//! 11. [`serve`]: the live engine, an HTTP server over the engine, its journal and its bundle.
-//! 12. Tools over bundles and histories: [`import`] (vendor exports to events), [`diff`] (what
-//!     an edit of a bundle changes), [`simulate`] (what an edit would have done to a history:
-//!     both bundles replayed and their reports compared), [`schema`] (the JSON Schemas of the
-//!     model, import maps included).
-//! 13. [`reconcile`]: a vendor's own SLA results against slaflow's (an export imported and
+//! 11. [`import`]: a ticketing system's exports, or one webhook delivery against a record's
+//!     state, to events (by a map; it runs no engine).
+//! 12. [`serve`]: the live engine, an HTTP server over the engine, its journal and its bundle,
+//!     with webhook receivers that read deliveries through [`import`].
+//! 13. Tools over bundles and histories: [`diff`] (what an edit of a bundle changes),
+//!     [`simulate`] (what an edit would have done to a history: both bundles replayed and their
+//!     reports compared), [`schema`] (the JSON Schemas of the model, import maps and hooks files
+//!     included).
+//! 14. [`reconcile`]: a vendor's own SLA results against slaflow's (an export imported and
 //!     replayed as the tools above do).
 
 pub mod availability;

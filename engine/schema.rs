@@ -64,6 +64,12 @@ pub fn all() -> Vec<SchemaFile> {
             name: "import-map.schema.json",
             text: render(&generate::<ImportMap>("import-map.schema.json")),
         },
+        SchemaFile {
+            name: "hooks.schema.json",
+            text: render(&generate::<crate::serve::hooks::HooksFile>(
+                "hooks.schema.json",
+            )),
+        },
     ]
 }
 

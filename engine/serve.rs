@@ -11,6 +11,7 @@ pub mod actor;
 pub mod api;
 pub mod auth;
 pub mod dashboard;
+pub mod hooks;
 pub mod metrics;
 pub mod reload;
 pub mod status;
@@ -32,6 +33,29 @@ use auth::Tokens;
 use metrics::Metrics;
 use reload::Reloader;
 use status::BundleStatus;
+
+/// Reads a YAML file of the server's configuration (`what`: `webhooks`, `hooks`) through the
+/// bundle loader's parser; errors name the file.
+pub(crate) fn read_config<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    what: &str,
+) -> Result<T, String> {
+    let shown = crate::source::display_path(path);
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {what} file `{shown}`: {e}"))?;
+    let mut diagnostics = crate::diagnostic::Diagnostics::new();
+    let node = crate::load::yaml::parse(
+        crate::source::FileId(0),
+        &text,
+        crate::load::yaml::Limits::default(),
+        &mut diagnostics,
+    );
+    if let Some(first) = diagnostics.iter().next() {
+        return Err(format!("{what} file `{shown}`: {}", first.message));
+    }
+    let node = node.ok_or_else(|| format!("{what} file `{shown}` is empty"))?;
+    crate::load::de::from_node(&node).map_err(|e| format!("{what} file `{shown}`: {e}"))
+}
 
 /// How the server runs.
 pub struct Config {
@@ -59,6 +83,8 @@ pub struct Config {
     pub watch: bool,
     /// Where committed actions are POSTed.
     pub webhooks: Vec<webhooks::Webhook>,
+    /// The webhook receivers (`POST /v1/hooks/{vendor}`).
+    pub hooks: hooks::Hooks,
 }
 
 /// What the handlers share.
@@ -83,6 +109,8 @@ pub struct App {
     pub latest: Arc<Mutex<VecDeque<String>>>,
     /// Becomes `true` when the server stops: open action streams end.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// The webhook receivers.
+    pub hooks: hooks::Hooks,
 }
 
 /// Why the server could not start or stopped.
@@ -215,6 +243,7 @@ pub async fn run(
         virtual_clock: config.virtual_clock,
         latest,
         stopping,
+        hooks: config.hooks,
     });
     let hangups = tokio::spawn(async move {
         #[cfg(unix)]

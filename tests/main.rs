@@ -21,6 +21,7 @@ mod diff;
 mod docs;
 mod examples;
 mod governance;
+mod hooks;
 mod hostile;
 mod hostile_engine;
 mod import;

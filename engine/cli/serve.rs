@@ -53,6 +53,10 @@ pub struct Args {
     /// docs/commands.md).
     #[arg(long, value_name = "FILE")]
     pub webhooks: Option<PathBuf>,
+    /// A hooks file: the webhook receivers (`POST /v1/hooks/jira`, `zammad`, `servicenow`),
+    /// each with its import map and secret (see docs/serve.md).
+    #[arg(long, value_name = "FILE")]
+    pub hooks: Option<PathBuf>,
 }
 
 /// Reads a duration as seconds: `5s`, `2m`, `1h`, or a number of seconds.
@@ -111,6 +115,13 @@ pub fn run(args: &Args) -> u8 {
         },
         None => Vec::new(),
     };
+    let hooks = match &args.hooks {
+        Some(path) => match slaflow::serve::hooks::load(path) {
+            Ok(hooks) => hooks,
+            Err(error) => return fail(error),
+        },
+        None => slaflow::serve::hooks::Hooks::default(),
+    };
     let config = slaflow::serve::Config {
         bundle: args.bundle.clone(),
         db: args.db.clone(),
@@ -127,6 +138,7 @@ pub fn run(args: &Args) -> u8 {
         virtual_clock,
         watch: !args.no_watch,
         webhooks,
+        hooks,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -8,9 +8,13 @@
 //! at most a page of histories per issue; an issue whose changelog is cut is refused, since a
 //! partial history would give wrong clocks.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{Change, LoadedMap, Problem, Source, Times, instant, parse_json, source_of, text_of};
+use super::{
+    Change, LoadedMap, Payload, Problem, Source, Times, at_moment, body_object, instant,
+    parse_json, source_of, text_of,
+};
 
 /// Reads every page of issues.
 pub(super) fn read(
@@ -119,4 +123,48 @@ fn changelog(
     // Jira lists histories newest first in some versions; the history is their time order.
     changes.sort_by_key(|c| c.at);
     Some(changes)
+}
+
+/// A Jira webhook body (`jira:issue_created`, `jira:issue_updated`, or any event that carries
+/// the issue): `{"timestamp": <ms>, "webhookEvent": ..., "issue": {"key": ..., "fields":
+/// {...}}, "changelog": {...}}`. The issue is read as a search result's issue; `timestamp`
+/// (milliseconds since 1970) is the instant of the change. The changelog is not needed: the
+/// engine's state of the issue is the state before.
+pub(super) fn delivery(
+    map: &LoadedMap,
+    times: &Times,
+    body: &Value,
+    problems: &mut Vec<Problem>,
+) -> Option<Payload> {
+    let event = body.get("webhookEvent").and_then(Value::as_str);
+    if event == Some("jira:issue_deleted") {
+        return Some(Payload::Ignored(
+            "a deleted issue is not mapped: its clocks stay as they are".into(),
+        ));
+    }
+    if let Some(event) = event
+        && body.get("issue").is_none()
+    {
+        return Some(Payload::Ignored(format!(
+            "`{event}` is not about an issue; only issue events are mapped"
+        )));
+    }
+    let shape = "not a Jira issue webhook (`{\"webhookEvent\": ..., \"issue\": {...}}`)";
+    body_object(body, "issue", shape, problems)?;
+    let issue = body.get("issue")?;
+    let source = source_of(&map.map, times, "issue", 0, issue, problems)?;
+    let at = body
+        .get("timestamp")
+        .and_then(Value::as_i64)
+        .and_then(DateTime::<Utc>::from_timestamp_millis);
+    let Some(at) = at else {
+        problems.push(Problem::new(
+            "body",
+            Some(&source.id),
+            Some("timestamp"),
+            "is missing or not a whole number of milliseconds; Jira sends the instant of the change there",
+        ));
+        return None;
+    };
+    Some(at_moment(source, at, None))
 }

@@ -12,7 +12,10 @@
 
 use serde_json::Value;
 
-use super::{Change, Joiner, LoadedMap, Problem, Source, Times, instant, parse_json, text_of};
+use super::{
+    Change, Joiner, LoadedMap, Payload, Problem, Source, Times, at_moment, body_object, instant,
+    parse_json, record_at, text_of,
+};
 
 /// The columns of an audit row the importer reads.
 const AUDIT_COLUMNS: [&str; 5] = [
@@ -196,4 +199,37 @@ fn read_csv(
         };
         joiner.change(file, document, change);
     }
+}
+
+/// A ServiceNow delivery: ServiceNow has no webhook of its own, so a business rule posts the
+/// record with an outbound REST message, as `{"current": {...}}` where `current` is the
+/// record as the Table API writes it (in the map's `display_value` shape). `sys_updated_on`
+/// is the instant of the change; `sys_id` and `sys_mod_count` (which every update raises) make
+/// the delivery's id.
+pub(super) fn delivery(
+    map: &LoadedMap,
+    times: &Times,
+    body: &Value,
+    problems: &mut Vec<Problem>,
+) -> Option<Payload> {
+    let shape = "post the record as `{\"current\": {...}}`";
+    body_object(body, "current", shape, problems)?;
+    let current = body.get("current")?;
+    let (source, at) = record_at(map, times, "current", current, "sys_updated_on", problems)?;
+    let mut key = Vec::new();
+    for column in ["sys_id", "sys_mod_count"] {
+        match current.get(column).map(|v| text_of(v, false)) {
+            Some(Ok(Some(text))) => key.push(text),
+            _ => problems.push(Problem::new(
+                "current",
+                Some(&source.id),
+                Some(column),
+                "is missing; `sys_id` and `sys_mod_count` make the delivery's id",
+            )),
+        }
+    }
+    if key.len() < 2 {
+        return None;
+    }
+    Some(at_moment(source, at, Some(key.join("."))))
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::map::{EventRule, FieldMap, LoadedMap, ValueType};
-use super::{Change, Imported, Problem, Source, Times, Unmapped, lookup, text_of};
+use super::{Change, Imported, LiveEvent, Problem, Source, Times, Unmapped, lookup, text_of};
 use crate::base::same;
 use crate::model::condition::FieldMatch;
 
@@ -57,18 +57,7 @@ impl<'m> Builder<'m> {
 
     /// Adds the events of one record.
     pub(super) fn add(&mut self, source: &Source, problems: &mut Vec<Problem>) {
-        let vendor = self.map.map.from.value;
-        let columns: Vec<Column<'m>> = self
-            .map
-            .map
-            .fields
-            .iter()
-            .map(|(name, field)| Column {
-                name: name.value.as_str(),
-                field,
-                history: field.history_name(vendor),
-            })
-            .collect();
+        let columns = self.columns();
         let before = problems.len();
         for change in &source.changes {
             if change.at < source.created {
@@ -125,6 +114,163 @@ impl<'m> Builder<'m> {
             fields,
         });
         self.changes(source, &columns, state, problems);
+    }
+
+    /// The map's bundle fields, with their vendor names.
+    fn columns(&self) -> Vec<Column<'m>> {
+        let vendor = self.map.map.from.value;
+        self.map
+            .map
+            .fields
+            .iter()
+            .map(|(name, field)| Column {
+                name: name.value.as_str(),
+                field,
+                history: field.history_name(vendor),
+            })
+            .collect()
+    }
+
+    /// The events of one moment of a record (a webhook delivery, `source` with no changes,
+    /// at the instant `at`): `created` with its current fields when the engine does not know
+    /// the record (`known` is `None`); otherwise the change of its mapped fields from the
+    /// values `known` gives (the engine's), named by the map's rules as [`Builder::add`]
+    /// names a change. A `first` rule, or an `at` rule, names one event per record: `given`
+    /// says whether its event was given for this record already, and an `at` instant before
+    /// `since` is not new. Unmapped values are collected as by [`Builder::add`].
+    pub(super) fn moment(
+        &mut self,
+        source: &Source,
+        at: DateTime<Utc>,
+        known: Option<super::Known<'_>>,
+        given: &dyn Fn(&str) -> bool,
+        since: DateTime<Utc>,
+        problems: &mut Vec<Problem>,
+    ) -> Vec<LiveEvent> {
+        let columns = self.columns();
+        let before = problems.len();
+        let mut state: Vec<Value> = Vec::with_capacity(columns.len());
+        for column in &columns {
+            let text = current_text(source, column.field, problems);
+            state.push(self.convert(source, column, text.as_deref(), problems));
+        }
+        let mut out = Vec::new();
+        let mut fields = serde_json::Map::new();
+        let mut old_of: HashMap<usize, Value> = HashMap::new();
+        let rules = &self.map.map.events;
+        let mut used: Vec<bool> = rules
+            .iter()
+            .map(|r| (r.value.first || r.value.at.is_some()) && given(&r.value.event))
+            .collect();
+        let mut named = None;
+        match known {
+            None => {
+                let record_type = self.record_type(source, problems);
+                if problems.len() > before {
+                    return out;
+                }
+                let Some(record_type) = record_type else {
+                    return out;
+                };
+                for (column, value) in columns.iter().zip(&state) {
+                    if !value.is_null() {
+                        fields.insert(column.name.to_string(), value.clone());
+                    }
+                }
+                out.push(LiveEvent {
+                    event: Imported {
+                        at: source.created,
+                        record: source.id.clone(),
+                        record_type: Some(record_type),
+                        event: "created".into(),
+                        fields: std::mem::take(&mut fields),
+                    },
+                    once: false,
+                });
+            }
+            Some(known) => {
+                for (index, (column, new)) in columns.iter().zip(&state).enumerate() {
+                    let old = known(column.name).unwrap_or(Value::Null);
+                    if !same(&old, new) {
+                        fields.insert(column.name.to_string(), new.clone());
+                        old_of.insert(index, old);
+                    }
+                }
+                let was = used.clone();
+                named = self.name(&columns, &state, &old_of, &mut used).map(|name| {
+                    let first = rules
+                        .iter()
+                        .zip(was.iter().zip(&used))
+                        .any(|(r, (before, after))| r.value.first && !before && *after);
+                    (name, first)
+                });
+            }
+        }
+        // The instants `at` rules name that are new: not given for this record yet, not
+        // older than `since`.
+        let mut timed: Vec<(DateTime<Utc>, String)> = Vec::new();
+        for (rule, done) in rules.iter().zip(&used) {
+            let Some(path) = &rule.value.at else { continue };
+            if *done || !holds(&rule.value.when, &columns, &state) {
+                continue;
+            }
+            let Some(value) = lookup(&source.snapshot, path).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            match self.times.read(value) {
+                Ok(instant) if instant >= since => timed.push((instant, rule.value.event.clone())),
+                Ok(_) => {}
+                Err(why) => problems.push(Problem::new(
+                    &source.file,
+                    Some(&source.id),
+                    Some(path),
+                    why,
+                )),
+            }
+        }
+        if problems.len() > before {
+            return Vec::new();
+        }
+        timed.sort_by_key(|(instant, _)| *instant);
+        // A change no field rule names takes the name of an `at` rule of its instant.
+        if named.is_none()
+            && !fields.is_empty()
+            && let Some(position) = timed.iter().position(|(instant, _)| *instant == at)
+        {
+            let (_, name) = timed.remove(position);
+            named = Some((name, true));
+        }
+        let (name, once) = match named {
+            Some((name, once)) => (Some(name), once),
+            None if !fields.is_empty() => (Some("updated".to_string()), false),
+            None => (None, false),
+        };
+        if let Some(name) = name {
+            out.push(LiveEvent {
+                event: Imported {
+                    at,
+                    record: source.id.clone(),
+                    record_type: None,
+                    event: name,
+                    fields,
+                },
+                once,
+            });
+        }
+        for (instant, name) in timed {
+            out.push(LiveEvent {
+                event: Imported {
+                    at: instant,
+                    record: source.id.clone(),
+                    record_type: None,
+                    event: name,
+                    fields: serde_json::Map::new(),
+                },
+                once: true,
+            });
+        }
+        out.sort_by_key(|e| e.event.at);
+        out
     }
 
     /// The events of the record's changes, group by group (one group per instant).

@@ -10,7 +10,10 @@
 
 use serde_json::Value;
 
-use super::{Change, Joiner, LoadedMap, Problem, Source, Times, instant, parse_json, text_of};
+use super::{
+    Change, Joiner, LoadedMap, Payload, Problem, Source, Times, at_moment, body_object, instant,
+    parse_json, record_at, text_of,
+};
 
 /// Reads every file: ticket lists and history responses, joined by ticket id.
 pub(super) fn read(
@@ -113,4 +116,39 @@ fn change_of(
             new: value("value_to"),
         },
     ))
+}
+
+/// The ticket attributes a Zammad webhook sends as the associated object, with the key that
+/// names the object in `GET /api/v1/tickets?expand=true` (which maps are written for).
+const ASSOCIATIONS: [(&str, &str); 7] = [
+    ("priority", "name"),
+    ("group", "name"),
+    ("organization", "name"),
+    ("owner", "login"),
+    ("customer", "login"),
+    ("created_by", "login"),
+    ("updated_by", "login"),
+];
+
+/// A Zammad trigger webhook body (the default payload): `{"ticket": {...}, "article":
+/// {...}}`. The ticket's `priority`, `group`, `organization` and users come as objects; each
+/// is read as the expanded ticket API writes it (the name, or the user's login), so one map
+/// serves exports and webhooks. `updated_at` is the instant of the change.
+pub(super) fn delivery(
+    map: &LoadedMap,
+    times: &Times,
+    body: &Value,
+    problems: &mut Vec<Problem>,
+) -> Option<Payload> {
+    let shape = "not a Zammad trigger webhook with the default payload (`{\"ticket\": {...}, \"article\": {...}}`)";
+    let mut ticket = body_object(body, "ticket", shape, problems)?.clone();
+    for (key, name) in ASSOCIATIONS {
+        if let Some(Value::Object(object)) = ticket.get(key) {
+            let named = object.get(name).cloned().unwrap_or(Value::Null);
+            ticket.insert(key.to_string(), named);
+        }
+    }
+    let ticket = Value::Object(ticket);
+    let (source, at) = record_at(map, times, "ticket", &ticket, "updated_at", problems)?;
+    Some(at_moment(source, at, None))
 }

@@ -51,6 +51,9 @@ pub struct Rejected {
 /// A question about the engine's state, answered on the engine thread.
 pub type Query = Box<dyn FnOnce(&Engine) + Send>;
 
+/// Writes events from the engine's state and the latest instant an event may have.
+pub type Derive = Box<dyn FnOnce(&Engine, i64) -> Vec<String> + Send>;
+
 /// An answer given once a round is durable.
 type Answer = Box<dyn FnOnce(&Engine)>;
 
@@ -72,6 +75,16 @@ pub enum Command {
         step: String,
         /// The decision's outcome, if it is one.
         outcome: Option<String>,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<Ingested, String>>,
+    },
+    /// Apply the events `make` writes from the engine's state at this command's turn in the
+    /// round, given the latest instant an event may have (the clock plus the allowance
+    /// ahead): a webhook delivery compared with the record the engine holds, with nothing
+    /// between the look and the change. Answer when they are durable.
+    Derive {
+        /// Writes the events (raw JSON lines); none when it refuses (it says why itself).
+        make: Derive,
         /// Where the answer goes.
         reply: oneshot::Sender<Result<Ingested, String>>,
     },
@@ -205,6 +218,17 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
             match command {
                 Command::Ingest { lines, reply } => {
                     let latest = clock.now().timestamp().saturating_add(ahead);
+                    let result = ingest(&mut driver, &refused, &mut next_line, lines, latest);
+                    if let Ok(done) = &result {
+                        metrics.accepted(done.accepted, done.rejected.len());
+                    }
+                    answers.push(Box::new(move |_| {
+                        let _ = reply.send(result.map_err(|e| e.to_string()));
+                    }));
+                }
+                Command::Derive { make, reply } => {
+                    let latest = clock.now().timestamp().saturating_add(ahead);
+                    let lines = make(driver.engine(), latest);
                     let result = ingest(&mut driver, &refused, &mut next_line, lines, latest);
                     if let Ok(done) = &result {
                         metrics.accepted(done.accepted, done.rejected.len());

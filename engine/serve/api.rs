@@ -39,6 +39,7 @@ pub const MAX_CONCURRENT: usize = 256;
 pub fn router(app: Arc<App>) -> Router {
     let limited = Router::new()
         .route("/v1/events", post(ingest))
+        .route("/v1/hooks/{vendor}", post(super::hooks::receive))
         .route("/v1/instances/{id}/steps/{step}/complete", post(complete))
         .route("/v1/records/{id}", get(record))
         .route("/v1/clocks", get(clocks))

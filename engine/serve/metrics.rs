@@ -1,6 +1,7 @@
 //! The server's counters, in the Prometheus text format (`GET /metrics`): events accepted and
 //! rejected, actions by kind, breaches by agreement and target, reloads, ingest and journal
-//! commit latencies, webhook deliveries and retries. Clocks by state are counted when scraped.
+//! commit latencies, webhook deliveries and retries, deliveries received by the webhook
+//! receivers. Clocks by state are counted when scraped.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -44,6 +45,16 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+/// Labels of a webhook delivery received.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HookLabels {
+    /// The sender: `jira`, `zammad` or `servicenow`.
+    pub vendor: String,
+    /// `accepted`, `duplicate`, `ignored`, `unauthorized`, `invalid`, `unmapped`, `refused`
+    /// or `unavailable`.
+    pub outcome: String,
+}
+
 /// Every counter of the server.
 pub struct Metrics {
     registry: Mutex<Registry>,
@@ -58,6 +69,8 @@ pub struct Metrics {
     commit: Histogram,
     /// Webhook deliveries by outcome.
     pub deliveries: Family<OutcomeLabels, Counter>,
+    /// Deliveries received by the webhook receivers, by sender and outcome.
+    hooks: Family<HookLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -112,6 +125,12 @@ impl Metrics {
             "Webhook deliveries, by outcome (failed ones are retried)",
             deliveries.clone(),
         );
+        let hooks = Family::<HookLabels, Counter>::default();
+        registry.register(
+            "hook_deliveries",
+            "Deliveries received by the webhook receivers, by sender and outcome",
+            hooks.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             events_accepted,
@@ -123,6 +142,7 @@ impl Metrics {
             round,
             commit,
             deliveries,
+            hooks,
         }
     }
 
@@ -147,6 +167,16 @@ impl Metrics {
                 })
                 .inc();
         }
+    }
+
+    /// Counts a delivery a webhook receiver answered.
+    pub fn hook(&self, vendor: &str, outcome: &str) {
+        self.hooks
+            .get_or_create(&HookLabels {
+                vendor: vendor.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
     }
 
     /// Counts a reload.

@@ -65,22 +65,7 @@ struct Entry {
 
 /// Reads a webhooks file.
 pub fn load(path: &Path) -> Result<Vec<Webhook>, String> {
-    let shown = crate::source::display_path(path);
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read webhooks file `{shown}`: {e}"))?;
-    let mut diagnostics = crate::diagnostic::Diagnostics::new();
-    let node = crate::load::yaml::parse(
-        crate::source::FileId(0),
-        &text,
-        crate::load::yaml::Limits::default(),
-        &mut diagnostics,
-    );
-    if let Some(first) = diagnostics.iter().next() {
-        return Err(format!("webhooks file `{shown}`: {}", first.message));
-    }
-    let node = node.ok_or_else(|| format!("webhooks file `{shown}` is empty"))?;
-    let file: File =
-        crate::load::de::from_node(&node).map_err(|e| format!("webhooks file `{shown}`: {e}"))?;
+    let file: File = super::read_config(path, "webhooks")?;
     let mut hooks = Vec::new();
     for entry in file.webhooks {
         let secret = match (entry.secret, entry.secret_env) {
