@@ -170,7 +170,10 @@ fn jira_deliveries_give_the_proact_clocks_worked_out_by_hand() {
     // rule, remembered in the event id), Svarstid P1 met after 25 minutes = 1500 s.
     let progress = deliver(&server, "jira", "3-in-progress.json", "1003");
     assert_eq!(names(&progress), ["responded"]);
-    assert_eq!(progress["events"][0]["id"], "jira:1003>responded@ITSM-201");
+    assert_eq!(
+        progress["events"][0]["id"],
+        "jira:1003>jira:responded@ITSM-201"
+    );
     // 11:30: Resolved (löst), Åtgärdstid P1 met after 1 h 30 min = 5400 s.
     let resolved = deliver(&server, "jira", "4-resolved.json", "1004");
     assert_eq!(names(&resolved), ["resolved"]);

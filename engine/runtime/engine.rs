@@ -21,6 +21,7 @@ mod governance;
 mod instances;
 mod kpis;
 mod penalties;
+mod seen;
 
 pub use availability::Tracker;
 pub use governance::Owed;
@@ -266,7 +267,7 @@ pub struct Engine {
     /// Per version, the scripts no longer evaluated (rebuilt from the state on resume).
     disabled: Vec<Arc<crate::condition::Disabled>>,
     /// The ids of `state.seen_ids`, to look up (rebuilt from the state on resume).
-    seen_index: crate::base::FastSet<Name>,
+    seen_index: seen::SeenIds,
 }
 
 impl Engine {
@@ -350,7 +351,7 @@ impl Engine {
         }
         let disabled = disabled.into_iter().map(Arc::new).collect();
         Engine {
-            seen_index: state.seen_ids.iter().map(|(_, i)| Name::clone(i)).collect(),
+            seen_index: seen::SeenIds::of(state.seen_ids.iter().map(|(_, i)| i)),
             disabled,
             versions,
             current,
@@ -1270,14 +1271,23 @@ impl Engine {
     /// Whether an event with this id was applied within the deduplication window.
     fn seen(&mut self, id: &str) -> bool {
         if self.seen_index.len() != self.state.seen_ids.len() {
-            self.seen_index = self
-                .state
-                .seen_ids
-                .iter()
-                .map(|(_, i)| Name::clone(i))
-                .collect();
+            self.seen_index = seen::SeenIds::of(self.state.seen_ids.iter().map(|(_, i)| i));
         }
         self.seen_index.contains(id)
+    }
+
+    /// Whether an event applied within the deduplication window has the id `head` or an id
+    /// `head>...` (see [`Engine::remembers_tail`]).
+    pub fn remembers_head(&self, head: &str) -> bool {
+        self.seen_index.has_head(head)
+    }
+
+    /// Whether an event applied within the deduplication window has an id `...>tail`: an id
+    /// may be written `HEAD>TAIL` to be found by either part in constant time (the webhook
+    /// receivers put the delivery in the head and an event that happens once per record in
+    /// the tail).
+    pub fn remembers_tail(&self, tail: &str) -> bool {
+        self.seen_index.has_tail(tail)
     }
 
     fn remember(&mut self, id: &str, at: i64) {

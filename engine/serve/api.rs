@@ -83,7 +83,7 @@ pub struct TokenQuery {
 
 /// The token of an `Authorization: Bearer TOKEN` value; the scheme is case-insensitive
 /// (RFC 7235, section 2.1), so `bearer` and `BEARER` are read too.
-fn bearer_token(value: &str) -> Option<&str> {
+pub(super) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim_start().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

@@ -214,7 +214,7 @@ pub fn verify(receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> Result<(
     let key = receiver.secret.as_bytes();
     let (prefix, valid) = match receiver.vendor {
         Vendor::Servicenow => {
-            let given = value.strip_prefix("Bearer ").unwrap_or("").trim();
+            let given = super::api::bearer_token(value).unwrap_or("");
             use subtle::ConstantTimeEq;
             ("Bearer ", bool::from(given.as_bytes().ct_eq(key)))
         }
@@ -334,9 +334,10 @@ struct Written {
     vendor_at: DateTime<Utc>,
 }
 
-/// An event id's marker of a `first` or `at` rule's event for a record: `>event@record`.
-fn marker(event: &str, record: &str) -> String {
-    format!(">{event}@{record}")
+/// The tail of the id of a `first` or `at` rule's event for a record (`HEAD>TAIL`, the
+/// delivery in the head): `vendor:event@record`, which the engine finds in constant time.
+fn marker(prefix: &str, event: &str, record: &str) -> String {
+    format!("{prefix}{event}@{record}")
 }
 
 /// Compares the delivery with the engine's record and writes its events (on the engine
@@ -349,9 +350,7 @@ fn make(
     base: &str,
     prefix: &str,
 ) -> (Vec<String>, Made) {
-    let ids = || engine.state.seen_ids.iter().map(|(_, id)| &**id);
-    let base_marked = format!("{base}>");
-    if ids().any(|id| id == base || id.starts_with(&base_marked)) {
+    if engine.remembers_head(base) {
         return (Vec::new(), Made::Duplicate);
     }
     let record = engine.record(&delivery.record);
@@ -360,10 +359,7 @@ fn make(
         .as_ref()
         .map(|fields| move |name: &str| fields.get(name).cloned());
     let known_ref: Option<Known<'_>> = known.as_ref().map(|k| k as Known<'_>);
-    let given = |event: &str| {
-        let mark = marker(event, &delivery.record);
-        ids().any(|id| id.starts_with(prefix) && id.ends_with(&mark))
-    };
+    let given = |event: &str| engine.remembers_tail(&marker(prefix, event, &delivery.record));
     let now = engine.state.now;
     let since = now
         .map(|n| n.saturating_sub(crate::runtime::engine::DEDUP_WINDOW))
@@ -419,7 +415,8 @@ fn make(
             format!("{base}#{}", n + 1)
         };
         if once {
-            id.push_str(&marker(&event.event, &event.record));
+            id.push('>');
+            id.push_str(&marker(prefix, &event.event, &event.record));
         }
         let mut value = serde_json::to_value(&event).unwrap_or(Value::Null);
         if let Value::Object(object) = &mut value {
