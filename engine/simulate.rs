@@ -512,13 +512,70 @@ struct Clock {
 }
 
 /// A sink that keeps each clock's outcome, and the lines the engine rejected.
+///
+/// Clocks are kept per record (a record has a few), each under its (agreement, target) pair
+/// interned as a number: one hash of the record's id per action, where a key of three strings
+/// cost most of a simulation's time.
 #[derive(Debug, Default)]
 struct Outcomes {
-    clocks: FastMap<Key, Clock>,
+    records: FastMap<Name, Vec<(u32, u32, Clock)>>,
+    /// Agreement and target pairs by number, and their numbers.
+    pairs: Vec<(Name, Name)>,
+    numbers: FastMap<(Name, Name), u32>,
     rejected: Vec<(u64, String)>,
 }
 
 impl Outcomes {
+    /// The number of an (agreement, target) pair, given one if new.
+    fn number(&mut self, agreement: &Name, target: &Name) -> u32 {
+        let key = (Name::clone(agreement), Name::clone(target));
+        if let Some(n) = self.numbers.get(&key) {
+            return *n;
+        }
+        let n = u32::try_from(self.pairs.len()).unwrap_or(u32::MAX);
+        self.pairs.push(key.clone());
+        self.numbers.insert(key, n);
+        n
+    }
+
+    /// The number of an (agreement, target) pair, if it was seen.
+    fn find_number(&self, agreement: &str, target: &str) -> Option<u32> {
+        // Few pairs: a scan avoids building owned keys for a lookup.
+        self.pairs
+            .iter()
+            .position(|(a, t)| &**a == agreement && &**t == target)
+            .and_then(|n| u32::try_from(n).ok())
+    }
+
+    /// A clock by key.
+    fn get(&self, key: &Key) -> Option<&Clock> {
+        let (record, agreement, target, cycle) = key;
+        let pair = self.find_number(agreement, target)?;
+        self.records
+            .get(record)?
+            .iter()
+            .find(|(p, c, _)| *p == pair && c == cycle)
+            .map(|(_, _, clock)| clock)
+    }
+
+    /// Every clock with its key.
+    fn iter(&self) -> impl Iterator<Item = (Key, &Clock)> {
+        self.records.iter().flat_map(move |(record, clocks)| {
+            clocks.iter().filter_map(move |(pair, cycle, clock)| {
+                let (agreement, target) = self.pairs.get(*pair as usize)?;
+                Some((
+                    (
+                        Name::clone(record),
+                        Name::clone(agreement),
+                        Name::clone(target),
+                        *cycle,
+                    ),
+                    clock,
+                ))
+            })
+        })
+    }
+
     fn action(&mut self, action: &Action) {
         let (Some(record), Some(agreement), Some(target)) =
             (&action.record, &action.agreement, &action.target)
@@ -526,43 +583,58 @@ impl Outcomes {
             return;
         };
         let cycle = action.cycle.unwrap_or(1);
-        let key = (
-            Name::clone(record),
-            Name::clone(agreement),
-            Name::clone(target),
-            cycle,
-        );
+        let pair = self.number(agreement, target);
         let at = action.at.0;
         let due = action.due.map(|d| d.0);
         if action.kind == Kind::SlaStarted {
-            self.clocks.insert(
-                key,
-                Clock {
-                    start: at,
-                    decided: None,
-                    due,
-                    outcome: Outcome::Running,
-                },
-            );
+            let clock = Clock {
+                start: at,
+                decided: None,
+                due,
+                outcome: Outcome::Running,
+            };
+            let clocks = self.records.entry(Name::clone(record)).or_default();
+            match clocks
+                .iter_mut()
+                .find(|(p, c, _)| *p == pair && *c == cycle)
+            {
+                Some(slot) => slot.2 = clock,
+                None => clocks.push((pair, cycle, clock)),
+            }
             return;
         }
         if action.kind == Kind::SlaRetargeted {
             let Some(previous) = &action.previous_target else {
                 return;
             };
-            let old = (
-                Name::clone(record),
-                Name::clone(agreement),
-                Name::clone(previous),
-                cycle,
-            );
-            if let Some(mut clock) = self.clocks.remove(&old) {
-                clock.due = due.or(clock.due);
-                self.clocks.insert(key, clock);
+            let old = self.number(agreement, previous);
+            let Some(clocks) = self.records.get_mut(&**record) else {
+                return;
+            };
+            let Some(from) = clocks.iter().position(|(p, c, _)| *p == old && *c == cycle) else {
+                return;
+            };
+            let (_, _, mut clock) = clocks.swap_remove(from);
+            clock.due = due.or(clock.due);
+            match clocks
+                .iter_mut()
+                .find(|(p, c, _)| *p == pair && *c == cycle)
+            {
+                Some(slot) => slot.2 = clock,
+                None => clocks.push((pair, cycle, clock)),
             }
             return;
         }
-        let Some(clock) = self.clocks.get_mut(&key) else {
+        let Some(clock) = self
+            .records
+            .get_mut(&**record)
+            .and_then(|clocks| {
+                clocks
+                    .iter_mut()
+                    .find(|(p, c, _)| *p == pair && *c == cycle)
+            })
+            .map(|(_, _, clock)| clock)
+        else {
             return;
         };
         if due.is_some() {
@@ -679,24 +751,29 @@ fn changes(old: &Replayed, new: &Replayed, window: (i64, i64)) -> Vec<Change> {
         (window.0..window.1).contains(&c.start)
             || c.decided.is_some_and(|d| (window.0..window.1).contains(&d))
     };
-    let mut keys: Vec<(&Key, i64)> = Vec::new();
-    for (key, clock) in old.outcomes.clocks.iter().chain(new.outcomes.clocks.iter()) {
-        let a = old.outcomes.clocks.get(key);
-        let b = new.outcomes.clocks.get(key);
-        let in_scope = a.is_some_and(counted) || b.is_some_and(counted);
-        if in_scope && a.map(|c| c.outcome) != b.map(|c| c.outcome) {
-            keys.push((key, clock.start));
+    // One lookup per clock: the baseline's clocks against the candidate's, then the clocks
+    // only the candidate has.
+    let (old_clocks, new_clocks) = (&old.outcomes, &new.outcomes);
+    let mut keys: Vec<(Key, i64)> = Vec::new();
+    for (key, a) in old_clocks.iter() {
+        let b = new_clocks.get(&key);
+        if (counted(a) || b.is_some_and(counted)) && Some(a.outcome) != b.map(|c| c.outcome) {
+            keys.push((key, a.start));
+        }
+    }
+    for (key, b) in new_clocks.iter() {
+        if counted(b) && old_clocks.get(&key).is_none() {
+            keys.push((key, b.start));
         }
     }
     keys.sort_by(|(a, at), (b, bt)| at.cmp(bt).then(a.cmp(b)));
-    keys.dedup_by(|(a, _), (b, _)| a == b);
     keys.into_iter()
         .map(|(key, _)| {
+            let a = old.outcomes.get(&key);
+            let b = new.outcomes.get(&key);
+            let lines_a = explain_lines(&old.engine, &key);
+            let lines_b = explain_lines(&new.engine, &key);
             let (record, agreement, target, cycle) = key;
-            let a = old.outcomes.clocks.get(key);
-            let b = new.outcomes.clocks.get(key);
-            let lines_a = explain_lines(&old.engine, key);
-            let lines_b = explain_lines(&new.engine, key);
             let only = |x: &[String], y: &[String]| -> Vec<String> {
                 x.iter().filter(|l| !y.contains(l)).cloned().collect()
             };
@@ -705,7 +782,7 @@ fn changes(old: &Replayed, new: &Replayed, window: (i64, i64)) -> Vec<Change> {
                 record: record.to_string(),
                 agreement: agreement.to_string(),
                 target: target.to_string(),
-                cycle: *cycle,
+                cycle,
                 baseline: outcome(a),
                 candidate: outcome(b),
                 baseline_due: a.and_then(|c| c.due).map(Timestamp),
