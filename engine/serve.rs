@@ -126,6 +126,12 @@ pub enum ServeError {
     /// The address cannot be listened on, or serving failed.
     #[error("{0}")]
     Io(String),
+    /// The journal failed while serving: the engine stopped rather than acknowledge what is
+    /// not durable, and the server shut down so that a supervisor restarts it.
+    #[error(
+        "the journal failed, so the server stopped (nothing unacknowledged was lost; start it again): {0}"
+    )]
+    Failed(String),
 }
 
 /// Starts the server and runs it until `shutdown` completes (SIGTERM, Ctrl-C), then lets
@@ -195,9 +201,15 @@ pub async fn run(
         bundle: Arc::clone(&bundle),
         latest: Arc::clone(&latest),
     };
+    // The engine thread says when it stopped on a failure, so the server stops too.
+    let (failed, failure) = tokio::sync::oneshot::channel::<String>();
     let engine_thread = std::thread::Builder::new()
         .name("slaflow-engine".into())
-        .spawn(move || actor::run(setup, receiver))
+        .spawn(move || {
+            if let Err(error) = actor::run(setup, receiver) {
+                let _ = failed.send(error);
+            }
+        })
         .map_err(|e| ServeError::Io(format!("cannot start the engine thread: {e}")))?;
     if let Some(program) = switch_to {
         tracing::info!(version = %program.hash, "The bundle changed since the journal was written: it becomes the next version");
@@ -264,8 +276,17 @@ pub async fn run(
         .map_err(|e| ServeError::Io(e.to_string()))?;
     tracing::info!(%address, "Listening");
     ready(address);
+    let fatal = Arc::new(Mutex::new(None));
+    let fatal_seen = Arc::clone(&fatal);
     let shutdown = async move {
-        shutdown.await;
+        tokio::select! {
+            () = shutdown => {}
+            Ok(error) = failure => {
+                if let Ok(mut slot) = fatal_seen.lock() {
+                    *slot = Some(error);
+                }
+            }
+        }
         let _ = stop.send(true);
     };
     let served = axum::serve(listener, api::router(app))
@@ -276,5 +297,9 @@ pub async fn run(
     let _ = commands.send(Command::Shutdown);
     drop(commands);
     let _ = tokio::task::spawn_blocking(move || engine_thread.join()).await;
-    served
+    let failure = fatal.lock().ok().and_then(|mut slot| slot.take());
+    match failure {
+        Some(error) => Err(ServeError::Failed(error)),
+        None => served,
+    }
 }

@@ -737,6 +737,61 @@ fn sigterm_ends_open_action_streams_and_the_server_exits() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A journal the server cannot write (here another writer holds it longer than the server
+/// waits, as a full disk would refuse it) stops the engine: the request gets `503` with nothing
+/// of it acknowledged, and the server exits with status 2 naming the failure, for its
+/// supervisor to restart it. Restarted, it has every acknowledged event and takes the refused
+/// one when it is sent again.
+#[test]
+fn a_journal_that_fails_stops_the_server_for_its_supervisor_to_restart() {
+    let dir = scratch("journal-fails");
+    let mut server = start(&dir, &open_args(&ts(BASE)));
+    let port = server.port();
+    let first = created("j1", BASE + 60, "INC1", false, "P3");
+    let reply = post_events(port, None, std::slice::from_ref(&first));
+    assert_eq!(reply.json()["accepted"], 1, "{}", reply.text());
+
+    let writer = rusqlite::Connection::open(dir.join("journal.db")).unwrap();
+    writer.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let second = created("j2", BASE + 120, "INC2", false, "P3");
+    let reply = post_events(port, None, std::slice::from_ref(&second));
+    assert_eq!(reply.status, 503, "{}", reply.text());
+
+    let mut child = server.child.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(2));
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(log.contains("the journal failed"), "{log}");
+
+    drop(writer);
+    server.spawn();
+    let port = server.port();
+    assert_eq!(
+        get_json(port, None, "/v1/records/INC1")["fields"]["status"],
+        "new"
+    );
+    let reply = post_events(port, None, &[second]);
+    let answer = reply.json();
+    assert_eq!(answer["accepted"], 1, "{answer}");
+    assert!(
+        answer.get("duplicate").is_none_or(|d| d != true),
+        "{answer}"
+    );
+    assert_eq!(
+        get_json(port, None, "/v1/records/INC2")["fields"]["status"],
+        "new"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn an_event_dated_too_far_ahead_is_refused_and_the_feed_goes_on() {
     // A sender whose clock runs hours fast must not move the engine's time on: taken, its

@@ -140,7 +140,7 @@ pub struct Published {
 pub const LATEST: usize = 50;
 
 /// Runs the engine thread until [`Command::Shutdown`] or until every sender is gone.
-pub fn run(setup: Setup, commands: Receiver<Command>) {
+pub fn run(setup: Setup, commands: Receiver<Command>) -> Result<(), String> {
     let Setup {
         engine,
         mut journal,
@@ -176,7 +176,7 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
     let _ = advance(&mut driver, target(&clock));
     if let Err(error) = driver.flush() {
         tracing::error!(%error, "Cannot commit the journal");
-        return;
+        return Err(error.to_string());
     }
     let mut open = true;
     while open {
@@ -309,13 +309,14 @@ pub fn run(setup: Setup, commands: Receiver<Command>) {
             // The journal cannot take what was applied: stop rather than acknowledge what is
             // not durable. The answers are dropped, so every waiting request fails.
             tracing::error!(%error, "Stopping: the journal failed");
-            return;
+            return Err(error);
         }
         for answer in answers {
             answer(driver.engine());
         }
     }
     tracing::info!("Engine thread stopped; journal closed");
+    Ok(())
 }
 
 /// Moves the engine's time to `to` if it is ahead.
