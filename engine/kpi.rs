@@ -74,6 +74,9 @@ pub enum Measure {
     Count(Counter),
     /// One count as a share of another.
     Ratio(Counter, Box<Counter>),
+    /// Nothing in the events: the value comes from outside (a survey, a review's minutes) in
+    /// `kpi.reported` events.
+    Reported,
 }
 
 /// The clocks of some targets of one agreement.
@@ -298,6 +301,7 @@ impl KpiDef {
                 numerator: d(tally.hits) * hundred,
                 denominator: d(tally.misses),
             },
+            Measure::Reported => return None,
         };
         (!value.denominator.is_zero()).then_some(value)
     }
@@ -372,36 +376,34 @@ pub fn exact(value: f64) -> Decimal {
     value.to_string().parse().unwrap_or_default()
 }
 
-/// Compiles the KPIs of a checked bundle that have a `measure`, in document order.
+/// Compiles the KPIs of a checked bundle, in document order: those with a `measure` measured
+/// from the events, the others [`Measure::Reported`].
 pub fn kpis(cx: &Context<'_>) -> Vec<Arc<KpiDef>> {
     let mut out = Vec::new();
     for (id, entry) in cx.bundle.kpis.iter() {
         let k = &entry.value;
-        let Some(measure) = &k.measure else {
-            continue;
-        };
-        let m: &KpiMeasure = &measure.value;
-        let compiled = if let Some(s) = &m.compliance {
+        let m: Option<&KpiMeasure> = k.measure.as_ref().map(|m| &m.value);
+        let compiled = if let Some(s) = m.and_then(|m| m.compliance.as_ref()) {
             Measure::Compliance(Clocks::of(&s.value))
-        } else if let Some(s) = &m.elapsed {
+        } else if let Some(s) = m.and_then(|m| m.elapsed.as_ref()) {
             Measure::Elapsed(
                 Clocks::of(&s.value),
                 s.value.percentile.as_ref().map(|p| p.value),
             )
-        } else if let Some(t) = &m.count {
+        } else if let Some(t) = m.and_then(|m| m.count.as_ref()) {
             Measure::Count(Counter::of(&t.value))
-        } else if let Some(r) = &m.ratio {
+        } else if let Some(r) = m.and_then(|m| m.ratio.as_ref()) {
             Measure::Ratio(
                 Counter::of(&r.value.of),
                 Box::new(Counter::of(&r.value.per)),
             )
+        } else if m.is_none() {
+            Measure::Reported
         } else {
             continue;
         };
         let agreement = m
-            .compliance
-            .as_ref()
-            .or(m.elapsed.as_ref())
+            .and_then(|m| m.compliance.as_ref().or(m.elapsed.as_ref()))
             .and_then(|s| cx.bundle.agreements.get(s.value.agreement.value.as_str()));
         // The process measured, or a process tailored from it (`uses`), may name a calendar.
         let process = k.process.as_ref().and_then(|p| {

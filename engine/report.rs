@@ -178,7 +178,8 @@ pub struct KpiRow {
     pub bounds: String,
     /// The value of the period.
     pub value: Option<String>,
-    /// `within`, `out_of_limits`, `no value` (nothing measured) or `not computed` (no measure).
+    /// `within`, `out_of_limits`, `no value` (nothing measured) or `not reported` (a KPI
+    /// without a measure that no `kpi.reported` event gave a value for the period).
     pub status: String,
     /// The engine's reason.
     pub reason: Option<String>,

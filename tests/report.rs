@@ -116,6 +116,119 @@ fn the_delivery_kpi_breach_escalates_in_mod_bmc_ela_and_fnal_slm() {
     }
 }
 
+/// FNAL's "documentary evidence of issues raised at review meetings" (more than 10% of SLA
+/// reviews) has no measure: the Service Level Manager reports it from the minutes. November's 8%
+/// (reported on 2 December) is below the limit: measured, out of limits and escalated at the
+/// event's instant; a correction for October (12.5%, within) does not calm November's
+/// escalation; the November report shows 8%, out of limits, with October before it in the
+/// trend. Reports for a measured KPI, an unknown KPI, a period not ended or not the KPI's,
+/// and a value that is not a number are rejected with the reason.
+#[test]
+fn a_kpi_without_a_measure_takes_reported_values_checked_against_its_limits() {
+    let dir = scratch("kpi-reported");
+    let mut events =
+        std::fs::read_to_string(root().join("examples/fnal-slm/events.jsonl")).unwrap();
+    let kpi = |minute: u32, kpi: &str, period: &str, value: &str| {
+        format!(
+            "{{\"at\":\"2026-12-02T10:{minute:02}:00Z\",\"event\":\"kpi.reported\",\"kpi\":\"{kpi}\",\"period\":\"{period}\",\"value\":{value}}}\n"
+        )
+    };
+    for line in [
+        kpi(0, "review-issues-documented", "2026-11", "8"),
+        kpi(1, "review-issues-documented", "2026-10", "\"12.5\""),
+        kpi(2, "critical-slas-monitored", "2026-11", "8"),
+        kpi(3, "review-issue-documented", "2026-11", "8"),
+        kpi(4, "review-issues-documented", "2026-12", "8"),
+        kpi(5, "review-issues-documented", "Nov", "8"),
+        kpi(6, "review-issues-documented", "2026-11", "\"n/a\""),
+    ] {
+        events.push_str(&line);
+    }
+    let file = dir.join("events.jsonl");
+    std::fs::write(&file, events).unwrap();
+    let file = file.to_str().unwrap();
+    let out = slaflow(&["run", "examples/fnal-slm", "--events", file]);
+    let actions: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|a: &Value| {
+            a["at"]
+                .as_str()
+                .is_some_and(|t| t >= "2026-12-02T10:00:00Z")
+        })
+        .collect();
+    let kinds: Vec<String> = actions
+        .iter()
+        .map(|a| {
+            let what = a["topic"].as_str().or(a["kpi"].as_str()).unwrap_or("");
+            format!("{} {what}", a["kind"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "kpi.measured review-issues-documented",
+            "kpi.out_of_limits review-issues-documented",
+            "escalation.raised kpi-out-of-limits",
+            "kpi.measured review-issues-documented",
+            "event.rejected ",
+            "event.rejected ",
+            "event.rejected ",
+            "event.rejected ",
+            "event.rejected ",
+        ],
+        "{actions:#?}"
+    );
+    assert_eq!(actions[0]["fields"]["value"], "8");
+    assert_eq!(actions[0]["fields"]["period_start"], "2026-11-01T05:00:00Z");
+    assert_eq!(
+        actions[0]["reason"],
+        "8% is below the lower control limit 10% (reported)"
+    );
+    assert_eq!(actions[3]["fields"]["period_end"], "2026-11-01T05:00:00Z");
+    let errors: Vec<&str> = actions[4..]
+        .iter()
+        .map(|a| a["error"].as_str().unwrap())
+        .collect();
+    assert!(errors[0].contains("has a `measure`"), "{errors:?}");
+    assert!(
+        errors[1].contains("(did you mean `review-issues-documented`?)"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[2].contains("ends at 2027-01-01T06:00:00Z"),
+        "{errors:?}"
+    );
+    assert!(errors[3].contains("e.g. `2026-11`"), "{errors:?}");
+    assert!(errors[4].contains("as a number"), "{errors:?}");
+
+    let out = slaflow(&[
+        "report",
+        "examples/fnal-slm",
+        "--events",
+        file,
+        "--period",
+        "2026-11",
+        "--report",
+        "slm-management-report",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let k = row(&report["kpis"], &[("kpi", "review-issues-documented")]);
+    assert_eq!(k["value"], "8");
+    assert_eq!(k["status"], "out_of_limits");
+    let trend: Vec<&str> = k["trend"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(trend, ["12.5", "8"]);
+    let unreported = row(&report["kpis"], &[("kpi", "services-with-active-sla")]);
+    assert_eq!(unreported["status"], "not reported");
+}
+
 #[test]
 fn metlife_desk_october_by_hand() {
     let r = report("metlife-desk", "2026-10", "monthly-service-report");

@@ -25,7 +25,7 @@ pub struct Event {
     #[serde(default, rename = "type")]
     pub record_type: Option<String>,
     /// The event name: `created`, `updated`, `responded`, `resolved`, `closed`, `reopened`,
-    /// `step.completed`, `report.delivered` or any other.
+    /// `step.completed`, `report.delivered`, `kpi.reported` or any other.
     pub event: String,
     /// Fields merged into the record (a partial update). On an outage (a record an availability
     /// target applies to, e.g. type `outage`, events `created` and `restored`), `planned: true`
@@ -49,9 +49,16 @@ pub struct Event {
     pub report: Option<String>,
     /// For `report.delivered`: the period the report covers, as the engine writes it (`2026-10`
     /// for a month, `2026-Q4`, `2026-H2`, `2026`); without it, the oldest period still awaiting
-    /// the report.
+    /// the report. For `kpi.reported`: the period the value is for (required).
     #[serde(default)]
     pub period: Option<String>,
+    /// For `kpi.reported`: the KPI (its id in the bundle), one without a `measure`.
+    #[serde(default)]
+    pub kpi: Option<String>,
+    /// For `kpi.reported`: the KPI's value for the period, in its unit (a number, or a decimal
+    /// written as text, e.g. `"87.5"`), taken exactly.
+    #[serde(default)]
+    pub value: Option<Value>,
 }
 
 /// The fields an action can have, in output order.

@@ -62,7 +62,8 @@ pub struct Kpi {
     /// The escalation matrix raised when the KPI leaves its limits.
     #[serde(default)]
     pub escalation: Option<Spanned<MatrixId>>,
-    /// How the value is computed each period; without it the KPI is reported, not computed.
+    /// How the value is computed each period; without it the KPI's values come from outside
+    /// the events (a survey, a review's minutes) in `kpi.reported` events.
     #[serde(default)]
     pub measure: Option<Spanned<KpiMeasure>>,
     /// Whether a value equal to a limit is within it (`inclusive`, the default) or out of

@@ -628,20 +628,35 @@ impl Ledger {
                 .map(str::to_string)
         };
         if action.kind == Kind::KpiOutOfLimits {
-            if let Some((last, _)) = series.points.last_mut() {
-                last.out_of_limits = true;
+            let start = field("period_start").unwrap_or_default();
+            if let Some((point, _)) = series
+                .points
+                .iter_mut()
+                .rfind(|(p, _)| p.period_start == start)
+            {
+                point.out_of_limits = true;
             }
             return;
         }
-        series.points.push((
-            TrendPoint {
-                period_start: field("period_start").unwrap_or_default(),
-                period_end: field("period_end").unwrap_or_default(),
-                value: field("value"),
-                out_of_limits: false,
-            },
-            action.reason.clone(),
-        ));
+        let point = TrendPoint {
+            period_start: field("period_start").unwrap_or_default(),
+            period_end: field("period_end").unwrap_or_default(),
+            value: field("value"),
+            out_of_limits: false,
+        };
+        // A value reported again for a period replaces the first; a period reported late takes
+        // its place in the trend (the instants are RFC 3339 in UTC: text order is time order).
+        match series
+            .points
+            .binary_search_by(|(p, _)| p.period_start.cmp(&point.period_start))
+        {
+            Ok(at) => {
+                if let Some(slot) = series.points.get_mut(at) {
+                    *slot = (point, action.reason.clone());
+                }
+            }
+            Err(at) => series.points.insert(at, (point, action.reason.clone())),
+        }
         // The trend shows at most a year before the period.
         if series.points.len() > 24 {
             series.points.remove(0);
@@ -940,8 +955,9 @@ fn kpi_row(k: &KpiSeries, window: Window) -> KpiRow {
                     .is_ok_and(|t| t.0 > window.start)
             })
         });
+    // A KPI without a measure has the values `kpi.reported` events give it.
     let status = match current {
-        _ if !k.computed => "not computed",
+        None if !k.computed => "not reported",
         None => "no value",
         Some((p, _)) if p.value.is_none() => "no value",
         Some((p, _)) if p.out_of_limits => "out_of_limits",

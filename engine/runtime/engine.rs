@@ -632,6 +632,10 @@ impl Engine {
             self.begin(at);
             return self.report_delivered(event, line);
         }
+        if event.event == "kpi.reported" && event.record.is_none() {
+            self.begin(at);
+            return self.kpi_reported(event, line);
+        }
         let Some(record_id) = event.record.as_deref() else {
             self.begin(at);
             if !self.start_by_event(event) {

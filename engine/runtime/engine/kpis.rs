@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use super::Engine;
 use crate::base::Name;
-use crate::calendar::period::{bounds, next_boundary};
+use crate::calendar::period::{
+    bounds, bounds_of_number, label, next_boundary, number, parse_label,
+};
 use crate::condition::{Change, Evaluator};
 use crate::escalation::{Signal, Subject};
-use crate::kpi::{Facts, KpiDef, KpiTally, Value};
-use crate::model::Timestamp;
+use crate::kpi::{Facts, KpiDef, KpiTally, Measure, Value};
+use crate::model::{Event, Timestamp};
 use crate::program::Program;
 use crate::runtime::action::{Action, Kind};
 use crate::runtime::timer::Due;
@@ -36,8 +38,11 @@ impl Engine {
                     ..KpiTally::default()
                 });
             self.state.kpis.push(tally);
-            let index = u32::try_from(index).unwrap_or(u32::MAX);
-            self.state.timers.push(next, Due::Kpi(version, index));
+            // A reported KPI's values come in events; nothing closes its periods.
+            if !matches!(def.measure, Measure::Reported) {
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
+                self.state.timers.push(next, Due::Kpi(version, index));
+            }
         }
     }
 
@@ -102,8 +107,39 @@ impl Engine {
             },
         );
         let value = def.value(&closed);
+        self.kpi_value(
+            version,
+            index,
+            &def,
+            (closed.start, at),
+            at,
+            value,
+            None,
+            true,
+        );
+        let next = next_boundary(def.period, def.tz, at);
+        self.state.timers.push(next, Due::Kpi(version, index));
+    }
+
+    /// A KPI's value for the period `[from, to)`, known at `at`: `kpi.measured`, and out of its
+    /// control limits `kpi.out_of_limits` and the `kpi_out_of_limits` signal; back within them,
+    /// the KPI's raised topics calm (if the period is the `latest` known). `how` says where a
+    /// reported value came from.
+    #[allow(clippy::too_many_arguments)]
+    fn kpi_value(
+        &mut self,
+        version: u16,
+        index: u32,
+        def: &KpiDef,
+        (from, to): (i64, i64),
+        at: i64,
+        value: Option<Value>,
+        how: Option<&str>,
+        latest: bool,
+    ) {
+        let program = Arc::clone(&self.current);
         let out = value.and_then(|v| def.out_of_limits(v));
-        let mut measured = kpi_action(Kind::KpiMeasured, at, &def, &closed, value);
+        let mut measured = kpi_action(Kind::KpiMeasured, at, def, (from, to), value);
         measured.reason = Some(match (value, &out) {
             (None, _) => "nothing to measure in the period".to_string(),
             (Some(_), Some(why)) => why.clone(),
@@ -116,9 +152,12 @@ impl Engine {
                 def.unit_suffix()
             ),
         });
+        if let (Some(how), Some(reason)) = (how, &mut measured.reason) {
+            reason.push_str(&format!(" ({how})"));
+        }
         self.emit(measured);
         if let Some(why) = out {
-            let mut action = kpi_action(Kind::KpiOutOfLimits, at, &def, &closed, value);
+            let mut action = kpi_action(Kind::KpiOutOfLimits, at, def, (from, to), value);
             action.reason = Some(why);
             self.emit(action);
             let mut eval = self.evaluator(&program, version);
@@ -132,25 +171,131 @@ impl Engine {
                 &mut eval,
                 None,
             );
-        } else if value.is_some() {
+        } else if value.is_some() && latest {
             self.calm(Subject::Kpi(index), |_, _| true);
         }
-        let next = next_boundary(def.period, def.tz, at);
-        self.state.timers.push(next, Due::Kpi(version, index));
+    }
+
+    /// A `kpi.reported` event: the value of a KPI without a `measure` for a period that has
+    /// ended, from outside the events (a survey's score, a count from a review's minutes).
+    pub(super) fn kpi_reported(&mut self, event: &Event, line: u64) {
+        let at = event.at.0;
+        let program = Arc::clone(&self.current);
+        let Some(id) = event.kpi.as_deref() else {
+            return self.reject(
+                at,
+                line,
+                "event `kpi.reported` has no `kpi`: name the KPI reported".into(),
+            );
+        };
+        let Some((index, def)) = program.kpis.iter().enumerate().find(|(_, k)| &*k.id == id) else {
+            let known = program.kpis.iter().map(|k| &*k.id);
+            let hint = crate::diagnostic::fuzzy::did_you_mean(id, known)
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            return self.reject(at, line, format!("event names unknown KPI `{id}`{hint}"));
+        };
+        if !matches!(def.measure, Measure::Reported) {
+            return self.reject(
+                at,
+                line,
+                format!("KPI `{id}` has a `measure`: the engine measures it from the events, so a value cannot be reported for it"),
+            );
+        }
+        let example = || label(def.period, number(def.period, def.tz, at) - 1);
+        let Some(n) = event
+            .period
+            .as_deref()
+            .and_then(|p| parse_label(def.period, p))
+        else {
+            let given = event
+                .period
+                .as_deref()
+                .map_or("no `period`".to_string(), |p| format!("`period` `{p}`"));
+            return self.reject(
+                at,
+                line,
+                format!(
+                    "event `kpi.reported` has {given}: name a {} period of KPI `{id}` as the engine writes it, e.g. `{}`",
+                    def.period,
+                    example()
+                ),
+            );
+        };
+        let (from, to) = bounds_of_number(def.period, def.tz, n);
+        if to > at {
+            return self.reject(
+                at,
+                line,
+                format!(
+                    "KPI `{id}`'s period `{}` ends at {}, after this event: report a period's value once it has ended",
+                    label(def.period, n),
+                    Timestamp(to)
+                ),
+            );
+        }
+        let reported = match &event.value {
+            Some(serde_json::Value::Number(n)) => {
+                n.to_string().parse::<rust_decimal::Decimal>().ok()
+            }
+            Some(serde_json::Value::String(s)) => s.trim().parse::<rust_decimal::Decimal>().ok(),
+            _ => None,
+        };
+        let Some(reported) = reported else {
+            let given = event
+                .value
+                .as_ref()
+                .map_or("no `value`".to_string(), |v| format!("`value` {v}"));
+            return self.reject(
+                at,
+                line,
+                format!("event `kpi.reported` has {given}: give the KPI's value as a number, e.g. `87.5`"),
+            );
+        };
+        let value = Value {
+            numerator: reported,
+            denominator: rust_decimal::Decimal::ONE,
+        };
+        let version = self.state.current;
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        let def = Arc::clone(def);
+        // A value for an earlier period than one already reported (a correction, a late
+        // survey) does not calm what the later period raised. A reported KPI's tally keeps
+        // the start of the latest period reported.
+        let latest = match self.state.kpis.get_mut(index as usize) {
+            Some(tally) if from >= tally.start => {
+                tally.start = from;
+                true
+            }
+            _ => false,
+        };
+        self.kpi_value(
+            version,
+            index,
+            &def,
+            (from, to),
+            at,
+            Some(value),
+            Some("reported"),
+            latest,
+        );
     }
 }
 
-/// A KPI action: the KPI, its period, value and limits (exact decimals, as text).
-fn kpi_action(kind: Kind, at: i64, def: &KpiDef, tally: &KpiTally, value: Option<Value>) -> Action {
+/// A KPI action: the KPI, its period `[from, to)`, value and limits (exact decimals, as text).
+fn kpi_action(
+    kind: Kind,
+    at: i64,
+    def: &KpiDef,
+    (from, to): (i64, i64),
+    value: Option<Value>,
+) -> Action {
     let mut action = Action::new(kind, at);
     action.kpi = Some(Name::clone(&def.id));
     let mut fields = serde_json::Map::new();
     let text = |s: String| serde_json::Value::String(s);
-    fields.insert(
-        "period_start".into(),
-        text(Timestamp(tally.start).to_string()),
-    );
-    fields.insert("period_end".into(), text(Timestamp(at).to_string()));
+    fields.insert("period_start".into(), text(Timestamp(from).to_string()));
+    fields.insert("period_end".into(), text(Timestamp(to).to_string()));
     if let Some(v) = value {
         fields.insert("value".into(), text(v.rounded().to_string()));
         fields.insert(
