@@ -167,22 +167,27 @@ pub async fn run(
         }
     }
     engine.retain(config.retention);
+    // Every version in the order it ran, from the journal's switches (a version that ran twice,
+    // a change undone, is listed twice, as a live server lists it): the first without an
+    // instant, then each switch with its own; the active one last.
     let history: Vec<(String, Option<i64>)> = {
-        let mut since: Vec<Option<i64>> = vec![None; engine.state.versions.len()];
-        for (at, version) in &engine.state.switches {
-            if let Some(slot) = since.get_mut(usize::from(*version)) {
-                *slot = Some(*at);
-            }
-        }
-        let mut list: Vec<(String, Option<i64>)> =
-            engine.state.versions.iter().cloned().zip(since).collect();
-        // The active version last.
-        let current = usize::from(engine.state.current);
-        if current < list.len() {
-            let active = list.remove(current);
-            list.push(active);
-        }
-        list
+        let hash = |v: u16| engine.state.versions.get(usize::from(v)).cloned();
+        let first = engine
+            .state
+            .switches
+            .first()
+            .map_or(engine.state.current, |_| 0);
+        hash(first)
+            .map(|h| (h, None))
+            .into_iter()
+            .chain(
+                engine
+                    .state
+                    .switches
+                    .iter()
+                    .filter_map(|(at, v)| Some((hash(*v)?, Some(*at)))),
+            )
+            .collect()
     };
     let bundle = Arc::new(Mutex::new(BundleStatus::new(history, config.clock.now())));
     let metrics = Arc::new(Metrics::new());

@@ -1611,6 +1611,29 @@ fn a_saved_edit_and_sighup_reload_the_bundle_and_a_bad_one_keeps_the_last_good()
     server.spawn();
     let restarted = get_json(server.port(), None, "/v1/bundle");
     assert_eq!(restarted["versions"], status["versions"], "{restarted}");
+
+    // The last edit undone: the second version runs again, and is listed again, before and
+    // after a restart.
+    let port = server.port();
+    std::fs::write(dir.join("bundle/workload.yaml"), edited(1, true)).unwrap();
+    let pid = server.child.as_ref().unwrap().id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait_for_bundle(port, |s| s["versions"].as_array().unwrap().len() == 4);
+    assert_eq!(status["active"], second, "{status}");
+    assert_eq!(status["versions"][1]["version"], second, "{status}");
+    assert_eq!(status["versions"][3]["version"], second, "{status}");
+    let next = created("e4", BASE + 240, "INC4", false, "P3");
+    assert_eq!(post_events(port, None, &[next]).status, 200);
+    server.kill();
+    server.spawn();
+    let restarted = get_json(server.port(), None, "/v1/bundle");
+    assert_eq!(restarted["versions"], status["versions"], "{restarted}");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
