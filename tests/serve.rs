@@ -1593,14 +1593,7 @@ fn a_saved_edit_and_sighup_reload_the_bundle_and_a_bad_one_keeps_the_last_good()
     server.spawn();
     let port = server.port();
     std::fs::write(dir.join("bundle/workload.yaml"), edited(2, true)).unwrap();
-    let pid = server.child.as_ref().unwrap().id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    hang_up(&server);
     let status = wait_for_bundle(port, |s| s["versions"].as_array().unwrap().len() == 3);
     assert_ne!(status["active"], second);
     assert!(status["last_error"].is_null(), "{status}");
@@ -1616,14 +1609,7 @@ fn a_saved_edit_and_sighup_reload_the_bundle_and_a_bad_one_keeps_the_last_good()
     // after a restart.
     let port = server.port();
     std::fs::write(dir.join("bundle/workload.yaml"), edited(1, true)).unwrap();
-    let pid = server.child.as_ref().unwrap().id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    hang_up(&server);
     let status = wait_for_bundle(port, |s| s["versions"].as_array().unwrap().len() == 4);
     assert_eq!(status["active"], second, "{status}");
     assert_eq!(status["versions"][1]["version"], second, "{status}");
@@ -1636,6 +1622,18 @@ fn a_saved_edit_and_sighup_reload_the_bundle_and_a_bad_one_keeps_the_last_good()
     assert_eq!(restarted["versions"], status["versions"], "{restarted}");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Sends the server SIGHUP (reload the bundle).
+fn hang_up(server: &Server) {
+    let pid = server.child.as_ref().unwrap().id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
 }
 
 /// Makes a token with `slaflow token`: (the token, its entry for the tokens file).
