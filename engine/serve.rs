@@ -111,6 +111,8 @@ pub struct App {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// The webhook receivers.
     pub hooks: hooks::Hooks,
+    /// The webhook endpoints actions are POSTed to (`GET /v1/webhooks` reads their progress).
+    pub webhooks: Vec<webhooks::Webhook>,
 }
 
 /// Why the server could not start or stopped.
@@ -242,11 +244,13 @@ pub async fn run(
     } else {
         None
     };
+    let endpoints = config.webhooks.clone();
     webhooks::start(
         config.webhooks,
         config.db.clone(),
         &published,
         Arc::clone(&metrics),
+        Arc::clone(&config.clock),
     );
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let app = Arc::new(App {
@@ -261,6 +265,7 @@ pub async fn run(
         latest,
         stopping,
         hooks: config.hooks,
+        webhooks: endpoints,
     });
     let hangups = tokio::spawn(async move {
         #[cfg(unix)]

@@ -17,21 +17,34 @@ struct Received {
     body: String,
 }
 
-/// A receiver that refuses (503) its first request and accepts the rest.
+/// How a receiver answers its `n`-th request (from 0) for an action: a status line and a body.
+type Answer = Box<dyn Fn(usize, &str) -> (&'static str, &'static str) + Send>;
+
+/// A receiver on 127.0.0.1 that keeps the requests it accepts (2xx).
 struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
+    /// A receiver that refuses (503) its first request and accepts the rest.
     fn start() -> Receiver {
+        Receiver::answering(Box::new(|n, _| {
+            if n == 0 {
+                ("503 Service Unavailable", "")
+            } else {
+                ("200 OK", "")
+            }
+        }))
+    }
+
+    fn answering(answer: Answer) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let got = Arc::new(Mutex::new(Vec::new()));
         let shared = Arc::clone(&got);
         std::thread::spawn(move || {
-            let mut refused = false;
-            for stream in listener.incoming() {
+            for (n, stream) in listener.incoming().enumerate() {
                 let Ok(mut stream) = stream else { continue };
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut headers = Vec::new();
@@ -60,20 +73,19 @@ impl Receiver {
                 if reader.read_exact(&mut body).is_err() {
                     continue;
                 }
-                let status = if refused {
+                let action = header("x-slaflow-action");
+                let (status, text) = answer(n, &action);
+                if status.starts_with('2') {
                     shared.lock().unwrap().push(Received {
-                        action: header("x-slaflow-action"),
+                        action,
                         signature: header("x-slaflow-signature"),
                         body: String::from_utf8(body).unwrap(),
                     });
-                    "200 OK"
-                } else {
-                    refused = true;
-                    "503 Service Unavailable"
-                };
+                }
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
                 );
             }
         });
@@ -94,6 +106,20 @@ impl Receiver {
     }
 }
 
+/// Writes a webhooks file with one endpoint, `itsm`, posting to `receiver`.
+fn write_hooks(path: &Path, receiver: &Receiver) {
+    let text = format!(
+        "webhooks:\n  - name: itsm\n    url: {}\n    secret: s3cret\n",
+        receiver.url
+    );
+    std::fs::write(path, text).unwrap();
+}
+
+/// The MetLife example's events.
+fn metlife_events() -> String {
+    std::fs::read_to_string(root().join("examples/metlife-desk/events.jsonl")).unwrap()
+}
+
 /// The journal's actions, in order.
 fn journal_actions(db: &Path) -> Vec<(u64, String)> {
     slaflow::store::Journal::open_read_only(db)
@@ -108,16 +134,8 @@ fn every_action_is_delivered_in_order_signed_retried_and_resumed_after_a_restart
     let db = dir.join("journal.db");
     let hooks = dir.join("webhooks.yaml");
     let receiver = Receiver::start();
-    std::fs::write(
-        &hooks,
-        format!(
-            "webhooks:\n  - name: itsm\n    url: {}\n    secret: s3cret\n",
-            receiver.url
-        ),
-    )
-    .unwrap();
-    let events =
-        std::fs::read_to_string(root().join("examples/metlife-desk/events.jsonl")).unwrap();
+    write_hooks(&hooks, &receiver);
+    let events = metlife_events();
     let events: Vec<&str> = events.lines().filter(|l| !l.trim().is_empty()).collect();
     let half = events.len() / 2;
 
@@ -163,6 +181,76 @@ fn every_action_is_delivered_in_order_signed_retried_and_resumed_after_a_restart
         let action: serde_json::Value = serde_json::from_str(&received.body).unwrap();
         assert_eq!(action["id"].as_str(), Some(received.action.as_str()));
     }
+}
+
+/// An action whose content the receiver refuses (422 every time) is set aside after five
+/// attempts: the actions after it are delivered in order, and `GET /v1/webhooks` and the
+/// metrics show the refusal with the receiver's answer. A receiver that is down (503) or
+/// refuses the request itself (401) is retried with nothing skipped, as the first test shows.
+#[test]
+fn an_action_the_receiver_refuses_is_set_aside_and_the_next_ones_go_on() {
+    let dir = scratch("webhooks-refused");
+    let db = dir.join("journal.db");
+    let hooks = dir.join("webhooks.yaml");
+    let receiver = Receiver::answering(Box::new(|_, action| {
+        if action == "a3" {
+            ("422 Unprocessable Entity", "unknown priority")
+        } else {
+            ("204 No Content", "")
+        }
+    }));
+    write_hooks(&hooks, &receiver);
+    let events = metlife_events();
+    let events: Vec<&str> = events
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(8)
+        .collect();
+    let server = Server::start(&[
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--webhooks".as_ref(),
+        hooks.as_os_str(),
+    ]);
+    server.ingest(&events);
+    let all = journal_actions(&db);
+    assert!(all.len() > 3, "enough actions to refuse the third");
+    let got = receiver.wait_for(all.len() - 1);
+    let delivered: Vec<String> = got.iter().map(|r| r.action.clone()).collect();
+    let expected: Vec<String> = all
+        .iter()
+        .map(|(n, _)| format!("a{n}"))
+        .filter(|a| a != "a3")
+        .collect();
+    assert_eq!(delivered, expected);
+
+    let progress = ureq::get(&format!("{}/v1/webhooks", server.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let progress: serde_json::Value = serde_json::from_str(&progress).unwrap();
+    let itsm = &progress[0];
+    assert_eq!(itsm["name"], "itsm");
+    assert_eq!(itsm["refused"][0]["action"], "a3", "{progress}");
+    assert_eq!(itsm["refused"][0]["status"], 422);
+    assert_eq!(itsm["refused"][0]["answer"], "unknown priority");
+    assert_eq!(itsm["refused"].as_array().unwrap().len(), 1);
+    assert!(itsm.get("secret").is_none());
+    let metrics = ureq::get(&format!("{}/metrics", server.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        metrics.contains("slaflow_webhook_deliveries_total{outcome=\"refused\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("slaflow_webhook_deliveries_total{outcome=\"failed\"} 4"),
+        "{metrics}"
+    );
+    server.stop();
 }
 
 #[test]

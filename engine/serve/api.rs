@@ -46,6 +46,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/instances", get(instances))
         .route("/v1/tasks", get(tasks))
         .route("/v1/bundle", get(bundle))
+        .route("/v1/webhooks", get(webhook_progress))
         .route("/v1/reports/{id}", get(report))
         .route("/v1/reload", post(reload))
         .route("/v1/clock", post(set_clock))
@@ -447,6 +448,21 @@ async fn bundle(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     }
     let status = app.bundle.lock().map(|s| s.clone()).unwrap_or_default();
     axum::Json(status).into_response()
+}
+
+async fn webhook_progress(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if let Err(denied) = authorize(&app, &headers, None, Scope::Read) {
+        return denied;
+    }
+    let (hooks, journal) = (app.webhooks.clone(), app.journal_path.clone());
+    match tokio::task::spawn_blocking(move || super::webhooks::progress(&hooks, &journal)).await {
+        Ok(Ok(progress)) => axum::Json(progress).into_response(),
+        Ok(Err(reason)) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("cannot read the webhooks' progress: {reason}"),
+        ),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the read stopped"),
+    }
 }
 
 async fn reload(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {

@@ -1,6 +1,10 @@
 //! Webhooks: each committed action POSTed as JSON to the endpoints a file lists, signed with
 //! HMAC-SHA256, in the order the engine took them, retried with backoff until the endpoint
-//! accepts (2xx): at least once, and the action's `id` lets a receiver drop a repeat.
+//! accepts (2xx): at least once, and the action's `id` lets a receiver drop a repeat. An action
+//! whose content the endpoint refuses (400, 413, 415 or 422, five times running) is set aside
+//! as **refused**, kept in the journal's database and listed by `GET /v1/webhooks`, so one
+//! action the receiver cannot take does not hold back every later one; any other failure
+//! (the endpoint down, a wrong secret or URL) is retried until it passes, nothing skipped.
 //!
 //! ```yaml
 //! webhooks:
@@ -27,9 +31,19 @@ use tokio::sync::broadcast;
 
 use super::actor::Published;
 use super::metrics::{Metrics, OutcomeLabels};
+use crate::clock::Clock;
 
 /// The longest wait between two attempts at one action.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// How many times running an endpoint may refuse an action's content before it is set aside.
+const REFUSALS: u32 = 5;
+
+/// Whether an answer refuses the action's content (the same action sent again would be
+/// refused again), not the endpoint being unavailable or the request unauthorised.
+fn refuses_content(status: u16) -> bool {
+    matches!(status, 400 | 413 | 415 | 422)
+}
 
 /// One endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,15 +138,17 @@ pub fn start(
     journal: PathBuf,
     published: &broadcast::Sender<Arc<Published>>,
     metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
 ) {
     for hook in hooks {
         let live = published.subscribe();
         let journal = journal.clone();
         let metrics = Arc::clone(&metrics);
+        let clock = Arc::clone(&clock);
         let name = format!("slaflow-webhook-{}", hook.name);
         let spawned = std::thread::Builder::new()
             .name(name)
-            .spawn(move || deliver(hook, journal, live, metrics));
+            .spawn(move || deliver(hook, journal, live, metrics, clock));
         if let Err(error) = spawned {
             tracing::error!(%error, "Cannot start a webhook delivery thread");
         }
@@ -144,9 +160,78 @@ fn cursor_store(journal: &Path) -> rusqlite::Result<rusqlite::Connection> {
     let connection = rusqlite::Connection::open(journal)?;
     connection.busy_timeout(Duration::from_secs(10))?;
     connection.execute_batch(
-        "CREATE TABLE IF NOT EXISTS webhooks (name TEXT PRIMARY KEY, last_action INTEGER NOT NULL);",
+        "CREATE TABLE IF NOT EXISTS webhooks (name TEXT PRIMARY KEY, last_action INTEGER NOT NULL);
+         CREATE TABLE IF NOT EXISTS webhook_refusals (name TEXT NOT NULL, action INTEGER NOT NULL,
+             status INTEGER NOT NULL, answer TEXT NOT NULL, at TEXT NOT NULL,
+             PRIMARY KEY (name, action));",
     )?;
     Ok(connection)
+}
+
+/// An action an endpoint refused and that was set aside.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Refusal {
+    /// The action's id (`a<n>`).
+    pub action: String,
+    /// The endpoint's last answer's status.
+    pub status: u16,
+    /// The start of its body (at most 500 characters).
+    pub answer: String,
+    /// When it was set aside (the server's clock, RFC 3339; virtual with `--virtual-clock`).
+    pub at: String,
+}
+
+/// An endpoint's delivery state, as `GET /v1/webhooks` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Progress {
+    /// The endpoint's name.
+    pub name: String,
+    /// Where it is POSTed to.
+    pub url: String,
+    /// The last action handled (delivered, not wanted, or refused), `a<n>`; none yet.
+    pub handled_through: Option<String>,
+    /// The actions it refused, oldest first (at most the latest 1,000).
+    pub refused: Vec<Refusal>,
+}
+
+/// The delivery state of every endpoint, read from the journal's database.
+pub fn progress(hooks: &[Webhook], journal: &Path) -> Result<Vec<Progress>, String> {
+    let store = cursor_store(journal).map_err(|e| e.to_string())?;
+    hooks
+        .iter()
+        .map(|hook| {
+            let last: Option<i64> = store
+                .query_row(
+                    "SELECT last_action FROM webhooks WHERE name = ?1",
+                    [&hook.name],
+                    |r| r.get(0),
+                )
+                .ok();
+            let mut query = store
+                .prepare(
+                    "SELECT action, status, answer, at FROM (SELECT * FROM webhook_refusals
+                     WHERE name = ?1 ORDER BY action DESC LIMIT 1000) ORDER BY action",
+                )
+                .map_err(|e| e.to_string())?;
+            let refused = query
+                .query_map([&hook.name], |r| {
+                    Ok(Refusal {
+                        action: format!("a{}", r.get::<_, i64>(0)?),
+                        status: u16::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                        answer: r.get(2)?,
+                        at: r.get(3)?,
+                    })
+                })
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(|e| e.to_string())?;
+            Ok(Progress {
+                name: hook.name.clone(),
+                url: hook.url.clone(),
+                handled_through: last.filter(|n| *n > 0).map(|n| format!("a{n}")),
+                refused,
+            })
+        })
+        .collect()
 }
 
 fn deliver(
@@ -154,6 +239,7 @@ fn deliver(
     journal: PathBuf,
     mut live: broadcast::Receiver<Arc<Published>>,
     metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
 ) {
     let store = match cursor_store(&journal) {
         Ok(store) => store,
@@ -202,8 +288,20 @@ fn deliver(
             }
         }
         for (number, text) in items {
-            if wanted(&hook, &text) {
-                post(&agent, &hook, number, &text, &metrics);
+            if wanted(&hook, &text)
+                && let Err((status, answer)) = post(&agent, &hook, number, &text, &metrics)
+            {
+                tracing::error!(webhook = %hook.name, action = number, status, %answer, "Webhook refused the action; set aside (GET /v1/webhooks), going on with the next");
+                let _ = store.execute(
+                    "INSERT OR REPLACE INTO webhook_refusals (name, action, status, answer, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    rusqlite::params![
+                        hook.name,
+                        i64::try_from(number).unwrap_or(i64::MAX),
+                        status,
+                        answer,
+                        clock.now().to_rfc3339()
+                    ],
+                );
             }
             cursor = number;
             let _ = store.execute(
@@ -225,10 +323,19 @@ fn wanted(hook: &Webhook, text: &str) -> bool {
     kind.is_some_and(|k| hook.kinds.contains(&k))
 }
 
-/// POSTs one action until the endpoint accepts it, waiting longer after each failure.
-fn post(agent: &ureq::Agent, hook: &Webhook, number: u64, text: &str, metrics: &Metrics) {
+/// POSTs one action until the endpoint accepts it, waiting longer after each failure; or,
+/// when it refuses the action's content [`REFUSALS`] times running, gives up with the last
+/// status and the start of its answer.
+fn post(
+    agent: &ureq::Agent,
+    hook: &Webhook,
+    number: u64,
+    text: &str,
+    metrics: &Metrics,
+) -> Result<(), (u16, String)> {
     let mut backoff = Duration::from_millis(500);
     let signature = signature(&hook.secret, text.as_bytes());
+    let mut refusals = 0;
     loop {
         let sent = agent
             .post(&hook.url)
@@ -236,8 +343,19 @@ fn post(agent: &ureq::Agent, hook: &Webhook, number: u64, text: &str, metrics: &
             .set("X-Slaflow-Action", &format!("a{number}"))
             .set("X-Slaflow-Signature", &signature)
             .send_string(text);
+        let refused = match &sent {
+            Err(ureq::Error::Status(status, _)) if refuses_content(*status) => {
+                refusals += 1;
+                refusals >= REFUSALS
+            }
+            _ => {
+                refusals = 0;
+                false
+            }
+        };
         let outcome = match &sent {
             Ok(_) => "ok",
+            Err(_) if refused => "refused",
             Err(_) => "failed",
         };
         metrics
@@ -247,7 +365,16 @@ fn post(agent: &ureq::Agent, hook: &Webhook, number: u64, text: &str, metrics: &
             })
             .inc();
         match sent {
-            Ok(_) => return,
+            Ok(_) => return Ok(()),
+            Err(ureq::Error::Status(status, answer)) if refused => {
+                let answer: String = answer
+                    .into_string()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(500)
+                    .collect();
+                return Err((status, answer));
+            }
             Err(error) => {
                 tracing::warn!(webhook = %hook.name, action = number, %error, retry_in = ?backoff, "Webhook delivery failed");
                 std::thread::sleep(backoff);
