@@ -596,6 +596,93 @@ forums:
     );
 }
 
+/// The engine keeps a running tally of each availability target's downtime; the reports
+/// compute it from the outages themselves. Over random histories of overlapping outages,
+/// planned and unplanned, across two months, the two agree: a month breaches exactly when its
+/// downtime ends above the budget, once, and at the breach the downtime is the budget.
+#[test]
+fn the_running_downtime_tally_agrees_with_the_outages_over_random_histories() {
+    let program = Arc::new(
+        Program::from_text("test.yaml", AVAILABILITY_BUNDLE)
+            .unwrap()
+            .program,
+    );
+    let def = &program.availability[0];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |below: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % below
+    };
+    let (mut over_budget, mut within) = (0, 0);
+    for history in 0..40 {
+        // Changes at random minutes of November and December 2026: outages open and close.
+        let start = at("2026-11-01T00:00:00Z");
+        let mut changes: Vec<(i64, String)> = Vec::new();
+        for n in 0..(3 + next(12)) {
+            let open = start + 60 * i64::try_from(next(61 * 24 * 60)).unwrap();
+            let close = open
+                + 60 * i64::try_from(1 + next(if history % 2 == 0 { 600 } else { 3000 })).unwrap();
+            let planned = next(3) == 0;
+            let record = format!("O-{history}-{n}");
+            changes.push((
+                open,
+                format!(r#""record":"{record}","type":"outage","event":"created","fields":{{"planned":{planned}}}"#),
+            ));
+            changes.push((close, format!(r#""record":"{record}","event":"restored""#)));
+        }
+        changes.sort();
+        let events: String = changes
+            .iter()
+            .map(|(t, rest)| format!("{{\"at\":\"{}\",{rest}}}\n", slaflow::model::Timestamp(*t)))
+            .collect();
+        let mut engine = Engine::new(Arc::clone(&program));
+        for line in Lines::new(events.as_bytes()) {
+            engine.apply_line(&line.unwrap());
+        }
+        engine.finish(Some(at("2027-01-01T00:00:00Z")));
+        let actions = engine.take_actions();
+        for (month, label) in [
+            ("2026-11-15T00:00:00Z", "2026-11"),
+            ("2026-12-15T00:00:00Z", "2026-12"),
+        ] {
+            let n = def.period_of(at(month));
+            let (_, end) = def.bounds(n);
+            let figures = slaflow::availability::per_period(def, &engine.state.outages, n, end);
+            let breaches: Vec<&Action> = actions
+                .iter()
+                .filter(|a| a.kind.as_str() == "sla.breached" && a.period.as_deref() == Some(label))
+                .collect();
+            let over = figures.downtime_seconds > figures.allowed_seconds;
+            if over {
+                over_budget += 1;
+            } else {
+                within += 1;
+            }
+            assert_eq!(
+                breaches.len(),
+                usize::from(over),
+                "history {history}, {label}: downtime {} of {} allowed\n{events}",
+                figures.downtime_seconds,
+                figures.allowed_seconds
+            );
+            if let Some(breach) = breaches.first() {
+                assert_eq!(
+                    breach.elapsed,
+                    Some(figures.allowed_seconds),
+                    "history {history}, {label}: the downtime at the breach\n{events}"
+                );
+            }
+        }
+    }
+    // Both outcomes are exercised.
+    assert!(
+        over_budget > 10 && within > 10,
+        "{over_budget} over, {within} within"
+    );
+}
+
 /// A library forum is a template: it never meets by itself (a library knows neither the
 /// contract's office hours nor its people). A contract's forum based on it with `uses` meets in
 /// the contract's calendar with the template's cadence and notices: November 2026's first

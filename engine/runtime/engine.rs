@@ -268,6 +268,8 @@ pub struct Engine {
     disabled: Vec<Arc<crate::condition::Disabled>>,
     /// The ids of `state.seen_ids`, to look up (rebuilt from the state on resume).
     seen_index: seen::SeenIds,
+    /// The open outages of `state.outages` by record (rebuilt from the state on resume).
+    open_outages: FastMap<Name, Vec<u32>>,
 }
 
 impl Engine {
@@ -352,6 +354,7 @@ impl Engine {
         let disabled = disabled.into_iter().map(Arc::new).collect();
         Engine {
             seen_index: seen::SeenIds::of(state.seen_ids.iter().map(|(_, i)| i)),
+            open_outages: availability::open_index(&state.outages),
             disabled,
             versions,
             current,

@@ -4,14 +4,20 @@
 //! breach: `sla.breached`, the target's breach actions and the `sla_breached` signal. The
 //! timer is set from the outages alone, so a replay and a live engine breach at the same
 //! instant; the figures are [`crate::availability`]'s.
+//!
+//! Each target keeps a running tally of its current period (counted outages open, since when
+//! the service is down, the downtime before that), so an outage's change costs the same however
+//! many outages came before; the open outages are indexed by record. The tally equals
+//! [`crate::availability::per_period`]'s downtime, which the breach's figures and the reports
+//! use: the union of the counted outages, in service time, inside the period.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::Engine;
-use crate::availability::{AvailabilityDef, Outage, breach_at};
-use crate::base::Name;
+use crate::availability::{AvailabilityDef, Outage, per_period};
+use crate::base::{FastMap, Name};
 use crate::condition::{Change, Evaluator};
 use crate::escalation::{Signal, Subject};
 use crate::model::Timestamp;
@@ -30,6 +36,60 @@ pub struct Tracker {
     pub generation: u32,
     /// The number of the last period it breached in.
     pub breached: Option<i64>,
+    /// Whether the tally below is kept (not in state written before it existed, or after a
+    /// switch of version: then it is made again from the outages).
+    #[serde(default)]
+    pub tallied: bool,
+    /// The period the tally is for.
+    #[serde(default)]
+    pub period: Option<i64>,
+    /// Counted outages open now.
+    #[serde(default)]
+    pub open: u32,
+    /// Since when the service is down (while a counted outage is open).
+    #[serde(default)]
+    pub down_since: Option<i64>,
+    /// Downtime seconds in the period before `down_since`.
+    #[serde(default)]
+    pub downtime: u64,
+}
+
+impl Tracker {
+    /// Starts the tally again when `n` is a new period.
+    fn roll(&mut self, n: i64) {
+        if self.period != Some(n) {
+            self.period = Some(n);
+            self.downtime = 0;
+        }
+    }
+
+    /// The downtime of the period containing `now`, up to `now`.
+    fn downtime_at(&self, def: &AvailabilityDef, now: i64) -> u64 {
+        let n = def.period_of(now);
+        let (from, _) = def.bounds(n);
+        let before = if self.period == Some(n) {
+            self.downtime
+        } else {
+            0
+        };
+        let running = self
+            .down_since
+            .map_or(0, |since| def.calendar.between(since.max(from), now));
+        before + running
+    }
+}
+
+/// The open outages by record.
+pub(super) fn open_index(outages: &[Outage]) -> FastMap<Name, Vec<u32>> {
+    let mut index: FastMap<Name, Vec<u32>> = FastMap::default();
+    for (i, o) in outages.iter().enumerate() {
+        if o.end.is_none()
+            && let Ok(i) = u32::try_from(i)
+        {
+            index.entry(Name::clone(&o.record)).or_default().push(i);
+        }
+    }
+    index
 }
 
 impl Engine {
@@ -41,15 +101,28 @@ impl Engine {
             if !def.record_types.iter().any(|t| t == change.record_type) {
                 continue;
             }
-            let open = self
-                .state
-                .outages
-                .iter()
-                .rposition(|o| def.owns(o) && o.end.is_none() && &*o.record == change.record);
+            let open = self.open_outage(def, change.record);
             let changed = match open {
                 Some(o) if def.stop.holds(change, eval) => {
-                    if let Some(outage) = self.state.outages.get_mut(o) {
+                    let t = self.tallied(def, change.now);
+                    let mut counted = false;
+                    if let Some(outage) = self.state.outages.get_mut(o as usize) {
                         outage.end = Some(change.now);
+                        counted = def.counts(outage);
+                    }
+                    if let Some(list) = self.open_outages.get_mut(change.record) {
+                        list.retain(|x| *x != o);
+                        if list.is_empty() {
+                            self.open_outages.remove(change.record);
+                        }
+                    }
+                    if counted && let Some(tracker) = self.state.trackers.get_mut(t) {
+                        tracker.roll(def.period_of(change.now));
+                        tracker.open = tracker.open.saturating_sub(1);
+                        if tracker.open == 0 {
+                            tracker.downtime = tracker.downtime_at(def, change.now);
+                            tracker.down_since = None;
+                        }
                     }
                     true
                 }
@@ -57,16 +130,33 @@ impl Engine {
                     && def.start.holds(change, eval)
                     && !def.stop.holds(change, eval) =>
                 {
+                    let t = self.tallied(def, change.now);
                     let planned =
                         change.fields.get("planned") == Some(&serde_json::Value::Bool(true));
-                    self.state.outages.push(Outage {
+                    let outage = Outage {
                         agreement: Name::clone(&def.agreement),
                         target: Name::clone(&def.id),
                         record: Name::from(change.record),
                         start: change.now,
                         end: None,
                         planned,
-                    });
+                    };
+                    if def.counts(&outage)
+                        && let Some(tracker) = self.state.trackers.get_mut(t)
+                    {
+                        tracker.roll(def.period_of(change.now));
+                        if tracker.open == 0 {
+                            tracker.down_since = Some(change.now);
+                        }
+                        tracker.open += 1;
+                    }
+                    if let Ok(n) = u32::try_from(self.state.outages.len()) {
+                        self.open_outages
+                            .entry(Name::clone(&outage.record))
+                            .or_default()
+                            .push(n);
+                    }
+                    self.state.outages.push(outage);
                     true
                 }
                 _ => false,
@@ -77,9 +167,27 @@ impl Engine {
         }
     }
 
+    /// The open outage of `record` for the target, if there is one.
+    fn open_outage(&self, def: &AvailabilityDef, record: &str) -> Option<u32> {
+        self.open_outages
+            .get(record)?
+            .iter()
+            .rev()
+            .copied()
+            .find(|o| {
+                self.state
+                    .outages
+                    .get(*o as usize)
+                    .is_some_and(|o| def.owns(o) && o.end.is_none())
+            })
+    }
+
     /// Re-arms every availability target's timer (after a switch of version, whose targets'
-    /// indices may differ).
+    /// indices and calendars may differ: their tallies are made again).
     pub(super) fn init_availability(&mut self, now: i64) {
+        for tracker in &mut self.state.trackers {
+            tracker.tallied = false;
+        }
         let program = Arc::clone(self.program());
         for (i, def) in program.availability.iter().enumerate() {
             self.arm_availability(i, def, now);
@@ -101,10 +209,56 @@ impl Engine {
                     target: Name::clone(&def.id),
                     generation: 0,
                     breached: None,
+                    tallied: false,
+                    period: None,
+                    open: 0,
+                    down_since: None,
+                    downtime: 0,
                 });
                 self.state.trackers.len() - 1
             }
         }
+    }
+
+    /// The tracker of a target with its tally as of `now`, made from the outages when it is
+    /// not kept (once: state from before tallies, a new target, a switch of version).
+    fn tallied(&mut self, def: &AvailabilityDef, now: i64) -> usize {
+        let t = self.tracker(def);
+        if self.state.trackers.get(t).is_some_and(|t| !t.tallied) {
+            let n = def.period_of(now);
+            let figures = per_period(def, &self.state.outages, n, now);
+            let open = self
+                .state
+                .outages
+                .iter()
+                .filter(|o| def.owns(o) && o.end.is_none() && def.counts(o))
+                .count();
+            if let Some(tracker) = self.state.trackers.get_mut(t) {
+                tracker.tallied = true;
+                tracker.period = Some(n);
+                tracker.open = u32::try_from(open).unwrap_or(u32::MAX);
+                tracker.downtime = figures.downtime_seconds;
+                tracker.down_since = (open > 0).then_some(now);
+            }
+        }
+        t
+    }
+
+    /// When target `def`'s downtime reaches the budget of the period containing `now`, if a
+    /// counted outage is open and that comes before the period ends.
+    fn breach_at(&self, def: &AvailabilityDef, tracker: &Tracker, now: i64) -> Option<i64> {
+        if tracker.open == 0 {
+            return None;
+        }
+        let (from, to) = def.bounds(def.period_of(now));
+        let allowed = def.allowed(def.calendar.between(from, to));
+        let remaining = allowed.saturating_sub(tracker.downtime_at(def, now));
+        let at = if remaining == 0 {
+            def.calendar.next_open(now)?
+        } else {
+            def.calendar.add(now, remaining)?
+        };
+        (at < to).then_some(at)
     }
 
     /// Arms target `i`'s timer from `now`: at its breach instant, or at the end of a period it
@@ -112,27 +266,24 @@ impl Engine {
     fn arm_availability(&mut self, i: usize, def: &AvailabilityDef, now: i64) {
         self.state.generations = self.state.generations.wrapping_add(1);
         let generation = self.state.generations;
-        let t = self.tracker(def);
-        let breached = self.state.trackers.get(t).and_then(|t| t.breached);
-        if let Some(tracker) = self.state.trackers.get_mut(t) {
-            tracker.generation = generation;
-        }
-        let open = self
-            .state
-            .outages
-            .iter()
-            .any(|o| def.owns(o) && o.end.is_none() && def.counts(o));
-        let calm = !open;
+        let t = self.tallied(def, now);
+        let Some(tracker) = self.state.trackers.get_mut(t) else {
+            return;
+        };
+        tracker.generation = generation;
+        let tracker = tracker.clone();
+        let open = tracker.open > 0;
         let n = def.period_of(now);
-        let at = if breached == Some(n) {
+        let at = if tracker.breached == Some(n) {
             open.then(|| def.bounds(n).1)
         } else {
-            breach_at(def, &self.state.outages, now).or_else(|| open.then(|| def.bounds(n).1))
+            self.breach_at(def, &tracker, now)
+                .or_else(|| open.then(|| def.bounds(n).1))
         };
         if let (Some(at), Ok(i)) = (at, u32::try_from(i)) {
             self.state.timers.push(at, Due::Availability(i, generation));
         }
-        if calm && let Ok(i) = u32::try_from(i) {
+        if !open && let Ok(i) = u32::try_from(i) {
             self.calm(Subject::Availability(i), |_, _| true);
         }
     }
@@ -144,7 +295,7 @@ impl Engine {
         let Some(def) = program.availability.get(i as usize) else {
             return;
         };
-        let t = self.tracker(def);
+        let t = self.tallied(def, at);
         let Some(tracker) = self.state.trackers.get(t) else {
             return;
         };
@@ -152,21 +303,35 @@ impl Engine {
             return;
         }
         let n = def.period_of(at);
-        let figures = crate::availability::per_period(def, &self.state.outages, n, at);
-        let record = self
-            .state
-            .outages
-            .iter()
-            .find(|o| def.owns(o) && o.end.is_none() && def.counts(o))
-            .map(|o| Name::clone(&o.record));
+        let (from, to) = def.bounds(n);
+        let allowed = def.allowed(def.calendar.between(from, to));
         if tracker.breached != Some(n)
-            && figures.downtime_seconds >= figures.allowed_seconds
-            && let Some(record) = record
+            && tracker.open > 0
+            && tracker.downtime_at(def, at) >= allowed
         {
-            if let Some(tracker) = self.state.trackers.get_mut(t) {
-                tracker.breached = Some(n);
+            // The breach, once per period: its figures and the outage it names (the first
+            // counted one open) from the outages themselves.
+            let figures = per_period(def, &self.state.outages, n, at);
+            let record = self
+                .open_outages
+                .values()
+                .flatten()
+                .copied()
+                .filter(|o| {
+                    self.state
+                        .outages
+                        .get(*o as usize)
+                        .is_some_and(|o| def.owns(o) && def.counts(o))
+                })
+                .min()
+                .and_then(|o| self.state.outages.get(o as usize))
+                .map(|o| Name::clone(&o.record));
+            if let Some(record) = record {
+                if let Some(tracker) = self.state.trackers.get_mut(t) {
+                    tracker.breached = Some(n);
+                }
+                self.availability_breach(def, i, &figures, &record, at);
             }
-            self.availability_breach(def, i, &figures, &record, at);
         }
         self.arm_availability(i as usize, def, at);
     }
