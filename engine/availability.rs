@@ -17,7 +17,8 @@
 //! is in time (as a clock stopped at its due is met), one that lasts longer breaches. For a
 //! `100%` target the budget is zero and an outage breaches at its first second of service time.
 //!
-//! [`per_period`] is the figure a report shows; the engine arms a timer at [`breach_at`].
+//! [`per_period`] is the figure a report shows; the engine keeps a running tally of the same
+//! downtime and arms a timer at [`breach_at`].
 
 use std::sync::Arc;
 
@@ -180,6 +181,12 @@ impl AvailabilityDef {
         u64::try_from(allowed).unwrap_or(u64::MAX)
     }
 
+    /// The downtime budget of period `n`.
+    pub fn budget(&self, n: i64) -> u64 {
+        let (from, to) = self.bounds(n);
+        self.allowed(self.calendar.between(from, to))
+    }
+
     /// Whether an outage counts against the target.
     pub fn counts(&self, outage: &Outage) -> bool {
         !(outage.planned && self.maintenance == Maintenance::Excluded)
@@ -290,26 +297,19 @@ pub fn per_period(def: &AvailabilityDef, outages: &[Outage], n: i64, now: i64) -
     }
 }
 
-/// When the target's downtime reaches the budget of the period containing `now`, if a counted
-/// outage is open at `now` and that comes before the period ends; otherwise `None`.
-pub fn breach_at(def: &AvailabilityDef, outages: &[Outage], now: i64) -> Option<i64> {
-    let open = outages
-        .iter()
-        .any(|o| def.owns(o) && o.end.is_none() && o.start <= now && def.counts(o));
-    if !open {
-        return None;
-    }
+/// When the target's downtime reaches the budget of the period containing `now`, given the
+/// period's `downtime` up to `now` with a counted outage open, if that comes before the period
+/// ends; otherwise `None`.
+pub fn breach_at(def: &AvailabilityDef, now: i64, downtime: u64) -> Option<i64> {
     let n = def.period_of(now);
-    let figures = per_period(def, outages, n, now);
-    let remaining = figures
-        .allowed_seconds
-        .saturating_sub(figures.downtime_seconds);
+    let (_, to) = def.bounds(n);
+    let remaining = def.budget(n).saturating_sub(downtime);
     let at = if remaining == 0 {
         def.calendar.next_open(now)?
     } else {
         def.calendar.add(now, remaining)?
     };
-    (at < figures.to).then_some(at)
+    (at < to).then_some(at)
 }
 
 /// Every availability target of the bundle, in document order.

@@ -219,23 +219,13 @@ pub fn run(setup: Setup, commands: Receiver<Command>) -> Result<(), String> {
                 Command::Ingest { lines, reply } => {
                     let latest = clock.now().timestamp().saturating_add(ahead);
                     let result = ingest(&mut driver, &refused, &mut next_line, lines, latest);
-                    if let Ok(done) = &result {
-                        metrics.accepted(done.accepted, done.rejected.len());
-                    }
-                    answers.push(Box::new(move |_| {
-                        let _ = reply.send(result.map_err(|e| e.to_string()));
-                    }));
+                    answers.push(ingested(result, reply, &metrics));
                 }
                 Command::Derive { make, reply } => {
                     let latest = clock.now().timestamp().saturating_add(ahead);
                     let lines = make(driver.engine(), latest);
                     let result = ingest(&mut driver, &refused, &mut next_line, lines, latest);
-                    if let Ok(done) = &result {
-                        metrics.accepted(done.accepted, done.rejected.len());
-                    }
-                    answers.push(Box::new(move |_| {
-                        let _ = reply.send(result.map_err(|e| e.to_string()));
-                    }));
+                    answers.push(ingested(result, reply, &metrics));
                 }
                 Command::Complete {
                     instance,
@@ -330,6 +320,20 @@ fn advance(driver: &mut Driver<'_>, to: i64) -> Result<(), crate::runtime::Drive
         return Ok(());
     }
     driver.advance(to)
+}
+
+/// Counts an ingest's outcome and answers it once the round is durable.
+fn ingested(
+    result: Result<Ingested, crate::runtime::DriverError>,
+    reply: oneshot::Sender<Result<Ingested, String>>,
+    metrics: &Metrics,
+) -> Answer {
+    if let Ok(done) = &result {
+        metrics.accepted(done.accepted, done.rejected.len());
+    }
+    Box::new(move |_| {
+        let _ = reply.send(result.map_err(|e| e.to_string()));
+    })
 }
 
 /// Applies the lines of one request, numbering them after the journal's.

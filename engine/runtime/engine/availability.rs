@@ -16,7 +16,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::Engine;
-use crate::availability::{AvailabilityDef, Outage, per_period};
+use crate::availability::{AvailabilityDef, Outage, breach_at, per_period};
 use crate::base::{FastMap, Name};
 use crate::condition::{Change, Evaluator};
 use crate::escalation::{Signal, Subject};
@@ -60,6 +60,25 @@ impl Tracker {
         if self.period != Some(n) {
             self.period = Some(n);
             self.downtime = 0;
+        }
+    }
+
+    /// A counted outage opened at `now`.
+    fn opened(&mut self, def: &AvailabilityDef, now: i64) {
+        self.roll(def.period_of(now));
+        if self.open == 0 {
+            self.down_since = Some(now);
+        }
+        self.open += 1;
+    }
+
+    /// A counted outage ended at `now`.
+    fn closed(&mut self, def: &AvailabilityDef, now: i64) {
+        self.roll(def.period_of(now));
+        self.open = self.open.saturating_sub(1);
+        if self.open == 0 {
+            self.downtime = self.downtime_at(def, now);
+            self.down_since = None;
         }
     }
 
@@ -117,12 +136,7 @@ impl Engine {
                         }
                     }
                     if counted && let Some(tracker) = self.state.trackers.get_mut(t) {
-                        tracker.roll(def.period_of(change.now));
-                        tracker.open = tracker.open.saturating_sub(1);
-                        if tracker.open == 0 {
-                            tracker.downtime = tracker.downtime_at(def, change.now);
-                            tracker.down_since = None;
-                        }
+                        tracker.closed(def, change.now);
                     }
                     true
                 }
@@ -144,11 +158,7 @@ impl Engine {
                     if def.counts(&outage)
                         && let Some(tracker) = self.state.trackers.get_mut(t)
                     {
-                        tracker.roll(def.period_of(change.now));
-                        if tracker.open == 0 {
-                            tracker.down_since = Some(change.now);
-                        }
-                        tracker.open += 1;
+                        tracker.opened(def, change.now);
                     }
                     if let Ok(n) = u32::try_from(self.state.outages.len()) {
                         self.open_outages
@@ -244,23 +254,6 @@ impl Engine {
         t
     }
 
-    /// When target `def`'s downtime reaches the budget of the period containing `now`, if a
-    /// counted outage is open and that comes before the period ends.
-    fn breach_at(&self, def: &AvailabilityDef, tracker: &Tracker, now: i64) -> Option<i64> {
-        if tracker.open == 0 {
-            return None;
-        }
-        let (from, to) = def.bounds(def.period_of(now));
-        let allowed = def.allowed(def.calendar.between(from, to));
-        let remaining = allowed.saturating_sub(tracker.downtime_at(def, now));
-        let at = if remaining == 0 {
-            def.calendar.next_open(now)?
-        } else {
-            def.calendar.add(now, remaining)?
-        };
-        (at < to).then_some(at)
-    }
-
     /// Arms target `i`'s timer from `now`: at its breach instant, or at the end of a period it
     /// already breached in, while a counted outage is open. Any timer armed before is stale.
     fn arm_availability(&mut self, i: usize, def: &AvailabilityDef, now: i64) {
@@ -274,12 +267,16 @@ impl Engine {
         let tracker = tracker.clone();
         let open = tracker.open > 0;
         let n = def.period_of(now);
-        let at = if tracker.breached == Some(n) {
-            open.then(|| def.bounds(n).1)
-        } else {
-            self.breach_at(def, &tracker, now)
-                .or_else(|| open.then(|| def.bounds(n).1))
-        };
+        // While down: at the breach instant, else (breached already, or the budget outlasts
+        // the period) at the period's end, when the budget starts again.
+        let at = open.then(|| {
+            let end = def.bounds(n).1;
+            if tracker.breached == Some(n) {
+                end
+            } else {
+                breach_at(def, now, tracker.downtime_at(def, now)).unwrap_or(end)
+            }
+        });
         if let (Some(at), Ok(i)) = (at, u32::try_from(i)) {
             self.state.timers.push(at, Due::Availability(i, generation));
         }
@@ -303,11 +300,9 @@ impl Engine {
             return;
         }
         let n = def.period_of(at);
-        let (from, to) = def.bounds(n);
-        let allowed = def.allowed(def.calendar.between(from, to));
         if tracker.breached != Some(n)
             && tracker.open > 0
-            && tracker.downtime_at(def, at) >= allowed
+            && tracker.downtime_at(def, at) >= def.budget(n)
         {
             // The breach, once per period: its figures and the outage it names (the first
             // counted one open) from the outages themselves.

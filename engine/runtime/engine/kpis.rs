@@ -107,37 +107,25 @@ impl Engine {
             },
         );
         let value = def.value(&closed);
-        self.kpi_value(
-            version,
-            index,
-            &def,
-            (closed.start, at),
-            at,
-            value,
-            None,
-            true,
-        );
+        self.kpi_value(index, &def, (closed.start, at), at, value, Source::Measured);
         let next = next_boundary(def.period, def.tz, at);
         self.state.timers.push(next, Due::Kpi(version, index));
     }
 
     /// A KPI's value for the period `[from, to)`, known at `at`: `kpi.measured`, and out of its
     /// control limits `kpi.out_of_limits` and the `kpi_out_of_limits` signal; back within them,
-    /// the KPI's raised topics calm (if the period is the `latest` known). `how` says where a
-    /// reported value came from.
-    #[allow(clippy::too_many_arguments)]
+    /// the KPI's raised topics calm (unless a later period was reported already).
     fn kpi_value(
         &mut self,
-        version: u16,
         index: u32,
         def: &KpiDef,
         (from, to): (i64, i64),
         at: i64,
         value: Option<Value>,
-        how: Option<&str>,
-        latest: bool,
+        source: Source,
     ) {
         let program = Arc::clone(&self.current);
+        let version = self.state.current;
         let out = value.and_then(|v| def.out_of_limits(v));
         let mut measured = kpi_action(Kind::KpiMeasured, at, def, (from, to), value);
         measured.reason = Some(match (value, &out) {
@@ -152,8 +140,8 @@ impl Engine {
                 def.unit_suffix()
             ),
         });
-        if let (Some(how), Some(reason)) = (how, &mut measured.reason) {
-            reason.push_str(&format!(" ({how})"));
+        if let (Source::Reported { .. }, Some(reason)) = (source, &mut measured.reason) {
+            reason.push_str(" (reported)");
         }
         self.emit(measured);
         if let Some(why) = out {
@@ -171,7 +159,7 @@ impl Engine {
                 &mut eval,
                 None,
             );
-        } else if value.is_some() && latest {
+        } else if value.is_some() && !matches!(source, Source::Reported { latest: false }) {
             self.calm(Subject::Kpi(index), |_, _| true);
         }
     }
@@ -256,7 +244,6 @@ impl Engine {
             numerator: reported,
             denominator: rust_decimal::Decimal::ONE,
         };
-        let version = self.state.current;
         let index = u32::try_from(index).unwrap_or(u32::MAX);
         let def = Arc::clone(def);
         // A value for an earlier period than one already reported (a correction, a late
@@ -270,16 +257,23 @@ impl Engine {
             _ => false,
         };
         self.kpi_value(
-            version,
             index,
             &def,
             (from, to),
             at,
             Some(value),
-            Some("reported"),
-            latest,
+            Source::Reported { latest },
         );
     }
+}
+
+/// Where a KPI's value comes from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// The engine measured it at the period's end.
+    Measured,
+    /// A `kpi.reported` event gave it; `latest` when no later period was reported before.
+    Reported { latest: bool },
 }
 
 /// A KPI action: the KPI, its period `[from, to)`, value and limits (exact decimals, as text).
