@@ -221,12 +221,12 @@ impl Sink for Warnings {
 }
 
 /// Opens the events file (or standard input).
-pub fn open_events(path: &Path) -> Result<Box<dyn std::io::Read>, u8> {
+pub fn open_events(path: &Path) -> Result<Box<dyn std::io::Read + Send>, u8> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(std::io::stdin()));
     }
     std::fs::File::open(path)
-        .map(|f| Box::new(f) as Box<dyn std::io::Read>)
+        .map(|f| Box::new(f) as Box<dyn std::io::Read + Send>)
         .map_err(|error| fail(format!("cannot read `{}`: {error}", path.display())))
 }
 
@@ -245,10 +245,10 @@ pub fn stopped(error: slaflow::runtime::DriverError) -> u8 {
 /// The lines still to read of an events file, each of at most `limit` bytes, after those the
 /// journal applied (which must be the file's first lines).
 pub fn lines_after(
-    events: Box<dyn std::io::Read>,
+    events: Box<dyn std::io::Read + Send>,
     journal: Option<&Journal>,
     limit: usize,
-) -> Result<slaflow::runtime::input::Lines<std::io::BufReader<Box<dyn std::io::Read>>>, u8> {
+) -> Result<slaflow::runtime::input::Lines<std::io::BufReader<Box<dyn std::io::Read + Send>>>, u8> {
     let mut lines =
         slaflow::runtime::input::Lines::new(std::io::BufReader::new(events)).limit(limit);
     if let Some(journal) = journal {

@@ -90,6 +90,9 @@ pub struct RawLines<R> {
     limit: usize,
     /// The current line passed the limit and was reported; the rest of it is still to skip.
     skipping: bool,
+    /// The last line read ended exactly where the reader's buffered bytes did: reading the
+    /// next one waits on the input itself.
+    caught_up: bool,
 }
 
 impl<R: BufRead> RawLines<R> {
@@ -101,6 +104,7 @@ impl<R: BufRead> RawLines<R> {
             buffer: Vec::new(),
             limit: MAX_LINE_BYTES,
             skipping: false,
+            caught_up: false,
         }
     }
 
@@ -159,10 +163,12 @@ impl<R: BufRead> RawLines<R> {
                 return Ok(any.then_some(true));
             }
             any = true;
+            let buffered = available.len();
             let (line, used, ended) = match available.iter().position(|b| *b == b'\n') {
                 Some(end) => (available.get(..end).unwrap_or(&[]), end + 1, true),
                 None => (available, available.len(), false),
             };
+            self.caught_up = used == buffered;
             if self.buffer.len() + line.len() > self.limit.saturating_add(slack) {
                 self.reader.consume(used);
                 self.skipping = !ended;
@@ -174,6 +180,13 @@ impl<R: BufRead> RawLines<R> {
                 return Ok(Some(true));
             }
         }
+    }
+
+    /// Whether reading the next line waits on the input (nothing of it is buffered, or the
+    /// rest of a long line is still to skip): a line from a pipe that has said all it has for
+    /// now, for instance.
+    pub fn caught_up(&self) -> bool {
+        self.caught_up || self.skipping
     }
 
     /// Gives back the memory of a line already used, so the next line reuses it.
@@ -247,6 +260,11 @@ impl<R: BufRead> Lines<R> {
     /// Starts counting after `number` lines already consumed (when resuming).
     pub fn skip_to(&mut self, number: u64) -> std::io::Result<()> {
         self.raw.skip_to(number)
+    }
+
+    /// Whether reading the next line waits on the input (see [`RawLines::caught_up`]).
+    pub fn caught_up(&self) -> bool {
+        self.raw.caught_up()
     }
 
     /// Reads the next line that is not blank into `line`, reusing its memory; `false` at the
@@ -389,5 +407,40 @@ mod tests {
             Some((5, RawLine::Text("c".into())))
         );
         assert_eq!(resumed.next_line().unwrap(), None);
+    }
+
+    /// Gives one line per read, as a pipe fed as events happen does.
+    struct LineAtATime(Vec<&'static [u8]>);
+
+    impl std::io::Read for LineAtATime {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            let line = self.0.remove(0);
+            buf.get_mut(..line.len())
+                .ok_or_else(|| std::io::Error::other("buffer too small"))?
+                .copy_from_slice(line);
+            Ok(line.len())
+        }
+    }
+
+    #[test]
+    fn a_line_that_used_up_what_the_input_gave_says_the_next_read_waits() {
+        let reader = std::io::BufReader::new(LineAtATime(vec![b"{}\n", b"{}\n{}\n", b"{}\n"]));
+        let mut lines = RawLines::new(reader);
+        let mut caught_up = Vec::new();
+        while lines.next_line().unwrap().is_some() {
+            caught_up.push(lines.caught_up());
+        }
+        assert_eq!(caught_up, [true, false, true, true]);
+        // A file read in large blocks is caught up only where a line ends a block.
+        let text = "{}\n".repeat(10_000);
+        let mut lines = RawLines::new(std::io::BufReader::with_capacity(300, text.as_bytes()));
+        let mut waits = 0;
+        while lines.next_line().unwrap().is_some() {
+            waits += usize::from(lines.caught_up());
+        }
+        assert_eq!(waits, 100);
     }
 }
