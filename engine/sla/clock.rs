@@ -138,11 +138,75 @@ pub struct Entry {
 /// happened and why, then varints of the instant (as a zigzag difference from the start,
 /// wrapping, so every instant reads back exactly), the business time, the event, and the
 /// milestone or previous target. The wall time is not stored: it follows from the instant.
+/// The first [`INLINE`] bytes (the three or four entries most clocks end with) are kept in the
+/// clock itself, so starting a clock allocates nothing for its timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
     /// The clock's start, which wall times count from.
     start: i64,
-    bytes: Vec<u8>,
+    bytes: Store,
+}
+
+/// Timeline bytes kept in place.
+const INLINE: usize = 22;
+
+/// A timeline's bytes: in place while they fit, then on the heap. Saved as the plain list of
+/// bytes, as when they were always on the heap, so journals read back either way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Store {
+    /// How many bytes are used, and the bytes.
+    Inline(u8, [u8; INLINE]),
+    /// More than fit in place.
+    Heap(Vec<u8>),
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store::Inline(0, [0; INLINE])
+    }
+}
+
+impl Store {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Store::Inline(len, bytes) => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Store::Heap(bytes) => bytes,
+        }
+    }
+
+    fn extend(&mut self, more: &[u8]) {
+        match self {
+            Store::Inline(len, bytes) => {
+                let used = usize::from(*len);
+                let end = used + more.len();
+                if let Some(room) = bytes.get_mut(used..end) {
+                    room.copy_from_slice(more);
+                    *len = end as u8;
+                } else {
+                    let mut heap = Vec::with_capacity(2 * end);
+                    heap.extend_from_slice(bytes.get(..used).unwrap_or_default());
+                    heap.extend_from_slice(more);
+                    *self = Store::Heap(heap);
+                }
+            }
+            Store::Heap(bytes) => bytes.extend_from_slice(more),
+        }
+    }
+}
+
+impl Serialize for Store {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Store {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Store, D::Error> {
+        let bytes = Vec::<u8>::deserialize(deserializer)?;
+        let mut store = Store::default();
+        store.extend(&bytes);
+        Ok(store)
+    }
 }
 
 const WHAT_STARTED: u8 = 0;
@@ -205,17 +269,36 @@ fn what_of(code: u8, detail: u64) -> What {
     }
 }
 
-fn put_varint(bytes: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        bytes.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    bytes.push(n as u8);
+/// One entry being encoded (at most a byte and four varints of ten bytes).
+struct Encoder {
+    bytes: [u8; 41],
+    len: usize,
 }
 
-/// A signed difference, zigzag-encoded so small differences of either sign take one byte.
-fn put_difference(bytes: &mut Vec<u8>, difference: i64) {
-    put_varint(bytes, ((difference << 1) ^ (difference >> 63)) as u64);
+impl Encoder {
+    fn byte(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
+    fn varint(&mut self, mut n: u64) {
+        while n >= 0x80 {
+            self.byte((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.byte(n as u8);
+    }
+
+    /// A signed difference, zigzag-encoded so small differences of either sign take one byte.
+    fn difference(&mut self, difference: i64) {
+        self.varint(((difference << 1) ^ (difference >> 63)) as u64);
+    }
+
+    fn encoded(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// Reads the entries back, in order.
@@ -280,14 +363,14 @@ impl Timeline {
     fn new(start: i64) -> Timeline {
         Timeline {
             start,
-            bytes: Vec::new(),
+            bytes: Store::default(),
         }
     }
 
     /// The entries, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
         Decoder {
-            bytes: &self.bytes,
+            bytes: self.bytes.as_slice(),
             start: self.start,
         }
     }
@@ -299,7 +382,7 @@ impl Timeline {
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.bytes.as_slice().is_empty()
     }
 
     /// The latest entry.
@@ -308,23 +391,23 @@ impl Timeline {
     }
 
     fn push(&mut self, entry: &Entry) {
-        if self.bytes.capacity() == 0 {
-            // Room for the three or so entries most clocks end with, in the allocator's
-            // smallest block; more doubles it.
-            self.bytes.reserve_exact(24);
-        }
         let (code, detail) = what_code(entry.what);
         let because = BECAUSE
             .iter()
             .position(|b| *b == entry.because)
             .unwrap_or(0) as u8;
-        self.bytes.push(code | (because << 4));
-        put_difference(&mut self.bytes, entry.at.wrapping_sub(self.start));
-        put_varint(&mut self.bytes, entry.business);
-        put_varint(&mut self.bytes, entry.event.map_or(0, |e| u64::from(e) + 1));
+        let mut out = Encoder {
+            bytes: [0; 41],
+            len: 0,
+        };
+        out.byte(code | (because << 4));
+        out.difference(entry.at.wrapping_sub(self.start));
+        out.varint(entry.business);
+        out.varint(entry.event.map_or(0, |e| u64::from(e) + 1));
         if matches!(code, WHAT_MILESTONE | WHAT_RETARGETED | WHAT_ADOPTED) {
-            put_varint(&mut self.bytes, detail);
+            out.varint(detail);
         }
+        self.bytes.extend(out.encoded());
     }
 }
 
@@ -459,10 +542,7 @@ impl Clock {
             breached: false,
             start: 0,
             generation,
-            timeline: Timeline {
-                start: 0,
-                bytes: Vec::new(),
-            },
+            timeline: Timeline::new(0),
             version: 0,
             goal: 0,
             fired: 0,
@@ -982,7 +1062,10 @@ mod tests {
         assert_eq!(timeline.len(), written.len());
         // A cut-off entry (a damaged snapshot) ends the timeline instead of failing.
         let mut cut = timeline.clone();
-        cut.bytes.pop();
+        assert!(matches!(cut.bytes, Store::Heap(_)));
+        if let Store::Heap(bytes) = &mut cut.bytes {
+            bytes.pop();
+        }
         assert_eq!(cut.len(), written.len() - 1);
         assert_eq!(timeline.last(), written.last().copied());
         // Before the start, wall time reads as zero.
@@ -997,5 +1080,33 @@ mod tests {
         };
         early.push(&entry);
         assert_eq!(early.last(), Some(entry));
+    }
+
+    #[test]
+    fn a_timeline_moves_from_in_place_to_the_heap_and_saves_as_plain_bytes() {
+        let mut timeline = Timeline::new(1_000);
+        let mut written = Vec::new();
+        let mut sizes = Vec::new();
+        for i in 0..12_i64 {
+            let entry = Entry {
+                at: 1_000 + i * 300,
+                what: if i == 0 { What::Started } else { What::Paused },
+                because: Because::Pause,
+                event: Some(3),
+                business: (i * 300) as u64,
+                wall: (i * 300) as u64,
+            };
+            timeline.push(&entry);
+            written.push(entry);
+            sizes.push(timeline.bytes.as_slice().len());
+            assert_eq!(timeline.iter().collect::<Vec<_>>(), written);
+            let saved = serde_json::to_value(&timeline).unwrap();
+            let bytes: Vec<u8> = serde_json::from_value(saved["bytes"].clone()).unwrap();
+            assert_eq!(bytes, timeline.bytes.as_slice());
+            let read: Timeline = serde_json::from_value(saved).unwrap();
+            assert_eq!(read.iter().collect::<Vec<_>>(), written);
+        }
+        assert!(matches!(timeline.bytes, Store::Heap(_)));
+        assert!(sizes.iter().any(|n| *n <= INLINE) && sizes.iter().any(|n| *n > INLINE));
     }
 }
