@@ -11,7 +11,8 @@
 //! - parse: JSON Lines to events, per second;
 //! - in memory: events applied per second by the engine (events already parsed);
 //! - run: what `slaflow run` does (read, parse, apply, write every action as JSON Lines through
-//!   the driver and its printer sink), per second, and its time over the parse time alone;
+//!   the driver, the events read on a thread of their own), per second, and its time over the parse
+//!   time alone;
 //! - journal: the same with the SQLite journal (`slaflow run --db`), per second;
 //! - memory: resident memory the engine state adds, per open record (with its clocks, instances
 //!   and tasks; finished ones counted in) and per running clock, in a fresh process.
