@@ -508,16 +508,37 @@ impl Engine {
         Some((index, self.state.instances.get(index as usize)?))
     }
 
-    pub(super) fn emit(&mut self, mut action: Action) {
-        if !self.current.kpis.is_empty() {
-            self.kpi_action(&action);
+    pub(super) fn emit(&mut self, action: Action) {
+        self.emit_with(action, |_, _| {});
+    }
+
+    /// Emits an action of `kind` at `at` that `build` fills where it stays, among the pending
+    /// actions: an action is large (about 550 bytes), and the clock actions that make most of a
+    /// replay's output are cheaper built in place than built and then copied along.
+    pub(super) fn emit_new(
+        &mut self,
+        kind: Kind,
+        at: i64,
+        build: impl FnOnce(&Engine, &mut Action),
+    ) {
+        self.emit_with(Action::new(kind, at), build);
+    }
+
+    fn emit_with(&mut self, action: Action, build: impl FnOnce(&Engine, &mut Action)) {
+        let mut out = std::mem::take(&mut self.out);
+        out.push(action);
+        if let Some(action) = out.last_mut() {
+            build(self, action);
+            if !self.current.kpis.is_empty() {
+                self.kpi_action(action);
+            }
+            if !self.current.penalties.is_empty() {
+                self.penalty_action(action);
+            }
+            self.state.emitted += 1;
+            action.id = self.state.emitted;
         }
-        if !self.current.penalties.is_empty() {
-            self.penalty_action(&action);
-        }
-        self.state.emitted += 1;
-        action.id = self.state.emitted;
-        self.out.push(action);
+        self.out = out;
     }
 
     /// Shared copies of a record's id and type, for an action about it.

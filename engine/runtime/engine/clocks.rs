@@ -12,23 +12,21 @@ use crate::sla::{Effect, Next, Point};
 impl Engine {
     /// An action about a clock, with its record, target, cycle, due time and (but when it
     /// starts) the business time elapsed.
-    fn clock_action(&self, kind: Kind, at: i64, clock: u32) -> Action {
-        let mut action = Action::new(kind, at);
+    fn clock_action(&self, action: &mut Action, clock: u32) {
         let Some(c) = self.state.clocks.get(clock) else {
-            return action;
+            return;
         };
         let Some(target) = self.clock_target(c) else {
-            return action;
+            return;
         };
         (action.record, action.record_type) = self.names_of(Some(c.record));
         action.agreement = Some(Name::clone(&target.agreement));
         action.target = Some(Name::clone(&target.id));
         action.cycle = Some(c.cycle);
         action.due = c.due(&target.calendar).map(crate::model::Timestamp);
-        if kind != Kind::SlaStarted {
-            action.elapsed = Some(c.business(&target.calendar, at));
+        if action.kind != Kind::SlaStarted {
+            action.elapsed = Some(c.business(&target.calendar, action.at.0));
         }
-        action
     }
 
     /// Emits what a record change did to a clock and schedules its next timer.
@@ -43,49 +41,52 @@ impl Engine {
             Effect::Retargeted(c, ..) => (Kind::SlaRetargeted, c),
             Effect::Reopened(c) => (Kind::SlaReopened, c),
         };
-        let mut action = self.clock_action(kind, at, clock);
-        match effect {
-            Effect::Started(c) => {
-                if let Some(start) = self
-                    .state
-                    .clocks
-                    .get(c)
-                    .map(|c| c.start)
-                    .filter(|s| *s != at)
-                {
-                    action.reason = Some(format!(
-                        "started retroactively at {}",
-                        crate::model::Timestamp(start)
-                    ));
-                }
-            }
-            Effect::Cancelled(_, because) => action.reason = Some(because.describe().to_string()),
-            Effect::Reopened(c) => action.reason = self.reopen_reason(c),
-            Effect::Retargeted(c, previous, was) => {
-                let same = self
-                    .state
-                    .clocks
-                    .get(c)
-                    .is_some_and(|c| c.target == previous && c.version == was);
-                if same {
-                    action.reason = Some("the record's deadline field changed".into());
-                } else {
-                    action.previous_target = self
-                        .version(was)
-                        .and_then(|p| p.targets.get(previous as usize))
-                        .map(|t| Name::clone(&t.id));
-                    let now = self.state.clocks.get(c).map(|c| c.version);
-                    if now.is_some_and(|v| v != was) {
+        self.emit_new(kind, at, |engine, action| {
+            engine.clock_action(action, clock);
+            match effect {
+                Effect::Started(c) => {
+                    if let Some(start) = engine
+                        .state
+                        .clocks
+                        .get(c)
+                        .map(|c| c.start)
+                        .filter(|s| *s != at)
+                    {
                         action.reason = Some(format!(
-                            "adopted by bundle version {}",
-                            super::short_hash(self.program().hash.as_str())
+                            "started retroactively at {}",
+                            crate::model::Timestamp(start)
                         ));
                     }
                 }
+                Effect::Cancelled(_, because) => {
+                    action.reason = Some(because.describe().to_string())
+                }
+                Effect::Reopened(c) => action.reason = engine.reopen_reason(c),
+                Effect::Retargeted(c, previous, was) => {
+                    let same = engine
+                        .state
+                        .clocks
+                        .get(c)
+                        .is_some_and(|c| c.target == previous && c.version == was);
+                    if same {
+                        action.reason = Some("the record's deadline field changed".into());
+                    } else {
+                        action.previous_target = engine
+                            .version(was)
+                            .and_then(|p| p.targets.get(previous as usize))
+                            .map(|t| Name::clone(&t.id));
+                        let now = engine.state.clocks.get(c).map(|c| c.version);
+                        if now.is_some_and(|v| v != was) {
+                            action.reason = Some(format!(
+                                "adopted by bundle version {}",
+                                super::short_hash(engine.program().hash.as_str())
+                            ));
+                        }
+                    }
+                }
+                _ => {}
             }
-            _ => {}
-        }
-        self.emit(action);
+        });
         if matches!(effect, Effect::Started(_) | Effect::Retargeted(..)) {
             self.waiting(clock, at);
         }
@@ -129,9 +130,10 @@ impl Engine {
         let reason = format!(
             "the record has no `{field}` field with an instant: the clock has no due until it has"
         );
-        let mut action = self.clock_action(Kind::SlaWaiting, at, clock);
-        action.reason = Some(reason);
-        self.emit(action);
+        self.emit_new(Kind::SlaWaiting, at, |engine, action| {
+            engine.clock_action(action, clock);
+            action.reason = Some(reason);
+        });
     }
 
     /// Queues the timer of a clock's next milestone or breach, if it is counting.
@@ -209,9 +211,10 @@ impl Engine {
                 };
                 let warning = !matches!(milestone.point, Point::AfterDue(_));
                 if warning {
-                    let mut action = self.clock_action(Kind::SlaWarning, at, clock);
-                    action.milestone = Some(Name::clone(&milestone.name));
-                    self.emit(action);
+                    self.emit_new(Kind::SlaWarning, at, |engine, action| {
+                        engine.clock_action(action, clock);
+                        action.milestone = Some(Name::clone(&milestone.name));
+                    });
                 }
                 if !milestone.actions.is_empty() {
                     let reason = format!("milestone {} of target {}", milestone.name, target.id);
@@ -230,8 +233,9 @@ impl Engine {
                 }
             }
             Next::Breach => {
-                let action = self.clock_action(Kind::SlaBreached, at, clock);
-                self.emit(action);
+                self.emit_new(Kind::SlaBreached, at, |engine, action| {
+                    engine.clock_action(action, clock);
+                });
                 if !target.breach.is_empty() {
                     let reason = format!("breach of target {}", target.id);
                     let subject = Subject::Clock(clock);

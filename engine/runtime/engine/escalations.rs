@@ -92,13 +92,13 @@ impl Engine {
         };
         for spec in actions {
             if !spec.notify.is_empty() {
-                let mut action = Action::new(Kind::Notify, at);
-                (action.record, action.record_type) = self.names_of(record);
-                action.roles = Arc::clone(&spec.notify.names);
-                action.recipients = self.recipients(&spec.notify, record);
-                action.reason = Some(reason.to_string());
-                action.message = spec.message.clone();
-                self.emit(action);
+                self.emit_new(Kind::Notify, at, |engine, action| {
+                    (action.record, action.record_type) = engine.names_of(record);
+                    action.roles = Arc::clone(&spec.notify.names);
+                    action.recipients = engine.recipients(&spec.notify, record);
+                    action.reason = Some(reason.to_string());
+                    action.message = spec.message.clone();
+                });
             }
             if let Some((matrix, topic)) = &spec.escalate
                 && let Some((m, t)) = program.find_topic(matrix, topic.as_deref())

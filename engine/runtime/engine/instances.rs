@@ -61,10 +61,9 @@ impl Engine {
             .and_then(|i| i.record)
     }
 
-    fn instance_action(&self, kind: Kind, at: i64, instance: u32, step: Option<u32>) -> Action {
-        let mut action = Action::new(kind, at);
+    fn instance_action(&self, action: &mut Action, instance: u32, step: Option<u32>) {
         let Some(i) = self.state.instances.get(instance as usize) else {
-            return action;
+            return;
         };
         let process = self
             .version(i.version)
@@ -80,7 +79,6 @@ impl Engine {
             action.record = Some(Name::clone(&r.id));
             action.record_type = Some(Name::clone(&r.record_type));
         }
-        action
     }
 
     /// The id of a new instance: `<process>:<record>` for one started by a record,
@@ -185,19 +183,21 @@ impl Engine {
         {
             p.calls.push((step, index));
         }
-        let mut action = self.instance_action(Kind::InstanceStarted, at, index, Some(start.entry));
-        action.reason = Some(start.reason);
-        self.emit(action);
+        self.emit_new(Kind::InstanceStarted, at, |engine, action| {
+            engine.instance_action(action, index, Some(start.entry));
+            action.reason = Some(start.reason);
+        });
         self.enter(index, start.entry, at, moves);
     }
 
     fn enter(&mut self, instance: u32, step: u32, at: i64, moves: &mut u32) {
         if *moves == 0 {
-            let mut action = self.instance_action(Kind::ScriptFailed, at, instance, Some(step));
-            action.error = Some(format!(
-                "more than {MAX_MOVES} automatic moves in one event: the process loops without waiting for anyone"
-            ));
-            self.emit(action);
+            self.emit_new(Kind::ScriptFailed, at, |engine, action| {
+                engine.instance_action(action, instance, Some(step));
+                action.error = Some(format!(
+                    "more than {MAX_MOVES} automatic moves in one event: the process loops without waiting for anyone"
+                ));
+            });
             return;
         }
         *moves -= 1;
@@ -230,11 +230,11 @@ impl Engine {
                 if spec.outcomes.iter().any(|(_, _, when)| when.is_some()) {
                     let chosen = self.decide(&program, instance, spec, at);
                     if let Some((name, to)) = chosen {
-                        let mut action =
-                            self.instance_action(Kind::TaskCompleted, at, instance, Some(step));
-                        action.outcome = Some(name.into());
-                        action.reason = Some("decided by conditions".into());
-                        self.emit(action);
+                        self.emit_new(Kind::TaskCompleted, at, |engine, action| {
+                            engine.instance_action(action, instance, Some(step));
+                            action.outcome = Some(name.into());
+                            action.reason = Some("decided by conditions".into());
+                        });
                         self.enter(instance, to, at, moves);
                     }
                 } else {
@@ -258,12 +258,12 @@ impl Engine {
             StepKind::Subprocess => {
                 let Some(child) = spec.subprocess else { return };
                 if self.call_depth(instance) >= MAX_CALL_DEPTH {
-                    let mut action =
-                        self.instance_action(Kind::ScriptFailed, at, instance, Some(step));
-                    action.error = Some(format!(
-                        "subprocess calls nested more than {MAX_CALL_DEPTH} deep: the processes call each other without end"
-                    ));
-                    self.emit(action);
+                    self.emit_new(Kind::ScriptFailed, at, |engine, action| {
+                        engine.instance_action(action, instance, Some(step));
+                        action.error = Some(format!(
+                            "subprocess calls nested more than {MAX_CALL_DEPTH} deep: the processes call each other without end"
+                        ));
+                    });
                     return;
                 }
                 let Some(entry) = program.processes.get(child as usize).and_then(|p| p.start)
@@ -315,8 +315,9 @@ impl Engine {
         }
         inst.completed = true;
         let (parent, record) = (inst.parent, inst.record);
-        let action = self.instance_action(Kind::InstanceCompleted, at, instance, Some(step));
-        self.emit(action);
+        self.emit_new(Kind::InstanceCompleted, at, |engine, action| {
+            engine.instance_action(action, instance, Some(step));
+        });
         self.release_instance(instance);
         if let Some(record) = record {
             if let Some(r) = self.state.records.get_mut(record as usize) {
@@ -426,11 +427,12 @@ impl Engine {
         if let Some(task) = self.state.tasks.get_mut(index as usize) {
             task.due = due;
         }
-        let mut action = self.instance_action(Kind::TaskOpened, at, instance, Some(step));
-        action.roles = Arc::clone(&spec.doers.names);
-        action.recipients = self.recipients(&spec.doers, self.instance_record(instance));
-        action.due = due.map(crate::model::Timestamp);
-        self.emit(action);
+        self.emit_new(Kind::TaskOpened, at, |engine, action| {
+            engine.instance_action(action, instance, Some(step));
+            action.roles = Arc::clone(&spec.doers.names);
+            action.recipients = engine.recipients(&spec.doers, engine.instance_record(instance));
+            action.due = due.map(crate::model::Timestamp);
+        });
         self.raci_notices(instance, step, at, spec, false);
         if let Some(due) = due {
             self.state.timers.push(due, Due::Task(index, generation));
@@ -451,11 +453,12 @@ impl Engine {
             if roles.is_empty() {
                 continue;
             }
-            let mut action = self.instance_action(Kind::Notify, at, instance, Some(step));
-            action.roles = Arc::clone(&roles.names);
-            action.recipients = self.recipients(roles, self.instance_record(instance));
-            action.reason = Some(format!("{why} step {}", spec.id));
-            self.emit(action);
+            self.emit_new(Kind::Notify, at, |engine, action| {
+                engine.instance_action(action, instance, Some(step));
+                action.roles = Arc::clone(&roles.names);
+                action.recipients = engine.recipients(roles, engine.instance_record(instance));
+                action.reason = Some(format!("{why} step {}", spec.id));
+            });
         }
     }
 
@@ -548,9 +551,10 @@ impl Engine {
             inst.open.retain(|t| *t != task);
         }
         self.calm(Subject::Task(task), |_, _| true);
-        let mut action = self.instance_action(Kind::TaskCompleted, at, instance, Some(step));
-        action.outcome = event.outcome.as_deref().map(Name::from);
-        self.emit(action);
+        self.emit_new(Kind::TaskCompleted, at, |engine, action| {
+            engine.instance_action(action, instance, Some(step));
+            action.outcome = event.outcome.as_deref().map(Name::from);
+        });
         let record = self
             .state
             .instances
@@ -574,9 +578,10 @@ impl Engine {
         }
         t.overdue = true;
         let (instance, step) = (t.instance, t.step);
-        let mut action = self.instance_action(Kind::TaskOverdue, at, instance, Some(step));
-        action.due = Some(crate::model::Timestamp(at));
-        self.emit(action);
+        self.emit_new(Kind::TaskOverdue, at, |engine, action| {
+            engine.instance_action(action, instance, Some(step));
+            action.due = Some(crate::model::Timestamp(at));
+        });
         let Some(program) = self.instance_program(instance) else {
             return;
         };
@@ -619,7 +624,8 @@ impl Engine {
         let Some(t) = self.state.tasks.get(task as usize) else {
             return;
         };
-        let described = self.instance_action(Kind::Notify, action.at.0, t.instance, Some(t.step));
+        let mut described = Action::new(Kind::Notify, action.at.0);
+        self.instance_action(&mut described, t.instance, Some(t.step));
         action.instance = described.instance;
         action.process = described.process;
         action.step = described.step;
