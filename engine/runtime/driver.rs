@@ -80,18 +80,19 @@ impl Reader<'_> {
             }
             batch.truncate(filled);
             let last = ended || error.is_some();
-            let wanted = filled > 0 || error.is_some();
-            if self.stop.load(Ordering::Relaxed)
-                || (wanted
-                    && self
-                        .full
-                        .send(Batch {
-                            lines: batch,
-                            error,
-                        })
-                        .is_err())
-                || last
-            {
+            if self.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            if filled > 0 || error.is_some() {
+                let batch = Batch {
+                    lines: batch,
+                    error,
+                };
+                if self.full.send(batch).is_err() {
+                    return;
+                }
+            }
+            if last {
                 return;
             }
         }
@@ -217,9 +218,10 @@ impl<'s> Driver<'s> {
     /// engine's time instead of the engine's plus the parser's. Nothing else changes: the engine
     /// sees the same lines in the same order, and a read error ends the input after the lines
     /// before it were applied. A line is handed over as soon as the input has nothing more
-    /// buffered (a pipe fed as events happen), never held back waiting for a full batch. When the run stops early (a sink failed, e.g. the reader of the
-    /// output went away) the reader thread stops after the line it is reading: from a pipe that
-    /// stays open and silent, that is when the next line or the end comes.
+    /// buffered (a pipe fed as events happen), never held back waiting for a full batch. When
+    /// the run stops early (a sink failed, e.g. the reader of the output went away) the reader
+    /// thread stops after the line it is reading: from a pipe that stays open and silent, that
+    /// is when the next line or the end comes.
     pub fn feed_lines<R: BufRead + Send>(&mut self, lines: Lines<R>) -> Result<(), DriverError> {
         let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
