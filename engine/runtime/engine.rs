@@ -524,6 +524,8 @@ impl Engine {
         self.emit_with(Action::new(kind, at), build);
     }
 
+    /// The pending actions are set aside while the new one is built and tallied: `build` only
+    /// reads the engine, and the tallies emit nothing (checked in debug builds).
     fn emit_with(&mut self, action: Action, build: impl FnOnce(&Engine, &mut Action)) {
         let mut out = std::mem::take(&mut self.out);
         out.push(action);
@@ -538,6 +540,7 @@ impl Engine {
             self.state.emitted += 1;
             action.id = self.state.emitted;
         }
+        debug_assert!(self.out.is_empty(), "a tally emitted an action");
         self.out = out;
     }
 
