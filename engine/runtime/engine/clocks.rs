@@ -10,8 +10,21 @@ use crate::runtime::timer::Due;
 use crate::sla::{Effect, Next, Point};
 
 impl Engine {
-    /// An action about a clock, with its record, target, cycle, due time and (but when it
-    /// starts) the business time elapsed.
+    /// Emits an action of `kind` about a clock, with its record, target, cycle, due time and
+    /// (but when it starts) the business time elapsed; `more` adds what is particular to it.
+    fn emit_clock(
+        &mut self,
+        kind: Kind,
+        at: i64,
+        clock: u32,
+        more: impl FnOnce(&Engine, &mut Action),
+    ) {
+        self.emit_new(kind, at, |engine, action| {
+            engine.clock_action(action, clock);
+            more(engine, action);
+        });
+    }
+
     fn clock_action(&self, action: &mut Action, clock: u32) {
         let Some(c) = self.state.clocks.get(clock) else {
             return;
@@ -41,51 +54,46 @@ impl Engine {
             Effect::Retargeted(c, ..) => (Kind::SlaRetargeted, c),
             Effect::Reopened(c) => (Kind::SlaReopened, c),
         };
-        self.emit_new(kind, at, |engine, action| {
-            engine.clock_action(action, clock);
-            match effect {
-                Effect::Started(c) => {
-                    if let Some(start) = engine
-                        .state
-                        .clocks
-                        .get(c)
-                        .map(|c| c.start)
-                        .filter(|s| *s != at)
-                    {
+        self.emit_clock(kind, at, clock, |engine, action| match effect {
+            Effect::Started(c) => {
+                if let Some(start) = engine
+                    .state
+                    .clocks
+                    .get(c)
+                    .map(|c| c.start)
+                    .filter(|s| *s != at)
+                {
+                    action.reason = Some(format!(
+                        "started retroactively at {}",
+                        crate::model::Timestamp(start)
+                    ));
+                }
+            }
+            Effect::Cancelled(_, because) => action.reason = Some(because.describe().to_string()),
+            Effect::Reopened(c) => action.reason = engine.reopen_reason(c),
+            Effect::Retargeted(c, previous, was) => {
+                let same = engine
+                    .state
+                    .clocks
+                    .get(c)
+                    .is_some_and(|c| c.target == previous && c.version == was);
+                if same {
+                    action.reason = Some("the record's deadline field changed".into());
+                } else {
+                    action.previous_target = engine
+                        .version(was)
+                        .and_then(|p| p.targets.get(previous as usize))
+                        .map(|t| Name::clone(&t.id));
+                    let now = engine.state.clocks.get(c).map(|c| c.version);
+                    if now.is_some_and(|v| v != was) {
                         action.reason = Some(format!(
-                            "started retroactively at {}",
-                            crate::model::Timestamp(start)
+                            "adopted by bundle version {}",
+                            super::short_hash(engine.program().hash.as_str())
                         ));
                     }
                 }
-                Effect::Cancelled(_, because) => {
-                    action.reason = Some(because.describe().to_string())
-                }
-                Effect::Reopened(c) => action.reason = engine.reopen_reason(c),
-                Effect::Retargeted(c, previous, was) => {
-                    let same = engine
-                        .state
-                        .clocks
-                        .get(c)
-                        .is_some_and(|c| c.target == previous && c.version == was);
-                    if same {
-                        action.reason = Some("the record's deadline field changed".into());
-                    } else {
-                        action.previous_target = engine
-                            .version(was)
-                            .and_then(|p| p.targets.get(previous as usize))
-                            .map(|t| Name::clone(&t.id));
-                        let now = engine.state.clocks.get(c).map(|c| c.version);
-                        if now.is_some_and(|v| v != was) {
-                            action.reason = Some(format!(
-                                "adopted by bundle version {}",
-                                super::short_hash(engine.program().hash.as_str())
-                            ));
-                        }
-                    }
-                }
-                _ => {}
             }
+            _ => {}
         });
         if matches!(effect, Effect::Started(_) | Effect::Retargeted(..)) {
             self.waiting(clock, at);
@@ -130,8 +138,7 @@ impl Engine {
         let reason = format!(
             "the record has no `{field}` field with an instant: the clock has no due until it has"
         );
-        self.emit_new(Kind::SlaWaiting, at, |engine, action| {
-            engine.clock_action(action, clock);
+        self.emit_clock(Kind::SlaWaiting, at, clock, |_, action| {
             action.reason = Some(reason);
         });
     }
@@ -211,8 +218,7 @@ impl Engine {
                 };
                 let warning = !matches!(milestone.point, Point::AfterDue(_));
                 if warning {
-                    self.emit_new(Kind::SlaWarning, at, |engine, action| {
-                        engine.clock_action(action, clock);
+                    self.emit_clock(Kind::SlaWarning, at, clock, |_, action| {
                         action.milestone = Some(Name::clone(&milestone.name));
                     });
                 }
@@ -233,9 +239,7 @@ impl Engine {
                 }
             }
             Next::Breach => {
-                self.emit_new(Kind::SlaBreached, at, |engine, action| {
-                    engine.clock_action(action, clock);
-                });
+                self.emit_clock(Kind::SlaBreached, at, clock, |_, _| {});
                 if !target.breach.is_empty() {
                     let reason = format!("breach of target {}", target.id);
                     let subject = Subject::Clock(clock);

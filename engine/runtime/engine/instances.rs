@@ -61,7 +61,23 @@ impl Engine {
             .and_then(|i| i.record)
     }
 
-    fn instance_action(&self, action: &mut Action, instance: u32, step: Option<u32>) {
+    /// Emits an action of `kind` about a process instance and its step (with the record it
+    /// runs for); `more` adds what is particular to it.
+    fn emit_instance(
+        &mut self,
+        kind: Kind,
+        at: i64,
+        (instance, step): (u32, u32),
+        more: impl FnOnce(&Engine, &mut Action),
+    ) {
+        self.emit_new(kind, at, |engine, action| {
+            engine.instance_action(action, instance, step);
+            more(engine, action);
+        });
+    }
+
+    /// Names the instance, its process and step and the record it runs for in `action`.
+    fn instance_action(&self, action: &mut Action, instance: u32, step: u32) {
         let Some(i) = self.state.instances.get(instance as usize) else {
             return;
         };
@@ -70,11 +86,9 @@ impl Engine {
             .and_then(|p| p.processes.get(i.process as usize));
         action.instance = Some(Name::clone(&i.id));
         action.process = process.map(|p| Name::clone(&p.id));
-        action.step = step.and_then(|s| {
-            process
-                .and_then(|p| p.steps.get(s as usize))
-                .map(|s| Name::clone(&s.id))
-        });
+        action.step = process
+            .and_then(|p| p.steps.get(step as usize))
+            .map(|s| Name::clone(&s.id));
         if let Some(r) = i.record.and_then(|r| self.state.records.get(r as usize)) {
             action.record = Some(Name::clone(&r.id));
             action.record_type = Some(Name::clone(&r.record_type));
@@ -183,17 +197,20 @@ impl Engine {
         {
             p.calls.push((step, index));
         }
-        self.emit_new(Kind::InstanceStarted, at, |engine, action| {
-            engine.instance_action(action, index, Some(start.entry));
-            action.reason = Some(start.reason);
-        });
+        self.emit_instance(
+            Kind::InstanceStarted,
+            at,
+            (index, start.entry),
+            |_, action| {
+                action.reason = Some(start.reason);
+            },
+        );
         self.enter(index, start.entry, at, moves);
     }
 
     fn enter(&mut self, instance: u32, step: u32, at: i64, moves: &mut u32) {
         if *moves == 0 {
-            self.emit_new(Kind::ScriptFailed, at, |engine, action| {
-                engine.instance_action(action, instance, Some(step));
+            self.emit_instance(Kind::ScriptFailed, at, (instance, step), |_, action| {
                 action.error = Some(format!(
                     "more than {MAX_MOVES} automatic moves in one event: the process loops without waiting for anyone"
                 ));
@@ -230,11 +247,15 @@ impl Engine {
                 if spec.outcomes.iter().any(|(_, _, when)| when.is_some()) {
                     let chosen = self.decide(&program, instance, spec, at);
                     if let Some((name, to)) = chosen {
-                        self.emit_new(Kind::TaskCompleted, at, |engine, action| {
-                            engine.instance_action(action, instance, Some(step));
-                            action.outcome = Some(name.into());
-                            action.reason = Some("decided by conditions".into());
-                        });
+                        self.emit_instance(
+                            Kind::TaskCompleted,
+                            at,
+                            (instance, step),
+                            |_, action| {
+                                action.outcome = Some(name.into());
+                                action.reason = Some("decided by conditions".into());
+                            },
+                        );
                         self.enter(instance, to, at, moves);
                     }
                 } else {
@@ -258,8 +279,7 @@ impl Engine {
             StepKind::Subprocess => {
                 let Some(child) = spec.subprocess else { return };
                 if self.call_depth(instance) >= MAX_CALL_DEPTH {
-                    self.emit_new(Kind::ScriptFailed, at, |engine, action| {
-                        engine.instance_action(action, instance, Some(step));
+                    self.emit_instance(Kind::ScriptFailed, at, (instance, step), |_, action| {
                         action.error = Some(format!(
                             "subprocess calls nested more than {MAX_CALL_DEPTH} deep: the processes call each other without end"
                         ));
@@ -315,9 +335,7 @@ impl Engine {
         }
         inst.completed = true;
         let (parent, record) = (inst.parent, inst.record);
-        self.emit_new(Kind::InstanceCompleted, at, |engine, action| {
-            engine.instance_action(action, instance, Some(step));
-        });
+        self.emit_instance(Kind::InstanceCompleted, at, (instance, step), |_, _| {});
         self.release_instance(instance);
         if let Some(record) = record {
             if let Some(r) = self.state.records.get_mut(record as usize) {
@@ -427,8 +445,7 @@ impl Engine {
         if let Some(task) = self.state.tasks.get_mut(index as usize) {
             task.due = due;
         }
-        self.emit_new(Kind::TaskOpened, at, |engine, action| {
-            engine.instance_action(action, instance, Some(step));
+        self.emit_instance(Kind::TaskOpened, at, (instance, step), |engine, action| {
             action.roles = Arc::clone(&spec.doers.names);
             action.recipients = engine.recipients(&spec.doers, engine.instance_record(instance));
             action.due = due.map(crate::model::Timestamp);
@@ -453,8 +470,7 @@ impl Engine {
             if roles.is_empty() {
                 continue;
             }
-            self.emit_new(Kind::Notify, at, |engine, action| {
-                engine.instance_action(action, instance, Some(step));
+            self.emit_instance(Kind::Notify, at, (instance, step), |engine, action| {
                 action.roles = Arc::clone(&roles.names);
                 action.recipients = engine.recipients(roles, engine.instance_record(instance));
                 action.reason = Some(format!("{why} step {}", spec.id));
@@ -551,8 +567,7 @@ impl Engine {
             inst.open.retain(|t| *t != task);
         }
         self.calm(Subject::Task(task), |_, _| true);
-        self.emit_new(Kind::TaskCompleted, at, |engine, action| {
-            engine.instance_action(action, instance, Some(step));
+        self.emit_instance(Kind::TaskCompleted, at, (instance, step), |_, action| {
             action.outcome = event.outcome.as_deref().map(Name::from);
         });
         let record = self
@@ -578,8 +593,7 @@ impl Engine {
         }
         t.overdue = true;
         let (instance, step) = (t.instance, t.step);
-        self.emit_new(Kind::TaskOverdue, at, |engine, action| {
-            engine.instance_action(action, instance, Some(step));
+        self.emit_instance(Kind::TaskOverdue, at, (instance, step), |_, action| {
             action.due = Some(crate::model::Timestamp(at));
         });
         let Some(program) = self.instance_program(instance) else {
@@ -620,15 +634,12 @@ impl Engine {
         self.state.instances.get(t.instance as usize)?.record
     }
 
+    /// Names a task's instance, process, step and record in `action` (an escalation about it).
     pub(super) fn describe_task(&self, task: u32, action: &mut Action) {
         let Some(t) = self.state.tasks.get(task as usize) else {
             return;
         };
-        let mut described = Action::new(Kind::Notify, action.at.0);
-        self.instance_action(&mut described, t.instance, Some(t.step));
-        action.instance = described.instance;
-        action.process = described.process;
-        action.step = described.step;
+        self.instance_action(action, t.instance, t.step);
     }
 
     /// Schedules every scheduled trigger of the current version from `from` on.
