@@ -4,6 +4,7 @@
 //! Each type parses from the text a process owner writes (`"5 working days"`, `"99.5%"`,
 //! `"09:00-17:30"`) and prints back in a canonical form.
 
+use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 
@@ -571,7 +572,52 @@ impl Timestamp {
     /// The RFC 3339 text as bytes, for years 0000 to 9999 (every other year is written by
     /// `Display` alone).
     fn text(self) -> Option<[u8; 20]> {
-        let (year, month, day, hour, minute, second) = self.civil();
+        thread_local! {
+            /// The last day written (days since 1970) and its `YYYY-MM-DD`: actions are written
+            /// in time order, so most share the day of the one before, and the date's
+            /// arithmetic is most of the cost.
+            static DAY: Cell<(i64, Option<[u8; 10]>)> = const { Cell::new((i64::MIN, None)) };
+        }
+        let days = self.0.div_euclid(86_400);
+        let [y0, y1, y2, y3, _, m0, m1, _, d0, d1] = DAY.with(|last| {
+            let (day, text) = last.get();
+            if day == days {
+                return text;
+            }
+            let text = Timestamp(days * 86_400).date_text();
+            last.set((days, text));
+            text
+        })?;
+        let second = u32::try_from(self.0.rem_euclid(86_400)).unwrap_or(0);
+        let digit = |n: u32| b'0' + u8::try_from(n % 10).unwrap_or(0);
+        let (hour, minute, second) = (second / 3600, second % 3600 / 60, second % 60);
+        Some([
+            y0,
+            y1,
+            y2,
+            y3,
+            b'-',
+            m0,
+            m1,
+            b'-',
+            d0,
+            d1,
+            b'T',
+            digit(hour / 10),
+            digit(hour),
+            b':',
+            digit(minute / 10),
+            digit(minute),
+            b':',
+            digit(second / 10),
+            digit(second),
+            b'Z',
+        ])
+    }
+
+    /// The date as `YYYY-MM-DD`, for years 0000 to 9999.
+    fn date_text(self) -> Option<[u8; 10]> {
+        let (year, month, day, ..) = self.civil();
         if !(0..=9999).contains(&year) {
             return None;
         }
@@ -587,16 +633,6 @@ impl Timestamp {
             b'-',
             digit(day / 10),
             digit(day),
-            b'T',
-            digit(hour / 10),
-            digit(hour),
-            b':',
-            digit(minute / 10),
-            digit(minute),
-            b':',
-            digit(second / 10),
-            digit(second),
-            b'Z',
         ])
     }
 
@@ -819,6 +855,25 @@ mod tests {
             let mut out = Vec::new();
             Timestamp(seconds).write_to(&mut out);
             assert_eq!(String::from_utf8(out).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn timestamps_print_as_chrono_does_across_days_and_back() {
+        // Steps of odd sizes, forwards then backwards, so the cached day is hit, missed and
+        // left for an earlier one.
+        let mut seconds = 1_700_000_000_i64;
+        for step in [7_919_i64, 86_400, 1, 3_599, 90_001, -86_401, -13, -400_000] {
+            for _ in 0..200 {
+                seconds += step;
+                let mut out = Vec::new();
+                Timestamp(seconds).write_to(&mut out);
+                let expected = DateTime::from_timestamp(seconds, 0)
+                    .unwrap()
+                    .format("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string();
+                assert_eq!(String::from_utf8(out).unwrap(), expected);
+            }
         }
     }
 }

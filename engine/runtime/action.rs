@@ -497,10 +497,13 @@ fn push_number(out: &mut Vec<u8>, mut n: u64) {
 /// characters (the short forms where JSON has them, `\u00XX` otherwise); the rest as is.
 fn push_text(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(text.len() + 2);
     out.push(b'"');
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
+    while let Some(i) = next_escape(bytes, start) {
+        let byte = bytes.get(i).copied().unwrap_or_default();
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
         let escape: &[u8] = match byte {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -509,10 +512,8 @@ fn push_text(out: &mut Vec<u8>, text: &str) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            0..=0x1f => &[],
-            _ => continue,
+            _ => &[],
         };
-        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
         if escape.is_empty() {
             let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
             out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex(byte >> 4), hex(byte & 0xf)]);
@@ -523,6 +524,37 @@ fn push_text(out: &mut Vec<u8>, text: &str) {
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');
+}
+
+/// The position of the first byte at or after `from` that JSON escapes (`"`, `\\`, a control
+/// character). Eight bytes are tested at once (most texts have nothing to escape, and this is
+/// on the path of every action written): a word has such a byte if, after subtracting one from
+/// each byte, a byte that was below the bound (or equal to the quote or backslash, once XORed
+/// to zero) borrows into its high bit.
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below =
+        |word: u64, bound: u8| word.wrapping_sub(ONES * u64::from(bound)) & !word & HIGHS != 0;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(chunk);
+        if below(word, 0x20)
+            || below(word ^ (ONES * u64::from(b'"')), 1)
+            || below(word ^ (ONES * u64::from(b'\\')), 1)
+        {
+            break;
+        }
+        i += 8;
+    }
+    let rest = bytes.get(i..)?;
+    let offset = rest
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')?;
+    Some(i + offset)
 }
 
 /// The fields an action can have, in output order (defined with the event contract, in
@@ -636,6 +668,31 @@ mod tests {
             full.to_value(),
             serde_json::from_str::<Value>(&full.to_json()).unwrap()
         );
+    }
+
+    #[test]
+    fn texts_are_escaped_as_serde_json_escapes_them_wherever_the_byte_falls() {
+        // Every ASCII byte and a few wider characters, at every offset of a word and in texts
+        // longer than one.
+        let specials: Vec<String> = (0u8..0x80)
+            .map(|b| char::from(b).to_string())
+            .chain(["é", "€", "𝄞", "\u{7f}", "\u{2028}"].map(String::from))
+            .collect();
+        for special in &specials {
+            for before in 0..18 {
+                let text = format!("{}{special}{}", "a".repeat(before), "b".repeat(before % 5));
+                let mut out = Vec::new();
+                push_text(&mut out, &text);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    serde_json::to_string(&text).unwrap(),
+                    "{text:?}"
+                );
+            }
+        }
+        let mut out = Vec::new();
+        push_text(&mut out, "\"\\\u{1}x\n\"");
+        assert_eq!(out, br#""\"\\\u0001x\n\"""#);
     }
 
     #[test]
