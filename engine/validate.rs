@@ -137,11 +137,6 @@ impl<'a> Context<'a> {
     /// Roles with their members (sorted, without repeats; a role without members, or unknown,
     /// adds none).
     pub fn roles(&self, names: Vec<String>) -> crate::base::Roles {
-        let sorted = |mut members: Vec<String>| -> Arc<[String]> {
-            members.sort();
-            members.dedup();
-            members.into()
-        };
         let roles: Vec<&model::Role> = names
             .iter()
             .filter_map(|name| self.bundle.roles.get(name.as_str()))
@@ -161,12 +156,7 @@ impl<'a> Context<'a> {
                 })
             })
             .collect();
-        crate::base::Roles {
-            names: names.into(),
-            members: sorted(members.collect()),
-            fixed: sorted(fixed.collect()),
-            by_field: by_field.into(),
-        }
+        crate::base::Roles::new(names, members.collect(), fixed.collect(), by_field)
     }
 
     /// The calendar with this id (or `24x7` without one); `24x7` too for an id that did not
