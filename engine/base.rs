@@ -12,7 +12,7 @@ mod json;
 mod printable;
 mod value;
 
-pub use fields::{FieldNames, Fields};
+pub use fields::{Fields, SharedNames};
 pub use hash::{FastHasher, FastMap, FastSet};
 pub use json::json_problem;
 pub use printable::{printable, printable_columns, printable_lines};

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use rhai::{AST, Dynamic, Engine, ImmutableString, Scope};
 use serde_json::Value;
 
-use crate::base::{FieldNames, Fields, Name, same, same_text};
+use crate::base::{Fields, Name, SharedNames, same, same_text};
 use crate::model;
 use crate::script::{self, RecordView, ScriptContext};
 
@@ -308,8 +308,8 @@ impl Condition {
     }
 
     /// Takes the field names it reads from `names`, so they are the very names records hold
-    /// (see [`FieldNames`]) and lookups find them without comparing text.
-    pub fn share_names(&mut self, names: &mut FieldNames) {
+    /// (see [`SharedNames`]) and lookups find them without comparing text.
+    pub fn share_names(&mut self, names: &mut SharedNames) {
         for (field, _) in &mut self.fields {
             *field = names.get(field);
         }

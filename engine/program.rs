@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub use origin::{Origin, OriginError};
 pub use rule::RuleDef;
 
-use crate::base::{FastMap, FieldNames};
+use crate::base::{FastMap, SharedNames};
 use crate::calendar::Calendars;
 use crate::diagnostic::Diagnostics;
 use crate::escalation::Matrix;
@@ -61,7 +61,7 @@ pub struct Program {
     pub rules: Vec<RuleDef>,
     /// The record field names conditions read, shared with the records of every engine that
     /// runs this program.
-    pub names: FieldNames,
+    pub names: SharedNames,
     /// The fields whose last change record conditions read through `since`.
     pub since: crate::script::Since,
     /// Reports, in document order: their obligations and due times.
@@ -140,7 +140,7 @@ fn build(cx: Context<'_>, origin: Origin) -> Program {
         .collect();
     let forums = crate::governance::forums(&cx);
     let availability = crate::availability::targets(&cx, &matrix_index);
-    let mut names = FieldNames::default();
+    let mut names = SharedNames::default();
     for target in &mut targets {
         target.share_names(&mut names);
     }

@@ -24,7 +24,7 @@ pub mod clock;
 
 use std::sync::Arc;
 
-use crate::base::{FieldNames, Name, Roles};
+use crate::base::{Name, Roles, SharedNames};
 use crate::calendar::BusinessCalendar;
 use crate::condition::{Change, Condition, Evaluator};
 use crate::model::AgreementType;
@@ -183,8 +183,8 @@ impl Reopen {
 }
 
 impl Target {
-    /// Takes the field names its conditions read from `names` (see [`FieldNames`]).
-    pub fn share_names(&mut self, names: &mut FieldNames) {
+    /// Takes the field names its conditions read from `names` (see [`SharedNames`]).
+    pub fn share_names(&mut self, names: &mut SharedNames) {
         for condition in [&mut self.applies, &mut self.start, &mut self.stop] {
             condition.share_names(names);
         }

@@ -2,7 +2,7 @@
 //!
 //! Records have a handful of fields and the engine reads them on every change, so they are
 //! kept together (in the record's allocation, no tree to walk) and their names are shared
-//! between records (see [`FieldNames`]), which keeps a record small and its lookups in cache.
+//! between records (see [`SharedNames`]), which keeps a record small and its lookups in cache.
 //! A record with many fields (an event may bring a hundred thousand) also gets an index of
 //! them by name, so that merging fields into it stays linear.
 
@@ -118,7 +118,7 @@ impl Fields {
         self.inline.first().is_none_or(Option::is_none)
     }
 
-    /// A field's value. A name shared through [`FieldNames`] is found by its address first.
+    /// A field's value. A name shared through [`SharedNames`] is found by its address first.
     pub fn get(&self, name: &str) -> Option<&Value> {
         let same_name = |n: &Name| std::ptr::eq(n.as_ptr(), name.as_ptr()) && n.len() == name.len();
         if let Some(more) = self.more.as_ref().filter(|more| more.index.is_some()) {
@@ -240,13 +240,15 @@ impl<'de> Deserialize<'de> for Fields {
     }
 }
 
-/// Field names seen so far, so the records that have a field share its name.
+/// Names seen so far (field names, record types), each kept once, so everything that has one
+/// shares it: records are smaller, and lookups find a shared name by its address. Found by hash,
+/// so a feed of ever new names costs the same per name.
 #[derive(Debug, Clone, Default)]
-pub struct FieldNames {
+pub struct SharedNames {
     known: HashSet<Name, BuildHasherDefault<FastHasher>>,
 }
 
-impl FieldNames {
+impl SharedNames {
     /// The shared name for `name`.
     pub fn get(&mut self, name: &str) -> Name {
         if let Some(known) = self.known.get(name) {
@@ -265,7 +267,7 @@ mod tests {
 
     #[test]
     fn fields_set_replace_remove_and_serialize_sorted() {
-        let mut names = FieldNames::default();
+        let mut names = SharedNames::default();
         let mut fields = Fields::new();
         assert_eq!(fields.insert(names.get("status"), json!("new")), None);
         assert_eq!(fields.insert(names.get("vip"), json!(true)), None);

@@ -36,7 +36,7 @@ use serde_json::Value;
 use super::action::{Action, Kind};
 use super::input::Line;
 use super::timer::{Due, Timers};
-use crate::base::{FastMap, FieldNames, Fields, Name, Roles, place, same_text};
+use crate::base::{FastMap, Fields, Name, Roles, SharedNames, place, same_text};
 use crate::calendar::{FIRST_YEAR, HORIZON_END, HORIZON_START, LAST_YEAR};
 use crate::condition::{Change, Evaluator};
 use crate::escalation::{Escalation, Signal, Subject};
@@ -256,9 +256,11 @@ pub struct Engine {
     /// Escalations still climbing, by subject (rebuilt from the state on resume).
     climbing: FastMap<Subject, Vec<u32>>,
     /// Record types seen, so records of one type share its name.
-    record_types: Vec<Name>,
+    record_types: SharedNames,
+    /// The index of each name in `state.event_names` (rebuilt from the state on resume).
+    event_index: FastMap<Name, u32>,
     /// Field names seen, so records share them.
-    field_names: FieldNames,
+    field_names: SharedNames,
     /// What the last change did to clocks (kept to reuse its memory).
     effects: Vec<Effect>,
     out: Vec<Action>,
@@ -270,6 +272,8 @@ pub struct Engine {
     seen_index: seen::SeenIds,
     /// The open outages of `state.outages` by record (rebuilt from the state on resume).
     open_outages: FastMap<Name, Vec<u32>>,
+    /// `state.owed` by report and period (rebuilt from the state on resume).
+    owed: governance::OwedIndex,
 }
 
 impl Engine {
@@ -307,6 +311,17 @@ impl Engine {
     }
 
     fn build(versions: Vec<Arc<Program>>, current: Arc<Program>, state: State) -> Engine {
+        let event_index = state
+            .event_names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                (
+                    Name::from(name.as_str()),
+                    u32::try_from(i).unwrap_or(u32::MAX),
+                )
+            })
+            .collect();
         let record_index = state
             .records
             .iter()
@@ -355,6 +370,7 @@ impl Engine {
         Engine {
             seen_index: seen::SeenIds::of(state.seen_ids.iter().map(|(_, i)| i)),
             open_outages: availability::open_index(&state.outages),
+            owed: governance::OwedIndex::of(&state.owed),
             disabled,
             versions,
             current,
@@ -362,7 +378,8 @@ impl Engine {
             record_index,
             instance_index,
             climbing,
-            record_types: Vec::new(),
+            record_types: SharedNames::default(),
+            event_index,
             field_names,
             effects: Vec::new(),
             out: Vec::new(),
@@ -835,27 +852,19 @@ impl Engine {
 
     /// The shared name of a record type.
     fn record_type(&mut self, name: &str) -> Name {
-        if let Some(known) = self.record_types.iter().find(|t| &***t == name) {
-            return Name::clone(known);
-        }
-        let new = Name::from(name);
-        self.record_types.push(Name::clone(&new));
-        new
+        self.record_types.get(name)
     }
 
+    /// The number of an event name, for clock timelines (names are kept once, in
+    /// `state.event_names`).
     fn intern(&mut self, name: &str) -> u32 {
-        match self
-            .state
-            .event_names
-            .iter()
-            .position(|n| same_text(n, name))
-        {
-            Some(i) => u32::try_from(i).unwrap_or(0),
-            None => {
-                self.state.event_names.push(name.to_string());
-                u32::try_from(self.state.event_names.len() - 1).unwrap_or(0)
-            }
+        if let Some(&known) = self.event_index.get(name) {
+            return known;
         }
+        let number = u32::try_from(self.state.event_names.len()).unwrap_or(u32::MAX);
+        self.state.event_names.push(name.to_string());
+        self.event_index.insert(Name::from(name), number);
+        number
     }
 
     fn change_record(&mut self, index: u32, event: &Event, is_new: bool) {

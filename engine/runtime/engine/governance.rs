@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::Engine;
-use crate::base::Name;
+use crate::base::{FastMap, Name};
 use crate::calendar::period;
 use crate::escalation::{Signal, Subject};
 use crate::model::escalation::TriggerOn;
@@ -39,6 +39,54 @@ pub struct Owed {
     pub delivered: Option<i64>,
     /// Whether it went overdue.
     pub overdue: bool,
+}
+
+/// `state.owed` by report and period, and each report's periods still undelivered (rebuilt from
+/// the state on resume): a delivery, a due date or an overdue check finds its entry without
+/// scanning every period ever owed, however many a feed names.
+#[derive(Debug, Default)]
+pub(super) struct OwedIndex(FastMap<Name, ReportPeriods>);
+
+/// One report's entries in `state.owed`.
+#[derive(Debug, Default)]
+struct ReportPeriods {
+    /// The entry of each period.
+    entries: FastMap<i64, usize>,
+    /// The periods owed and not yet delivered, in order.
+    undelivered: std::collections::BTreeSet<i64>,
+}
+
+impl OwedIndex {
+    /// The index of `owed`.
+    pub(super) fn of(owed: &[Owed]) -> OwedIndex {
+        let mut index = OwedIndex::default();
+        for (i, entry) in owed.iter().enumerate() {
+            index.add(i, entry);
+        }
+        index
+    }
+
+    fn add(&mut self, i: usize, entry: &Owed) {
+        let periods = self.0.entry(Name::clone(&entry.report)).or_default();
+        periods.entries.insert(entry.period, i);
+        if entry.delivered.is_none() {
+            periods.undelivered.insert(entry.period);
+        }
+    }
+
+    fn entry(&self, report: &str, n: i64) -> Option<usize> {
+        self.0.get(report)?.entries.get(&n).copied()
+    }
+
+    fn oldest_undelivered(&self, report: &str) -> Option<i64> {
+        self.0.get(report)?.undelivered.first().copied()
+    }
+
+    fn delivered(&mut self, report: &str, n: i64) {
+        if let Some(periods) = self.0.get_mut(report) {
+            periods.undelivered.remove(&n);
+        }
+    }
 }
 
 /// How many later periods are tried for a forum's next meeting (a period without a working day
@@ -146,13 +194,15 @@ impl Engine {
                     owed.due = due;
                 }
             }
-            None => self.state.owed.push(Owed {
-                report: Name::clone(&report.id),
-                period: n,
-                due,
-                delivered: None,
-                overdue: false,
-            }),
+            None => {
+                self.owe(Owed {
+                    report: Name::clone(&report.id),
+                    period: n,
+                    due,
+                    delivered: None,
+                    overdue: false,
+                });
+            }
         }
         if let (Some(due), Ok(n32)) = (due, i32::try_from(n)) {
             self.state
@@ -262,27 +312,21 @@ impl Engine {
             },
             // The oldest period still owed, else the last one that ended.
             None => self
-                .state
                 .owed
-                .iter()
-                .filter(|o| o.report == report.id && o.delivered.is_none())
-                .map(|o| o.period)
-                .min()
+                .oldest_undelivered(&report.id)
                 .unwrap_or_else(|| period::number(report.period, report.tz(), at) - 1),
         };
         let index = match self.owed_index(&report.id, n) {
             Some(i) => i,
-            None => {
-                self.state.owed.push(Owed {
-                    report: Name::clone(&report.id),
-                    period: n,
-                    due: None,
-                    delivered: None,
-                    overdue: false,
-                });
-                self.state.owed.len() - 1
-            }
+            None => self.owe(Owed {
+                report: Name::clone(&report.id),
+                period: n,
+                due: None,
+                delivered: None,
+                overdue: false,
+            }),
         };
+        self.owed.delivered(&report.id, n);
         let Some(owed) = self.state.owed.get_mut(index) else {
             return;
         };
@@ -308,11 +352,15 @@ impl Engine {
 
     /// The entry of report `id`'s period `n`.
     fn owed_index(&self, id: &str, n: i64) -> Option<usize> {
-        // Newest first: the periods looked up are mostly the latest.
-        self.state
-            .owed
-            .iter()
-            .rposition(|o| &*o.report == id && o.period == n)
+        self.owed.entry(id, n)
+    }
+
+    /// Adds an entry for a report's period (none is there yet); returns its index.
+    fn owe(&mut self, entry: Owed) -> usize {
+        let i = self.state.owed.len();
+        self.owed.add(i, &entry);
+        self.state.owed.push(entry);
+        i
     }
 
     /// A forum's notice: `forum.notice` for the meeting, and the notice for the next one.
