@@ -15,7 +15,10 @@
 //!   time alone;
 //! - journal: the same with the SQLite journal (`slaflow run --db`), per second;
 //! - memory: resident memory the engine state adds, per open record (with its clocks, instances
-//!   and tasks; finished ones counted in) and per running clock, in a fresh process.
+//!   and tasks; finished ones counted in) and per running clock, in a fresh process;
+//!
+//! and for the four examples together (the examples' mix): events per second in memory, and
+//! end to end with the run time over the parse time (the sums of their times).
 //!
 //! Each speed is the best of three runs (`SLAFLOW_BENCH_RUNS` changes that).
 //! `SLAFLOW_BENCH_WORKLOADS` picks workloads (default `incident,examples`),
@@ -122,7 +125,9 @@ fn main() {
     }
     let which = env_or("SLAFLOW_BENCH_WORKLOADS", "incident,examples");
     let phases = env_or("SLAFLOW_BENCH_PHASES", "parse,memory,run,journal,rss");
+    // The examples together: events and seconds in memory; parse and run seconds end to end.
     let mut totals = (0usize, 0f64);
+    let mut end_to_end = (0usize, 0f64, 0f64);
     for workload in workloads(&which) {
         let events = workload.text.lines().count();
         println!(
@@ -149,7 +154,12 @@ fn main() {
         }
         drop(lines);
         if phases.contains("run") {
-            run(&workload, parse_secs);
+            let secs = run(&workload, parse_secs);
+            if workload.name != "incident" {
+                end_to_end.0 += events;
+                end_to_end.1 += parse_secs;
+                end_to_end.2 += secs;
+            }
         }
         if phases.contains("journal") {
             journal(&workload);
@@ -162,6 +172,13 @@ fn main() {
                 .unwrap();
             print!("{}", String::from_utf8_lossy(&child.stdout));
         }
+    }
+    if end_to_end.0 > 0 {
+        println!(
+            "\nexamples end to end, all four: {:.0} events/s, {:.2}x the time of parsing alone",
+            end_to_end.0 as f64 / end_to_end.2,
+            end_to_end.2 / end_to_end.1
+        );
     }
     if totals.0 > 0 {
         println!(
@@ -195,8 +212,9 @@ fn in_memory(workload: &Workload, lines: &[Line]) -> f64 {
     secs
 }
 
-/// What `slaflow run` does: read, parse, apply, print every action, through the driver.
-fn run(workload: &Workload, parse_secs: f64) {
+/// What `slaflow run` does: read, parse, apply, print every action, through the driver;
+/// returns the seconds.
+fn run(workload: &Workload, parse_secs: f64) -> f64 {
     let (secs, bytes) = best(|| {
         let mut printer = JsonLines::new(Counter(0));
         let start = Instant::now();
@@ -215,6 +233,7 @@ fn run(workload: &Workload, parse_secs: f64) {
         bytes >> 20,
         secs / parse_secs
     );
+    secs
 }
 
 /// Counts the bytes written (the printer's output, as to a pipe nobody reads).

@@ -248,6 +248,23 @@ enum Field<'a> {
     Object(&'a serde_json::Map<String, Value>),
 }
 
+/// A field's name, and the same as it is written after a preceding field: `,"name":`.
+#[derive(Clone, Copy)]
+struct Key {
+    name: &'static str,
+    json: &'static str,
+}
+
+/// The [`Key`] of a field name.
+macro_rules! key {
+    ($name:literal) => {
+        Key {
+            name: $name,
+            json: concat!(",\"", $name, "\":"),
+        }
+    };
+}
+
 impl Action {
     /// An action of `kind` at `at`; the id is given when it is emitted.
     pub fn new(kind: Kind, at: i64) -> Action {
@@ -270,14 +287,15 @@ impl Action {
     pub fn write_json(&self, out: &mut Vec<u8>) {
         out.push(b'{');
         let mut first = true;
-        let _ = self.visit(|name, field| {
-            if !first {
-                out.push(b',');
-            }
+        let _ = self.visit(|key, field| {
+            let json = key.json.as_bytes();
+            // Every key but the first comes after a comma.
+            out.extend_from_slice(if first {
+                json.get(1..).unwrap_or(json)
+            } else {
+                json
+            });
             first = false;
-            out.push(b'"');
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"\":");
             match field {
                 Field::Id(n) => {
                     out.extend_from_slice(b"\"a");
@@ -373,89 +391,89 @@ impl Action {
     }
 
     /// Calls `f` with every field that is written, in output order (empty ones are left out).
-    fn visit<E>(
-        &self,
-        mut f: impl FnMut(&'static str, Field<'_>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        f("id", Field::Id(self.id))?;
-        f("at", Field::At(self.at))?;
-        f("kind", Field::Text(self.kind.as_str()))?;
-        for (name, value) in [
-            ("record", &self.record),
-            ("record_type", &self.record_type),
-            ("agreement", &self.agreement),
-            ("target", &self.target),
-            ("previous_target", &self.previous_target),
+    fn visit<E>(&self, mut f: impl FnMut(Key, Field<'_>) -> Result<(), E>) -> Result<(), E> {
+        f(key!("id"), Field::Id(self.id))?;
+        f(key!("at"), Field::At(self.at))?;
+        f(key!("kind"), Field::Text(self.kind.as_str()))?;
+        for (key, value) in [
+            (key!("record"), &self.record),
+            (key!("record_type"), &self.record_type),
+            (key!("agreement"), &self.agreement),
+            (key!("target"), &self.target),
+            (key!("previous_target"), &self.previous_target),
         ] {
             if let Some(value) = value {
-                f(name, Field::Text(value))?;
+                f(key, Field::Text(value))?;
             }
         }
         if let Some(cycle) = self.cycle {
-            f("cycle", Field::Number(u64::from(cycle)))?;
+            f(key!("cycle"), Field::Number(u64::from(cycle)))?;
         }
         if let Some(milestone) = &self.milestone {
-            f("milestone", Field::Text(milestone))?;
+            f(key!("milestone"), Field::Text(milestone))?;
         }
         if let Some(due) = self.due {
-            f("due", Field::At(due))?;
+            f(key!("due"), Field::At(due))?;
         }
         if let Some(elapsed) = self.elapsed {
-            f("elapsed", Field::Number(elapsed))?;
+            f(key!("elapsed"), Field::Number(elapsed))?;
         }
-        for (name, value) in [
-            ("instance", &self.instance),
-            ("process", &self.process),
-            ("step", &self.step),
-            ("outcome", &self.outcome),
-            ("matrix", &self.matrix),
-            ("topic", &self.topic),
+        for (key, value) in [
+            (key!("instance"), &self.instance),
+            (key!("process"), &self.process),
+            (key!("step"), &self.step),
+            (key!("outcome"), &self.outcome),
+            (key!("matrix"), &self.matrix),
+            (key!("topic"), &self.topic),
         ] {
             if let Some(value) = value {
-                f(name, Field::Text(value))?;
+                f(key, Field::Text(value))?;
             }
         }
         if let Some(level) = self.level {
-            f("level", Field::Number(u64::from(level)))?;
+            f(key!("level"), Field::Number(u64::from(level)))?;
         }
-        for (name, value) in [
-            ("rule", &self.rule),
-            ("report", &self.report),
-            ("forum", &self.forum),
-            ("period", &self.period),
+        for (key, value) in [
+            (key!("rule"), &self.rule),
+            (key!("report"), &self.report),
+            (key!("forum"), &self.forum),
+            (key!("period"), &self.period),
         ] {
             if let Some(value) = value {
-                f(name, Field::Text(value))?;
+                f(key, Field::Text(value))?;
             }
         }
         if let Some(kpi) = &self.kpi {
-            f("kpi", Field::Text(kpi))?;
+            f(key!("kpi"), Field::Text(kpi))?;
         }
         if let Some(version) = &self.version {
-            f("version", Field::Text(version))?;
+            f(key!("version"), Field::Text(version))?;
         }
         if !self.roles.is_empty() {
-            f("roles", Field::List(&self.roles))?;
+            f(key!("roles"), Field::List(&self.roles))?;
         }
         if !self.recipients.is_empty() {
-            f("recipients", Field::List(&self.recipients))?;
+            f(key!("recipients"), Field::List(&self.recipients))?;
         }
-        for (name, value) in [("reason", &self.reason), ("message", &self.message)] {
+        for (key, value) in [
+            (key!("reason"), &self.reason),
+            (key!("message"), &self.message),
+        ] {
             if let Some(value) = value {
-                f(name, Field::Text(value))?;
+                f(key, Field::Text(value))?;
             }
         }
         if !self.agenda.is_empty() {
-            f("agenda", Field::List(&self.agenda))?;
+            f(key!("agenda"), Field::List(&self.agenda))?;
         }
         if let Some(fields) = &self.fields {
-            f("fields", Field::Object(fields))?;
+            f(key!("fields"), Field::Object(fields))?;
         }
         if let Some(line) = self.line {
-            f("line", Field::Number(line))?;
+            f(key!("line"), Field::Number(line))?;
         }
         if let Some(error) = &self.error {
-            f("error", Field::Text(error))?;
+            f(key!("error"), Field::Text(error))?;
         }
         Ok(())
     }
@@ -464,7 +482,7 @@ impl Action {
 impl Serialize for Action {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        self.visit(|name, field| match field {
+        self.visit(|Key { name, .. }, field| match field {
             Field::Id(n) => map.serialize_entry(name, &format_args!("a{n}")),
             Field::At(at) => map.serialize_entry(name, &at),
             Field::Text(text) => map.serialize_entry(name, text),
