@@ -584,7 +584,7 @@ impl Timestamp {
             if day == days {
                 return text;
             }
-            let text = Timestamp(days * 86_400).date_text();
+            let text = Timestamp(days.saturating_mul(86_400)).date_text();
             last.set((days, text));
             text
         })?;
@@ -874,6 +874,15 @@ mod tests {
                     .to_string();
                 assert_eq!(String::from_utf8(out).unwrap(), expected);
             }
+        }
+        // The extremes are written (by `Display`'s own arithmetic), without overflowing.
+        for extreme in [i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            Timestamp(extreme).write_to(&mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                Timestamp(extreme).to_string()
+            );
         }
     }
 }
