@@ -25,6 +25,8 @@
 //! `SLAFLOW_BENCH_PHASES` phases (default `parse,memory,run,journal,rss`), and
 //! `SLAFLOW_BENCH_EVENTS` the events per workload (default 1,000,000), e.g.
 //! `SLAFLOW_BENCH_WORKLOADS=examples SLAFLOW_BENCH_PHASES=memory` to profile the engine alone.
+//! `SLAFLOW_BENCH_DUMP=DIR` writes the workloads' events to `DIR/<name>.jsonl` instead, to time
+//! the `slaflow` binary on them.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -124,6 +126,15 @@ fn main() {
         return memory(&workload);
     }
     let which = env_or("SLAFLOW_BENCH_WORKLOADS", "incident,examples");
+    // Writes each workload's events to DIR/<name>.jsonl, to run `slaflow run` on them itself.
+    if let Ok(dir) = std::env::var("SLAFLOW_BENCH_DUMP") {
+        for workload in workloads(&which) {
+            let path = std::path::Path::new(&dir).join(format!("{}.jsonl", workload.name));
+            std::fs::write(&path, &workload.text).unwrap();
+            println!("{}", path.display());
+        }
+        return;
+    }
     let phases = env_or("SLAFLOW_BENCH_PHASES", "parse,memory,run,journal,rss");
     // The examples together: events and seconds in memory; parse and run seconds end to end.
     let mut totals = (0usize, 0f64);

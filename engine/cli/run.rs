@@ -16,6 +16,11 @@ use super::replay::{
 };
 use super::{EXIT_OK, fail};
 
+/// The bytes of actions `slaflow run` gathers before writing them out: a replay writes hundreds
+/// of megabytes, and the standard 8 KiB meant a system call every ten events or so. The output is
+/// still written whenever the input has nothing more for now (a live feed) and at the end.
+const OUTPUT_BUFFER: usize = 1 << 16;
+
 /// Arguments of `slaflow run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -169,7 +174,10 @@ pub fn run(args: &Args) -> u8 {
         Ok(lines) => lines,
         Err(status) => return status,
     };
-    let mut printer = JsonLines::new(BufWriter::new(std::io::stdout().lock()));
+    let mut printer = JsonLines::new(BufWriter::with_capacity(
+        OUTPUT_BUFFER,
+        std::io::stdout().lock(),
+    ));
     let mut warnings = Warnings::default();
     let mut journal = journal;
     let mut driver = Driver::new(engine).sink(&mut printer).sink(&mut warnings);

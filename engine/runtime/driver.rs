@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::io::BufRead;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 
 use super::engine::Engine;
 use super::input::{Line, Lines};
@@ -234,7 +234,20 @@ impl<'s> Driver<'s> {
             };
             scope.spawn(move || reader.run(lines));
             let result = (|| {
-                for batch in batches {
+                loop {
+                    let batch = match batches.try_recv() {
+                        Ok(batch) => batch,
+                        // Nothing read ahead: the input is slower than the engine (a live
+                        // feed). What was printed shows now, not a batch later.
+                        Err(TryRecvError::Empty) => {
+                            self.idle()?;
+                            match batches.recv() {
+                                Ok(batch) => batch,
+                                Err(_) => break,
+                            }
+                        }
+                        Err(TryRecvError::Disconnected) => break,
+                    };
                     for line in &batch.lines {
                         self.feed(line)?;
                     }
@@ -306,6 +319,14 @@ impl<'s> Driver<'s> {
         self.since_flush = 0;
         for sink in &mut self.sinks {
             sink.flush(&self.engine)?;
+        }
+        Ok(())
+    }
+
+    /// Tells every sink the input has nothing more for now.
+    fn idle(&mut self) -> Result<(), DriverError> {
+        for sink in &mut self.sinks {
+            sink.idle()?;
         }
         Ok(())
     }
@@ -449,5 +470,74 @@ mod tests {
             matches!(error, DriverError::Sink(SinkError::Closed)),
             "{error}"
         );
+    }
+
+    /// Shows what it received only when flushed or told the input is idle, as a buffered
+    /// printer does.
+    struct Shown {
+        pending: Vec<u8>,
+        visible: Arc<std::sync::Mutex<Vec<u8>>>,
+    }
+
+    impl Shown {
+        fn show(&mut self) {
+            if let Ok(mut visible) = self.visible.lock() {
+                visible.append(&mut self.pending);
+            }
+        }
+    }
+
+    impl Sink for Shown {
+        fn receive(&mut self, _: &Input<'_>, actions: &Actions<'_>) -> Result<(), SinkError> {
+            self.pending.extend_from_slice(actions.json_lines());
+            Ok(())
+        }
+
+        fn wants_text(&self) -> bool {
+            true
+        }
+
+        fn flush(&mut self, _: &Engine) -> Result<(), SinkError> {
+            self.show();
+            Ok(())
+        }
+
+        fn idle(&mut self) -> Result<(), SinkError> {
+            self.show();
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_actions_of_a_live_feed_show_while_the_driver_waits_for_more() {
+        use std::io::Write;
+        // They used to wait for a full batch of 4,096 inputs or the end of the input.
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let visible = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shown = Arc::clone(&visible);
+        let run = std::thread::spawn(move || {
+            let mut sink = Shown {
+                pending: Vec::new(),
+                visible: shown,
+            };
+            let mut driver = Driver::new(Engine::new(program())).sink(&mut sink);
+            driver.feed_all(BufReader::new(reader)).unwrap();
+        });
+        writer
+            .write_all(b"{\"at\":\"2026-11-02T09:00:00Z\",\"record\":\"INC1\",\"type\":\"incident\",\"event\":\"created\",\"fields\":{\"status\":\"new\"}}\n")
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        // The feed stays open: the actions of its first event must show meanwhile.
+        while visible.lock().unwrap().is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nothing shown while the feed was open"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let text = String::from_utf8(visible.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("\"kind\":\"sla.started\""), "{text}");
+        drop(writer);
+        run.join().unwrap();
     }
 }

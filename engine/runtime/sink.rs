@@ -127,6 +127,12 @@ pub trait Sink {
         let _ = engine;
         Ok(())
     }
+
+    /// The input has nothing more for now (a pipe fed as events happen): what was received
+    /// should be visible while the driver waits. Durability still waits for the batch's end.
+    fn idle(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
 }
 
 /// Writes every action as one line of JSON (`slaflow run`).
@@ -160,6 +166,10 @@ impl<W: Write> Sink for JsonLines<W> {
     }
 
     fn flush(&mut self, _: &Engine) -> Result<(), SinkError> {
+        Ok(self.out.flush()?)
+    }
+
+    fn idle(&mut self) -> Result<(), SinkError> {
         Ok(self.out.flush()?)
     }
 }
