@@ -184,8 +184,9 @@ impl Warnings {
 impl Sink for Warnings {
     fn receive(&mut self, _: &Input<'_>, actions: &Actions<'_>) -> Result<(), SinkError> {
         for action in actions.list() {
-            let reason = printable(action.reason.as_deref().unwrap_or("?"));
-            let error = printable(action.error.as_deref().unwrap_or("?"));
+            // Made safe to show only for the kinds told here (every action passes by).
+            let reason = || printable(action.reason.as_deref().unwrap_or("?"));
+            let error = || printable(action.error.as_deref().unwrap_or("?"));
             match action.kind {
                 Kind::EventRejected => eprintln!(
                     "line {}: {}",
@@ -193,6 +194,7 @@ impl Sink for Warnings {
                     printable(action.error.as_deref().unwrap_or("rejected"))
                 ),
                 Kind::ScriptFailed => {
+                    let (reason, error) = (reason(), error());
                     let count = match self.failures.iter_mut().find(|(s, _)| *s == *reason) {
                         Some((_, count)) => {
                             *count += 1;
@@ -212,7 +214,7 @@ impl Sink for Warnings {
                         );
                     }
                 }
-                Kind::ScriptDisabled => eprintln!("warning: script of {reason} {error}"),
+                Kind::ScriptDisabled => eprintln!("warning: script of {} {}", reason(), error()),
                 _ => {}
             }
         }
