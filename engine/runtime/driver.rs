@@ -4,7 +4,9 @@
 //! Every way slaflow runs goes through a [`Driver`]: `run` (a printer, and a journal with
 //! `--db`), `explain` and `status` (no sink: they read the state afterwards), behaviour tests
 //! (a collector), and the live server. Sinks see inputs in the order they were applied, each
-//! with its actions, and are flushed every [`BATCH`] inputs and at the end.
+//! with its actions, and are flushed every [`BATCH`] inputs and at the end; while the driver
+//! waits on an input that has nothing more for now, they are told it is idle (a printer then
+//! shows what a live feed produced at once).
 
 use std::collections::VecDeque;
 use std::io::BufRead;
@@ -218,7 +220,9 @@ impl<'s> Driver<'s> {
     /// engine's time instead of the engine's plus the parser's. Nothing else changes: the engine
     /// sees the same lines in the same order, and a read error ends the input after the lines
     /// before it were applied. A line is handed over as soon as the input has nothing more
-    /// buffered (a pipe fed as events happen), never held back waiting for a full batch. When
+    /// buffered (a pipe fed as events happen), never held back waiting for a full batch, and
+    /// when no batch is read ahead the sinks are told the input is idle before the driver
+    /// waits (see [`Sink::idle`]). When
     /// the run stops early (a sink failed, e.g. the reader of the output went away) the reader
     /// thread stops after the line it is reading: from a pipe that stays open and silent, that
     /// is when the next line or the end comes.
