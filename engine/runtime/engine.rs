@@ -24,6 +24,7 @@ mod penalties;
 mod seen;
 
 pub use availability::Tracker;
+use escalations::Climbing;
 pub use governance::Owed;
 
 pub use instances::MAX_MOVES;
@@ -254,7 +255,7 @@ pub struct Engine {
     /// Process instances by id (rebuilt from the state on resume).
     instance_index: FastMap<Name, u32>,
     /// Escalations still climbing, by subject (rebuilt from the state on resume).
-    climbing: FastMap<Subject, Vec<u32>>,
+    climbing: Climbing,
     /// Record types seen, so records of one type share its name.
     record_types: SharedNames,
     /// The index of each name in `state.event_names` (rebuilt from the state on resume).
@@ -339,13 +340,10 @@ impl Engine {
                 )
             })
             .collect();
-        let mut climbing: FastMap<Subject, Vec<u32>> = FastMap::default();
+        let mut climbing = Climbing::default();
         for (i, e) in state.escalations.iter().enumerate() {
             if e.active {
-                climbing
-                    .entry(e.subject)
-                    .or_default()
-                    .push(u32::try_from(i).unwrap_or(u32::MAX));
+                climbing.push(e.subject, u32::try_from(i).unwrap_or(u32::MAX));
             }
         }
         let field_names = current.names.clone();
@@ -779,7 +777,7 @@ impl Engine {
             r.is_live()
                 && r.clocks.active().next().is_none()
                 && r.open_instances == 0
-                && !self.climbing.contains_key(&Subject::Record(record))
+                && !self.climbing.contains(&Subject::Record(record))
         })
     }
 
@@ -875,21 +873,31 @@ impl Engine {
             return;
         };
         let fields = Arc::make_mut(&mut record.fields);
-        let mut before: Vec<(&str, Option<Value>)> = Vec::with_capacity(event.fields.len());
-        for (key, value) in &event.fields {
+        // Most changes set a few fields: what they were before is kept on the stack.
+        let mut few: [(&str, Option<Value>); 4] = Default::default();
+        let mut many = Vec::new();
+        let before = match few.get_mut(..event.fields.len()) {
+            Some(slots) => slots,
+            None => {
+                many.resize(event.fields.len(), ("", None));
+                many.as_mut_slice()
+            }
+        };
+        for ((key, value), slot) in (&event.fields).into_iter().zip(before.iter_mut()) {
             let old = match fields.get_mut(key) {
                 Some(slot) => Some(std::mem::replace(slot, value.clone())),
                 None => fields.insert(self.field_names.get(key), value.clone()),
             };
-            before.push((key, old));
+            *slot = (key, old);
         }
+        let before: &[(&str, Option<Value>)] = before;
         let previous_event = (!is_new).then_some(record.last_at);
         record.last_at = at;
         // What `since` reads is as of before this change; then this change's fields are noted.
         let changed_at = record.changed_at().to_vec();
         if program.since.any() {
             let noted = record.changed_at.get_or_insert_default();
-            for (key, old) in &before {
+            for (key, old) in before {
                 let changed = old.as_ref() != event.fields.get(key);
                 if changed && program.since.tracks(key) {
                     match noted.iter_mut().find(|(k, _)| same_text(k, key)) {
@@ -906,7 +914,7 @@ impl Engine {
             record_type: &record_type,
             event: &event.event,
             fields: &fields,
-            before: &before,
+            before,
             is_new,
             now: at,
             previous_event,

@@ -4,11 +4,68 @@
 use std::sync::Arc;
 
 use super::Engine;
+use crate::base::FastMap;
 use crate::condition::{Change, Evaluator};
 use crate::escalation::{Escalation, Signal, Subject};
 use crate::runtime::action::{Action, Kind, Name};
 use crate::runtime::timer::Due;
 use crate::sla::ActionSpec;
+
+/// The escalations still climbing, by subject, and how many of those subjects are records:
+/// every record change asks about its record, and most records never have a topic climbing
+/// about them, so the usual answer comes without a look-up in a large map.
+#[derive(Debug, Default)]
+pub(in crate::runtime) struct Climbing {
+    by_subject: FastMap<Subject, Vec<u32>>,
+    records: usize,
+}
+
+impl Climbing {
+    /// The escalations climbing about `subject`.
+    pub(in crate::runtime) fn get(&self, subject: &Subject) -> Option<&Vec<u32>> {
+        if self.records == 0 && matches!(subject, Subject::Record(_)) {
+            return None;
+        }
+        self.by_subject.get(subject)
+    }
+
+    /// Whether any escalation climbs about `subject`.
+    pub(in crate::runtime) fn contains(&self, subject: &Subject) -> bool {
+        self.get(subject).is_some()
+    }
+
+    /// Lists escalation `index` under `subject`.
+    pub(in crate::runtime) fn push(&mut self, subject: Subject, index: u32) {
+        let records = &mut self.records;
+        self.by_subject
+            .entry(subject)
+            .or_insert_with(|| {
+                *records += usize::from(matches!(subject, Subject::Record(_)));
+                Vec::new()
+            })
+            .push(index);
+    }
+
+    /// Keeps the escalations under `subject` that `keep` keeps (it may change them); returns
+    /// whether none are left, and then forgets the subject.
+    pub(in crate::runtime) fn retain(
+        &mut self,
+        subject: &Subject,
+        keep: impl FnMut(&u32) -> bool,
+    ) -> Option<bool> {
+        if self.records == 0 && matches!(subject, Subject::Record(_)) {
+            return None;
+        }
+        let list = self.by_subject.get_mut(subject)?;
+        list.retain(keep);
+        let emptied = list.is_empty();
+        if emptied {
+            self.by_subject.remove(subject);
+            self.records -= usize::from(matches!(subject, Subject::Record(_)));
+        }
+        Some(emptied)
+    }
+}
 
 impl Engine {
     /// Raises every topic of bundle version `version` whose triggers match the signal, in
@@ -152,7 +209,7 @@ impl Engine {
             &mut self.state.free_escalations,
             escalation,
         );
-        self.climbing.entry(subject).or_default().push(index);
+        self.climbing.push(subject, index);
         self.schedule_level(index);
         // A first level without delay is reached at once.
         if let Some(first) = self.level_time(index, 0)
@@ -272,28 +329,26 @@ impl Engine {
         subject: Subject,
         done: impl Fn(u32, &Escalation) -> bool,
     ) {
-        let Some(list) = self.climbing.get_mut(&subject) else {
-            return;
-        };
         let escalations = &mut self.state.escalations;
         let free = &mut self.state.free_escalations;
-        list.retain(|i| match escalations.get_mut(*i as usize) {
-            Some(e) if done(*i, e) => {
-                // Stopped: its slot is free for the next escalation (timers it left behind
-                // are stale by its generation).
-                e.active = false;
-                e.reason = String::new();
-                free.push(*i);
-                false
+        let emptied = self.climbing.retain(&subject, |i| {
+            match escalations.get_mut(*i as usize) {
+                Some(e) if done(*i, e) => {
+                    // Stopped: its slot is free for the next escalation (timers it left behind
+                    // are stale by its generation).
+                    e.active = false;
+                    e.reason = String::new();
+                    free.push(*i);
+                    false
+                }
+                Some(_) => true,
+                None => false,
             }
-            Some(_) => true,
-            None => false,
         });
-        if list.is_empty() {
-            self.climbing.remove(&subject);
-            if let Subject::Record(record) = subject {
-                self.touch(record);
-            }
+        if emptied == Some(true)
+            && let Subject::Record(record) = subject
+        {
+            self.touch(record);
         }
     }
 }
