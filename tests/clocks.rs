@@ -139,6 +139,35 @@ impl Random {
     }
 }
 
+/// A random history of one incident under [`PRIORITIES`]: created, then up to eleven changes
+/// of status or priority, days apart.
+fn random_history(random: &mut Random, record: &str) -> String {
+    let mut at = 1_795_000_000 + random.below(86_400 * 14) as i64;
+    let mut lines = Vec::new();
+    let priority = ["P1", "P2", "P3"][random.below(3) as usize];
+    lines.push(format!(
+        r#"{{"at":"{}","record":"{record}","type":"incident","event":"created","fields":{{"status":"new","priority":"{priority}"}}}}"#,
+        slaflow::model::Timestamp(at)
+    ));
+    for _ in 0..random.below(12) {
+        at += random.below(3 * 86_400) as i64 + 1;
+        let fields = match random.below(4) {
+            0 => r#"{"status":"pending"}"#.to_string(),
+            1 => r#"{"status":"open"}"#.to_string(),
+            2 => format!(
+                r#"{{"priority":"{}"}}"#,
+                ["P1", "P2", "P3"][random.below(3) as usize]
+            ),
+            _ => r#"{"status":"resolved"}"#.to_string(),
+        };
+        lines.push(format!(
+            r#"{{"at":"{}","record":"{record}","type":"incident","event":"updated","fields":{fields}}}"#,
+            slaflow::model::Timestamp(at)
+        ));
+    }
+    lines.join("\n")
+}
+
 #[test]
 fn the_due_is_the_first_instant_business_time_reaches_the_goal_in_every_history() {
     // For every clock after every event: business(due) == goal, and one second before the due
@@ -149,31 +178,7 @@ fn the_due_is_the_first_instant_business_time_reaches_the_goal_in_every_history(
     let mut checked = 0;
     for history in 0..200 {
         let mut engine = Engine::new(Arc::clone(&program));
-        let mut at = 1_795_000_000 + random.below(86_400 * 14) as i64;
-        let record = format!("I{history}");
-        let mut lines = Vec::new();
-        let priority = ["P1", "P2", "P3"][random.below(3) as usize];
-        lines.push(format!(
-            r#"{{"at":"{}","record":"{record}","type":"incident","event":"created","fields":{{"status":"new","priority":"{priority}"}}}}"#,
-            slaflow::model::Timestamp(at)
-        ));
-        for _ in 0..random.below(12) {
-            at += random.below(3 * 86_400) as i64 + 1;
-            let fields = match random.below(4) {
-                0 => r#"{"status":"pending"}"#.to_string(),
-                1 => r#"{"status":"open"}"#.to_string(),
-                2 => format!(
-                    r#"{{"priority":"{}"}}"#,
-                    ["P1", "P2", "P3"][random.below(3) as usize]
-                ),
-                _ => r#"{"status":"resolved"}"#.to_string(),
-            };
-            lines.push(format!(
-                r#"{{"at":"{}","record":"{record}","type":"incident","event":"updated","fields":{fields}}}"#,
-                slaflow::model::Timestamp(at)
-            ));
-        }
-        let text = lines.join("\n");
+        let text = random_history(&mut random, &format!("I{history}"));
         for line in Lines::new(text.as_bytes()) {
             engine.apply_line(&line.unwrap());
             for clock in engine.state.clocks.all.iter() {
@@ -199,6 +204,53 @@ fn the_due_is_the_first_instant_business_time_reaches_the_goal_in_every_history(
         let _ = engine.take_actions();
     }
     assert!(checked > 500, "only {checked} clocks checked");
+}
+
+#[test]
+fn every_clock_action_tells_the_business_time_elapsed_at_its_instant() {
+    // The engine reads an action's elapsed time from the clock's timeline when the clock was
+    // just logged at that instant; it must equal the time counted afresh from the clock's
+    // pauses, for every action of every kind in random histories.
+    let program = compile(PRIORITIES);
+    let mut random = Random(0xe1a9_5ed0);
+    let mut checked = std::collections::BTreeMap::<String, usize>::new();
+    for history in 0..200 {
+        let mut engine = Engine::new(Arc::clone(&program));
+        let text = random_history(&mut random, &format!("I{history}"));
+        for line in Lines::new(text.as_bytes()) {
+            engine.apply_line(&line.unwrap());
+            for action in engine.take_actions() {
+                let Some(elapsed) = action.elapsed else {
+                    continue;
+                };
+                // The clock the action is about: same target and cycle (one record per engine).
+                let clock = engine.state.clocks.all.iter().find(|c| {
+                    c.cycle == action.cycle.unwrap()
+                        && engine.clock_target(c).map(|t| &*t.id) == action.target.as_deref()
+                });
+                let Some(clock) = clock else { continue };
+                let calendar = &engine.clock_target(clock).unwrap().calendar;
+                assert_eq!(
+                    elapsed,
+                    clock.business(calendar, action.at.0),
+                    "history {history}, {action:?}: {text}"
+                );
+                *checked.entry(action.kind.to_string()).or_default() += 1;
+            }
+        }
+    }
+    for kind in [
+        "sla.paused",
+        "sla.resumed",
+        "sla.met",
+        "sla.stopped",
+        "sla.warning",
+    ] {
+        assert!(
+            checked.get(kind).is_some_and(|n| *n > 10),
+            "too few {kind} checked: {checked:?}"
+        );
+    }
 }
 
 #[test]

@@ -390,6 +390,25 @@ impl Timeline {
         self.iter().last()
     }
 
+    /// The latest entry's instant and business time elapsed.
+    fn last_at(&self) -> Option<(i64, u64)> {
+        let mut decoder = Decoder {
+            bytes: self.bytes.as_slice(),
+            start: self.start,
+        };
+        let mut last = None;
+        while let Some(head) = decoder.byte() {
+            let at = self.start.wrapping_add(decoder.difference()?);
+            let business = decoder.varint()?;
+            decoder.varint()?;
+            if matches!(head & 0x0f, WHAT_MILESTONE | WHAT_RETARGETED | WHAT_ADOPTED) {
+                decoder.varint()?;
+            }
+            last = Some((at, business));
+        }
+        last
+    }
+
     fn push(&mut self, entry: &Entry) {
         let (code, detail) = what_code(entry.what);
         let because = BECAUSE
@@ -453,9 +472,61 @@ pub struct Clock {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Pauses {
     /// Pause intervals that ended.
-    closed: Vec<(i64, i64)>,
+    closed: Intervals,
     /// The start of the pause it is in.
     since: Option<i64>,
+}
+
+/// Pause intervals, oldest first: one kept in place (most clocks that pause pause once, and
+/// reading a second allocation costs business-time arithmetic a cache miss), more on the heap.
+/// Saved as the plain list, so journals read back either way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum Intervals {
+    /// None.
+    #[default]
+    Empty,
+    /// Exactly one.
+    One([(i64, i64); 1]),
+    /// Two or more.
+    Many(Vec<(i64, i64)>),
+}
+
+impl Intervals {
+    fn as_slice(&self) -> &[(i64, i64)] {
+        match self {
+            Intervals::Empty => &[],
+            Intervals::One(one) => one,
+            Intervals::Many(many) => many,
+        }
+    }
+
+    fn push(&mut self, interval: (i64, i64)) {
+        match self {
+            Intervals::Empty => *self = Intervals::One([interval]),
+            Intervals::One([first]) => *self = Intervals::Many(vec![*first, interval]),
+            Intervals::Many(many) => {
+                grow_by_doubling(many, 2);
+                many.push(interval);
+            }
+        }
+    }
+}
+
+impl Serialize for Intervals {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Intervals {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Intervals, D::Error> {
+        let list = Vec::<(i64, i64)>::deserialize(deserializer)?;
+        Ok(match list.as_slice() {
+            [] => Intervals::Empty,
+            [one] => Intervals::One([*one]),
+            _ => Intervals::Many(list),
+        })
+    }
 }
 
 /// What a clock needs when its goal is a fixed deadline, or after a change of target that kept
@@ -581,7 +652,7 @@ impl Clock {
 
     /// Pause intervals that ended.
     fn closed_pauses(&self) -> &[(i64, i64)] {
-        self.pauses.as_ref().map_or(&[], |p| &p.closed)
+        self.pauses.as_ref().map_or(&[], |p| p.closed.as_slice())
     }
 
     /// The start of the pause the clock is in.
@@ -632,9 +703,10 @@ impl Clock {
         now: i64,
         event: Option<u32>,
     ) {
-        let pauses = self.pauses.get_or_insert_default();
-        grow_by_doubling(&mut pauses.closed, 1);
-        pauses.closed.push((stopped, now));
+        self.pauses
+            .get_or_insert_default()
+            .closed
+            .push((stopped, now));
         self.state = State::Running;
         self.generation = self.generation.wrapping_add(1);
         self.log(calendar, now, What::Reopened, Because::Reopen, event);
@@ -656,6 +728,20 @@ impl Clock {
 
     /// Business seconds elapsed at `t`.
     pub fn business(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
+        self.business_counted(calendar, t)
+    }
+
+    /// [`Clock::business`] at `t`, read from the timeline if its latest entry is at `t` (as
+    /// it is for the actions that tell of a change just made to the clock: every change is
+    /// logged after it is made, with the business time elapsed then).
+    pub fn business_logged(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
+        match self.timeline.last_at() {
+            Some((at, business)) if at == t => business,
+            _ => self.business_counted(calendar, t),
+        }
+    }
+
+    fn business_counted(&self, calendar: &BusinessCalendar, t: i64) -> u64 {
         let counted = calendar.between(self.measure_from(), t);
         if self.deadline().is_some() {
             return counted;
@@ -724,6 +810,12 @@ impl Clock {
 
     /// The next milestone or breach and when it falls, if the clock is counting.
     pub fn next(&self, target: &Target) -> Option<(i64, Next)> {
+        self.next_given_due(target, None)
+    }
+
+    /// [`Clock::next`], given its [`Clock::due`] when the caller has just worked it out (it is
+    /// the breach's instant), so it is not worked out again.
+    pub fn next_given_due(&self, target: &Target, due: Option<i64>) -> Option<(i64, Next)> {
         if !self.state.is_active() {
             return None;
         }
@@ -762,8 +854,9 @@ impl Clock {
         if self.state == State::Paused && self.deadline().is_none() {
             return None;
         }
-        let at = match (self.deadline(), next) {
-            (Some(deadline), Next::Breach) => Some(deadline),
+        let at = match (self.deadline(), next, due) {
+            (Some(deadline), Next::Breach, _) => Some(deadline),
+            (None, Next::Breach, Some(due)) => Some(due),
             _ => self.reached_at(calendar, elapsed),
         }?;
         Some((at, next))
@@ -796,6 +889,18 @@ impl Clock {
         event: Option<u32>,
     ) {
         let business = self.business(calendar, at);
+        self.log_business(at, what, because, event, business);
+    }
+
+    /// Adds a timeline entry, the business time elapsed at `at` already worked out.
+    fn log_business(
+        &mut self,
+        at: i64,
+        what: What,
+        because: Because,
+        event: Option<u32>,
+        business: u64,
+    ) {
         self.timeline.push(&Entry {
             at,
             what,
@@ -835,9 +940,10 @@ impl Clock {
         event: Option<u32>,
     ) -> bool {
         self.close_pause(now);
+        let business = self.business(calendar, now);
         let late = match self.deadline() {
             Some(deadline) => now > deadline,
-            None => self.business(calendar, now) > self.goal,
+            None => business > self.goal,
         };
         let met = !self.breached && !late;
         self.state = if met { State::Met } else { State::Stopped };
@@ -847,7 +953,7 @@ impl Clock {
             (_, true) => What::Met,
             (_, false) => What::Stopped,
         };
-        self.log(calendar, now, what, because, event);
+        self.log_business(now, what, because, event, business);
         met
     }
 
@@ -869,7 +975,6 @@ impl Clock {
         if let Some(pauses) = &mut self.pauses
             && let Some(from) = pauses.since.take()
         {
-            grow_by_doubling(&mut pauses.closed, 1);
             pauses.closed.push((from, now));
         }
     }
@@ -911,7 +1016,7 @@ impl Clock {
             extra.passed = passed;
             if let Some(pauses) = &mut self.pauses {
                 let paused = pauses.since.is_some();
-                pauses.closed.clear();
+                pauses.closed = Intervals::Empty;
                 pauses.since = paused.then_some(now);
             }
         }
@@ -1068,6 +1173,15 @@ mod tests {
         }
         assert_eq!(cut.len(), written.len() - 1);
         assert_eq!(timeline.last(), written.last().copied());
+        // The latest instant and business time, read without building the entries.
+        let latest = |t: &Timeline| t.last().map(|e| (e.at, e.business));
+        assert_eq!(timeline.last_at(), latest(&timeline));
+        assert_eq!(
+            cut.last_at(),
+            None,
+            "a cut-off entry leaves the latest unknown"
+        );
+        assert_eq!(Timeline::new(5).last_at(), None);
         // Before the start, wall time reads as zero.
         let mut early = Timeline::new(100);
         let entry = Entry {
@@ -1080,6 +1194,25 @@ mod tests {
         };
         early.push(&entry);
         assert_eq!(early.last(), Some(entry));
+        assert_eq!(early.last_at(), Some((90, 0)));
+    }
+
+    #[test]
+    fn pause_intervals_keep_the_first_in_place_and_save_as_a_plain_list() {
+        let mut intervals = Intervals::default();
+        let mut written = Vec::new();
+        for i in 0..5_i64 {
+            let saved = serde_json::to_value(&intervals).unwrap();
+            assert_eq!(saved, serde_json::to_value(&written).unwrap());
+            let read: Intervals = serde_json::from_value(saved).unwrap();
+            assert_eq!(read, intervals);
+            assert_eq!(intervals.as_slice(), written.as_slice());
+            intervals.push((i * 10, i * 10 + 5));
+            written.push((i * 10, i * 10 + 5));
+        }
+        assert!(matches!(intervals, Intervals::Many(_)));
+        let one: Intervals = serde_json::from_str("[[1,2]]").unwrap();
+        assert!(matches!(one, Intervals::One([(1, 2)])));
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl Engine {
         action.cycle = Some(c.cycle);
         action.due = c.due(&target.calendar).map(crate::model::Timestamp);
         if action.kind != Kind::SlaStarted {
-            action.elapsed = Some(c.business(&target.calendar, action.at.0));
+            action.elapsed = Some(c.business_logged(&target.calendar, action.at.0));
         }
     }
 
@@ -54,9 +54,31 @@ impl Engine {
             Effect::Retargeted(c, ..) => (Kind::SlaRetargeted, c),
             Effect::Reopened(c) => (Kind::SlaReopened, c),
         };
-        self.emit_clock(kind, at, clock, |engine, action| match effect {
+        // The due the action carries is the breach's instant: the timer need not work it out
+        // again.
+        let mut due = None;
+        self.emit_clock(kind, at, clock, |engine, action| {
+            due = action.due.map(|t| t.0);
+            engine.effect_detail(effect, at, action);
+        });
+        if matches!(effect, Effect::Started(_) | Effect::Retargeted(..)) {
+            self.waiting(clock, at);
+        }
+        if matches!(
+            effect,
+            Effect::Met(_) | Effect::Stopped(_) | Effect::Cancelled(..)
+        ) {
+            self.calm(Subject::Clock(clock), |_, _| true);
+        }
+        self.schedule_clock_due(clock, due);
+    }
+
+    /// What an action about a clock's change says in particular: why it started late, why it
+    /// was cancelled or continued, the target it moved from.
+    fn effect_detail(&self, effect: Effect, at: i64, action: &mut Action) {
+        match effect {
             Effect::Started(c) => {
-                if let Some(start) = engine
+                if let Some(start) = self
                     .state
                     .clocks
                     .get(c)
@@ -70,9 +92,9 @@ impl Engine {
                 }
             }
             Effect::Cancelled(_, because) => action.reason = Some(because.describe().to_string()),
-            Effect::Reopened(c) => action.reason = engine.reopen_reason(c),
+            Effect::Reopened(c) => action.reason = self.reopen_reason(c),
             Effect::Retargeted(c, previous, was) => {
-                let same = engine
+                let same = self
                     .state
                     .clocks
                     .get(c)
@@ -80,31 +102,21 @@ impl Engine {
                 if same {
                     action.reason = Some("the record's deadline field changed".into());
                 } else {
-                    action.previous_target = engine
+                    action.previous_target = self
                         .version(was)
                         .and_then(|p| p.targets.get(previous as usize))
                         .map(|t| Name::clone(&t.id));
-                    let now = engine.state.clocks.get(c).map(|c| c.version);
+                    let now = self.state.clocks.get(c).map(|c| c.version);
                     if now.is_some_and(|v| v != was) {
                         action.reason = Some(format!(
                             "adopted by bundle version {}",
-                            super::short_hash(engine.program().hash.as_str())
+                            super::short_hash(self.program().hash.as_str())
                         ));
                     }
                 }
             }
             _ => {}
-        });
-        if matches!(effect, Effect::Started(_) | Effect::Retargeted(..)) {
-            self.waiting(clock, at);
         }
-        if matches!(
-            effect,
-            Effect::Met(_) | Effect::Stopped(_) | Effect::Cancelled(..)
-        ) {
-            self.calm(Subject::Clock(clock), |_, _| true);
-        }
-        self.schedule_clock(clock);
     }
 
     /// Why a clock continued: the window, and the gap not counted.
@@ -145,13 +157,18 @@ impl Engine {
 
     /// Queues the timer of a clock's next milestone or breach, if it is counting.
     fn schedule_clock(&mut self, clock: u32) {
+        self.schedule_clock_due(clock, None);
+    }
+
+    /// [`Self::schedule_clock`], given the clock's due if the caller has just worked it out.
+    fn schedule_clock_due(&mut self, clock: u32, due: Option<i64>) {
         let Some(c) = self.state.clocks.get(clock) else {
             return;
         };
         let Some(target) = self.clock_target(c) else {
             return;
         };
-        if let Some((at, _)) = c.next(target) {
+        if let Some((at, _)) = c.next_given_due(target, due) {
             self.state.timers.push(at, Due::Clock(clock, c.generation));
         }
         // A timer is current while what it belongs to has the generation (or stamp) it was
