@@ -114,6 +114,8 @@ const MEMO_ENTRIES: usize = 16;
 #[derive(Debug)]
 pub struct Memo {
     reads: script::Reads,
+    /// The fields read, by name; shared with records' names once [`Memo::share_names`] ran.
+    fields: Vec<Name>,
     entries: Mutex<MemoEntries>,
 }
 
@@ -145,14 +147,26 @@ impl Memo {
     /// [`script::reads`]).
     pub fn for_text(text: &str) -> Option<Memo> {
         script::reads(text).map(|reads| Memo {
+            fields: reads
+                .fields
+                .iter()
+                .map(|f| Name::from(f.as_str()))
+                .collect(),
             reads,
             entries: Mutex::new(MemoEntries::default()),
         })
     }
 
+    /// Takes the field names it reads from `names` (see [`Condition::share_names`]).
+    fn share_names(&mut self, names: &mut SharedNames) {
+        for field in &mut self.fields {
+            *field = names.get(field);
+        }
+    }
+
     fn inputs<'a>(&self, change: &Change<'a>, side: Side) -> Inputs<'a> {
         let mut values = [None; script::MAX_READS];
-        for (slot, field) in values.iter_mut().zip(&self.reads.fields) {
+        for (slot, field) in values.iter_mut().zip(&self.fields) {
             *slot = if side == Side::Before && change.is_new {
                 None
             } else {
@@ -249,9 +263,22 @@ pub struct Condition {
     assigned: Option<(bool, Option<Assignment>)>,
     script: Option<CompiledScript>,
     any: Vec<Condition>,
+    /// Set when it tests nothing, so it holds without a call (most targets apply to every
+    /// record of their type, and each change asks each of them).
+    always: bool,
 }
 
 impl Condition {
+    /// The condition, knowing whether it tests nothing.
+    fn built(mut self) -> Condition {
+        self.always = self.events.is_empty()
+            && self.fields.is_empty()
+            && self.assigned.is_none()
+            && self.script.is_none()
+            && self.any.is_empty();
+        self
+    }
+
     /// Builds a condition from its model form. `assignment` tells where `assigned` looks;
     /// `compile` compiles its scripts (the `when` of the condition and of its alternatives).
     pub fn new(
@@ -269,7 +296,9 @@ impl Condition {
                 .iter()
                 .map(|alternative| Condition::new(&alternative.value, assignment.clone(), compile))
                 .collect(),
+            always: false,
         }
+        .built()
     }
 
     /// A condition that is one compiled script.
@@ -278,6 +307,7 @@ impl Condition {
             script: Some(script),
             ..Condition::default()
         }
+        .built()
     }
 
     /// A condition of field values and a script only (target applicability, rules).
@@ -291,7 +321,9 @@ impl Condition {
             assigned: None,
             script,
             any: Vec::new(),
+            always: false,
         }
+        .built()
     }
 
     /// A condition that holds for changes carrying one of `events`.
@@ -300,6 +332,7 @@ impl Condition {
             events,
             ..Condition::default()
         }
+        .built()
     }
 
     /// Whether it tests event names.
@@ -316,20 +349,31 @@ impl Condition {
         if let Some((_, Some(assignment))) = &mut self.assigned {
             assignment.field = names.get(&assignment.field);
         }
+        // A script shared with other conditions keeps its own names (found by text instead).
+        if let Some(memo) = self
+            .script
+            .as_mut()
+            .and_then(|script| script.memo.as_mut())
+            .and_then(Arc::get_mut)
+        {
+            memo.share_names(names);
+        }
         for alternative in &mut self.any {
             alternative.share_names(names);
         }
     }
 
     /// Whether the condition holds for the record after the change.
+    #[inline]
     pub fn holds(&self, change: &Change<'_>, eval: &mut Evaluator<'_>) -> bool {
-        self.test(change, Side::After, eval)
+        self.always || self.test(change, Side::After, eval)
     }
 
     /// Whether the condition held for the record before the change. Event names never hold
     /// before (an event belongs to its change), and a new record held nothing.
+    #[inline]
     pub fn held_before(&self, change: &Change<'_>, eval: &mut Evaluator<'_>) -> bool {
-        !change.is_new && self.test(change, Side::Before, eval)
+        !change.is_new && (self.always || self.test(change, Side::Before, eval))
     }
 
     fn test(&self, change: &Change<'_>, side: Side, eval: &mut Evaluator<'_>) -> bool {
@@ -357,7 +401,11 @@ impl Condition {
         {
             return false;
         }
-        self.any.is_empty() || self.any.iter().any(|a| a.test(change, side, eval))
+        self.any.is_empty()
+            || self
+                .any
+                .iter()
+                .any(|a| a.always || a.test(change, side, eval))
     }
 }
 
@@ -676,6 +724,16 @@ mod tests {
             ..change
         };
         assert!(!condition.holds(&other, &mut eval));
+        // A condition that tests nothing holds on both sides, but nothing held for a new record.
+        let nothing = Condition::of_fields(&model::IdMap::default(), None);
+        assert!(nothing.always);
+        assert!(nothing.holds(&other, &mut eval) && nothing.held_before(&other, &mut eval));
+        let new = Change {
+            is_new: true,
+            ..change
+        };
+        assert!(nothing.holds(&new, &mut eval) && !nothing.held_before(&new, &mut eval));
+        assert!(!condition.always && !Condition::of_events(vec!["x".into()]).always);
         assert!(eval.take_failures().is_empty());
     }
 
