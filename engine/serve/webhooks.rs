@@ -276,10 +276,25 @@ fn deliver(
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(10))
         .build();
+    let mut unreadable = 0u32;
     loop {
-        let items = crate::store::Journal::open_read_only(&journal)
+        let items = match crate::store::Journal::open_read_only(&journal)
             .and_then(|j| j.actions_after(cursor, 1_000))
-            .unwrap_or_default();
+        {
+            Ok(items) => items,
+            // A journal that cannot be read this moment (busy with a write, say) is read again
+            // shortly: waiting for the next commit instead would leave the actions it already
+            // holds undelivered until something else happens.
+            Err(error) => {
+                unreadable += 1;
+                if unreadable == 1 {
+                    tracing::warn!(webhook = %hook.name, %error, "Cannot read the journal; trying again");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        unreadable = 0;
         if items.is_empty() {
             // Wait for the next committed action (or look again in a while).
             match live.blocking_recv() {
